@@ -1,0 +1,56 @@
+#pragma once
+// What a collective is, independent of how it is simulated: the operation, the mesh axes it runs
+// over, the per-chip size, and the algorithm. Trace ops carry a CollectiveSpec; the collective
+// algorithms (algorithms.hpp) lower it to point-to-point transfers between chips.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/core/input_error.hpp"
+#include "sim/core/units.hpp"
+#include "sim/topology/torus.hpp"
+
+namespace podsim {
+
+enum class CollectiveKind { all_gather, reduce_scatter, all_reduce, all_to_all, permute };
+
+// Per-axis algorithm. `automatic` = bidir_ring on a wrapped axis, line on a mesh axis.
+enum class RingAlgorithm { automatic, bidir_ring, ring, line };
+
+// How a collective over several axes uses them: one axis after the other (`sequential`), or all
+// at once with the data split evenly across the axes (`concurrent`, each part visiting the axes in
+// a rotated order so that every axis is busy in every phase).
+enum class MultiAxis { concurrent, sequential };
+
+struct CollectiveSpec {
+  CollectiveKind kind = CollectiveKind::all_gather;
+  AxisSet axes;
+  // Per-chip size of the larger side, as in the paper: the all-gather's output, the
+  // reduce-scatter's input, the all-reduce's and the all-to-all's buffer, the permute's buffer.
+  Bytes bytes = 0;
+  RingAlgorithm algorithm = RingAlgorithm::automatic;
+  MultiAxis multi_axis = MultiAxis::concurrent;
+};
+
+std::string_view collective_kind_name(CollectiveKind kind);  // "all-gather", ...
+std::string_view ring_algorithm_name(RingAlgorithm algorithm);  // "auto", "bidir-ring", ...
+std::string_view multi_axis_name(MultiAxis multi_axis);  // "concurrent", "sequential"
+CollectiveKind parse_collective_kind(std::string_view text, const std::string& key,
+                                     const SourceLocation& where = {});
+RingAlgorithm parse_ring_algorithm(std::string_view text, const std::string& key,
+                                   const SourceLocation& where = {});
+MultiAxis parse_multi_axis(std::string_view text, const std::string& key,
+                           const SourceLocation& where = {});
+const std::vector<std::string>& collective_kind_names();
+const std::vector<std::string>& ring_algorithm_names();
+
+// Throws InputError when `spec` cannot run on `shape`: an axis of size 1, the unidirectional
+// `ring` on a mesh axis, zero bytes, fewer bytes than chips to split over.
+void validate_collective(const CollectiveSpec& spec, const TorusShape& shape,
+                         const std::string& key = "collective", const SourceLocation& where = {});
+
+// The algorithm actually used on `axis` (resolves `automatic`).
+RingAlgorithm effective_algorithm(RingAlgorithm requested, const TorusShape& shape, Axis axis);
+
+}  // namespace podsim

@@ -1,0 +1,167 @@
+#include "sim/config/yaml_source.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "sim/core/quantity_parse.hpp"
+
+namespace podsim::config {
+
+namespace {
+
+SourceLocation location(const std::string& file, const YAML::Mark& mark) {
+  if (mark.is_null()) return SourceLocation{file, 0, 0};
+  return SourceLocation{file, mark.line + 1, mark.column + 1};
+}
+
+YAML::Node parse(const std::string& text, const std::string& name) {
+  if (text.find('\0') != std::string::npos)
+    throw InputError(SourceLocation{name, 1, 1}, "file",
+                     "is a binary file, not YAML text; give a .yaml file");
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root || root.IsNull())
+      throw InputError(SourceLocation{name, 1, 1}, "file", "is empty; expected a YAML map");
+    return root;
+  } catch (const YAML::Exception& e) {
+    throw InputError(location(name, e.mark), "syntax", e.msg);
+  }
+}
+
+}  // namespace
+
+YAML::Node load_yaml_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw InputError(SourceLocation{path, 0, 0}, "file", "does not exist");
+  if (fs::is_directory(path, ec))
+    throw InputError(SourceLocation{path, 0, 0}, "file", "is a directory, not a YAML file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(SourceLocation{path, 0, 0}, "file", "cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
+  return parse(text, name);
+}
+
+MapReader::MapReader(const YAML::Node& node, std::string file, std::string path)
+    : node_(node), file_(std::move(file)), path_(std::move(path)) {
+  if (!node_.IsMap())
+    throw InputError(where(node_), path_.empty() ? std::string("file") : path_,
+                     "must be a map of `key: value` lines");
+}
+
+std::string MapReader::key_path(const std::string& key) const {
+  return path_.empty() ? key : path_ + "." + key;
+}
+
+SourceLocation MapReader::where(const YAML::Node& node) const { return location(file_, node.Mark()); }
+
+void MapReader::allow_only(std::initializer_list<std::string_view> allowed) const {
+  for (const auto& entry : node_) {
+    const YAML::Node& key_node = entry.first;
+    if (!key_node.IsScalar())
+      throw InputError(where(key_node), path_.empty() ? "key" : path_, "keys must be plain names");
+    const std::string key = key_node.Scalar();
+    bool known = false;
+    for (auto a : allowed) known = known || a == key;
+    if (known) continue;
+    std::vector<std::string> names(allowed.begin(), allowed.end());
+    std::string hint;
+    if (auto close = closest_match(key, names))
+      hint = fmt::format("; did you mean '{}'?", *close);
+    else {
+      hint = "; known keys are";
+      for (std::size_t i = 0; i < names.size(); ++i) hint += (i ? ", " : " ") + names[i];
+    }
+    throw InputError(where(key_node), key_path(key), "unknown key" + hint);
+  }
+}
+
+bool MapReader::has(const std::string& key) const { return static_cast<bool>(node_[key]); }
+
+YAML::Node MapReader::require(const std::string& key) const {
+  YAML::Node value = node_[key];
+  if (!value)
+    throw InputError(where(node_), key_path(key),
+                     fmt::format("is missing{}", path_.empty() ? "" : " in " + path_));
+  return value;
+}
+
+std::string MapReader::string(const std::string& key) const {
+  const YAML::Node value = require(key);
+  if (!value.IsScalar() || value.Scalar().empty())
+    throw InputError(where(value), key_path(key), "must be a non-empty text value");
+  return value.Scalar();
+}
+
+std::string MapReader::string_or(const std::string& key, const std::string& fallback) const {
+  return has(key) ? string(key) : fallback;
+}
+
+namespace {
+double number_of(const MapReader& reader, const std::string& key, const YAML::Node& value) {
+  if (!value.IsScalar())
+    throw InputError(reader.where(value), reader.key_path(key), "must be a number");
+  const auto parsed = parse_double(value.Scalar());
+  if (!parsed)
+    throw InputError(reader.where(value), reader.key_path(key),
+                     fmt::format("'{}' is not a finite number", value.Scalar()));
+  return *parsed;
+}
+}  // namespace
+
+double MapReader::positive_number(const std::string& key) const {
+  const YAML::Node value = require(key);
+  const double x = number_of(*this, key, value);
+  if (x <= 0)
+    throw InputError(where(value), key_path(key),
+                     fmt::format("must be greater than zero, not {}", value.Scalar()));
+  return x;
+}
+
+double MapReader::non_negative_number(const std::string& key) const {
+  const YAML::Node value = require(key);
+  const double x = number_of(*this, key, value);
+  if (x < 0)
+    throw InputError(where(value), key_path(key),
+                     fmt::format("must not be negative, not {}", value.Scalar()));
+  return x;
+}
+
+long long MapReader::positive_integer(const std::string& key, long long max) const {
+  const YAML::Node value = require(key);
+  const double x = number_of(*this, key, value);
+  if (x != std::floor(x))
+    throw InputError(where(value), key_path(key),
+                     fmt::format("must be a whole number, not {}", value.Scalar()));
+  if (x < 1)
+    throw InputError(where(value), key_path(key),
+                     fmt::format("must be at least 1, not {}", value.Scalar()));
+  if (x > static_cast<double>(max))
+    throw InputError(where(value), key_path(key),
+                     fmt::format("{} is too large (at most {})", value.Scalar(), max));
+  return static_cast<long long>(x);
+}
+
+Bytes MapReader::bytes(const std::string& key) const {
+  const YAML::Node value = require(key);
+  if (!value.IsScalar())
+    throw InputError(where(value), key_path(key), "must be a size such as 34359738368 or 32GiB");
+  return parse_bytes(value.Scalar(), key_path(key), where(value));
+}
+
+MapReader MapReader::map(const std::string& key) const {
+  return MapReader(require(key), file_, key_path(key));
+}
+
+}  // namespace podsim::config
