@@ -1,0 +1,227 @@
+#include "sim/config/scenario_loader.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+
+#include "sim/analytic/layout_cost.hpp"
+#include "sim/config/model_loader.hpp"
+#include "sim/config/platform_loader.hpp"
+#include "sim/config/yaml_source.hpp"
+
+namespace podsim::config {
+
+namespace fs = std::filesystem;
+
+ScenarioOverride parse_override(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError("--set", fmt::format("'{}' must be key=value, e.g. batch=64", text));
+  return ScenarioOverride{text.substr(0, eq), text.substr(eq + 1)};
+}
+
+std::string find_project_root(const std::string& scenario_path, const std::string& search_root) {
+  if (!search_root.empty()) return search_root;
+  std::error_code ec;
+  fs::path dir = fs::absolute(scenario_path, ec).parent_path();
+  while (!dir.empty()) {
+    if (fs::is_directory(dir / "platforms", ec) || fs::is_directory(dir / "workloads", ec))
+      return dir.string();
+    if (dir == dir.root_path()) break;
+    dir = dir.parent_path();
+  }
+  return PODSIM_SOURCE_DIR;
+}
+
+namespace {
+
+bool looks_like_path(const std::string& value) {
+  return value.find('/') != std::string::npos || value.ends_with(".yaml");
+}
+
+// A path value: as given when it exists from the working directory, else next to the scenario.
+std::string path_near(const std::string& value, const std::string& scenario_path) {
+  std::error_code ec;
+  if (!looks_like_path(value) || fs::path(value).is_absolute() || fs::exists(value, ec))
+    return value;
+  const fs::path near = fs::path(scenario_path).parent_path() / value;
+  return fs::exists(near, ec) ? near.string() : value;
+}
+
+bool parse_flag(const MapReader& r, const std::string& key) {
+  const YAML::Node node = r.require(key);
+  const std::string text = node.IsScalar() ? node.Scalar() : "";
+  if (text == "true" || text == "yes" || text == "on") return true;
+  if (text == "false" || text == "no" || text == "off") return false;
+  throw InputError(r.where(node), key, fmt::format("'{}' must be true or false", text));
+}
+
+// Resolves `ffn_layout: auto` by the paper's communication volume (FACTS.md §3): decode picks
+// 2D weight-stationary, prefill weight-stationary or weight-gathered by tokens per batch.
+FfnLayout choose_layout(Scenario s, const std::string& pad_mode) {
+  std::vector<FfnLayout> valid;
+  for (FfnLayout layout : kFfnLayouts) {
+    s.ffn_layout = layout;
+    if (pad_mode == "auto") s.pad_heads = heads_need_padding(s);
+    if (!sharding_problem(s)) valid.push_back(layout);
+  }
+  if (valid.empty()) return FfnLayout::ws_2d;  // validation then says what is wrong
+  const ModelSpec& m = s.model;
+  const double hq = double(m.heads_used(true) * m.d_head);
+  LayoutCostInputs in;
+  in.d_model = double(m.d_model);
+  in.ffn_in = double(m.ffn_in_width()) + hq;
+  in.ffn_out = double(m.d_ff) + hq;
+  in.weight_element_bytes = double(weight_element_bytes(s.weights));
+  in.batch = double(s.batch);
+  // Tokens per pass summed over the run: the prefill pass and one per decode step.
+  const double passes_decode = s.phase == Phase::prefill ? 0 : double(s.generate_tokens);
+  FfnLayout best = valid.front();
+  double best_bytes = -1;
+  for (FfnLayout layout : valid) {
+    double bytes = 0;
+    if (s.phase != Phase::decode) {
+      in.tokens = double(s.input_tokens);
+      bytes += layout_comm_volume(layout, s.shape, in).total_bytes();
+    }
+    in.tokens = 1;
+    bytes += passes_decode * layout_comm_volume(layout, s.shape, in).total_bytes();
+    if (best_bytes < 0 || bytes < best_bytes) {
+      best = layout;
+      best_bytes = bytes;
+    }
+  }
+  return best;
+}
+
+Scenario read_scenario(const std::string& path, YAML::Node root,
+                       const std::vector<ScenarioOverride>& overrides,
+                       const std::string& search_root) {
+  const MapReader top(root, path, "");
+  top.allow_only({"name", "platform", "topology", "chips", "wrap", "model", "phase", "batch",
+                  "input_tokens", "generate_tokens", "weights", "ffn_layout", "attention",
+                  "collective_einsum", "pad_heads", "allow_oversubscribe", "exact"});
+  Scenario s;
+  s.source_file = path;
+  for (const auto& entry : root) {
+    const std::string key = entry.first.Scalar();
+    s.where[key] = top.where(entry.second);
+  }
+  for (const auto& o : overrides) s.where[o.key] = SourceLocation{"--set " + o.key + "=" + o.value};
+  const auto node_where = [&](const std::string& key) { return s.location_of(key); };
+
+  s.name = top.string_or("name", fs::path(path).stem().string());
+  const std::string root_dir = find_project_root(path, search_root);
+
+  // Platform and slice.
+  const std::string platform_arg = path_near(top.string("platform"), path);
+  try {
+    s.platform = load_platform(
+        resolve_platform_path(platform_arg, (fs::path(root_dir) / "platforms").string()));
+  } catch (const InputError& e) {
+    if (!e.where().file.empty() && e.where().line > 0) throw;  // an error inside the platform file
+    throw InputError(node_where("platform"), "platform",
+                     e.where().file.empty() ? e.problem()
+                                            : fmt::format("{} ({})", e.problem(), e.where().file));
+  }
+  if (!top.has("topology") && !top.has("chips"))
+    throw InputError(top.where(), "topology",
+                     "is missing; give topology: XxYxZ (e.g. 4x4x4) or chips: N (e.g. 64)");
+  if (top.has("topology")) {
+    s.shape = parse_shape(top.string("topology"), "topology", node_where("topology"));
+    if (top.has("chips")) {
+      const long long chips = top.positive_integer("chips", kMaxChips);
+      if (chips != s.shape.chip_count())
+        throw InputError(node_where("chips"), "chips",
+                         fmt::format("{} does not match topology {} ({} chips); give one of them",
+                                     chips, s.shape.name(), s.shape.chip_count()));
+    }
+  } else {
+    const long long chips = top.positive_integer("chips", kMaxChips);
+    s.shape = slice_for_chip_count(s.platform, chips, "chips", node_where("chips"));
+  }
+  if (top.has("wrap"))
+    if (auto wraps = parse_wrap(top.string("wrap"), "wrap", node_where("wrap"))) s.shape.wraps = *wraps;
+
+  // Model.
+  const std::string model_arg = path_near(top.string("model"), path);
+  try {
+    s.model = load_model(resolve_model_path(model_arg, (fs::path(root_dir) / "workloads").string()));
+  } catch (const InputError& e) {
+    if (!e.where().file.empty() && e.where().line > 0) throw;  // an error inside the model file
+    throw InputError(node_where("model"), "model",
+                     e.where().file.empty() ? e.problem()
+                                            : fmt::format("{} ({})", e.problem(), e.where().file));
+  }
+
+  // Phase and lengths.
+  s.phase = parse_phase(top.string("phase"), "phase", node_where("phase"));
+  s.batch = top.positive_integer("batch", 1LL << 30);
+  s.input_tokens = top.positive_integer("input_tokens", 1LL << 30);
+  if (s.phase == Phase::prefill) {
+    if (top.has("generate_tokens")) {
+      const YAML::Node g = top.require("generate_tokens");
+      if (!(g.IsScalar() && g.Scalar() == "0")) top.positive_integer("generate_tokens", 1LL << 30);
+    }
+    s.generate_tokens = 0;  // a prefill run generates nothing beyond its logits
+  } else {
+    s.generate_tokens = top.positive_integer("generate_tokens", 1LL << 30);
+  }
+
+  // Partitioning and options.
+  s.weights = parse_weight_dtype(top.string_or("weights", "bf16"), "weights", node_where("weights"));
+  s.attention =
+      parse_attn_sharding(top.string_or("attention", "heads"), "attention", node_where("attention"));
+  s.collective_einsum = parse_collective_einsum(top.string_or("collective_einsum", "looped"),
+                                                "collective_einsum",
+                                                node_where("collective_einsum"));
+  s.allow_oversubscribe = top.has("allow_oversubscribe") && parse_flag(top, "allow_oversubscribe");
+  s.exact = top.has("exact") && parse_flag(top, "exact");
+  std::string pad_mode = top.string_or("pad_heads", "auto");
+  if (pad_mode == "true" || pad_mode == "on") pad_mode = "yes";
+  if (pad_mode == "false" || pad_mode == "off") pad_mode = "no";
+  if (pad_mode != "auto" && pad_mode != "yes" && pad_mode != "no")
+    throw InputError(node_where("pad_heads"), "pad_heads",
+                     fmt::format("'{}' must be auto, yes or no", pad_mode));
+  if (pad_mode == "yes" && s.model.padded_heads == 0)
+    throw InputError(node_where("pad_heads"), "pad_heads",
+                     fmt::format("model {} offers no padded_heads", s.model.name));
+
+  const std::string layout_text = top.string("ffn_layout");
+  if (layout_text == "auto")
+    s.ffn_layout = choose_layout(s, pad_mode);
+  else
+    s.ffn_layout = parse_ffn_layout(layout_text, "ffn_layout", node_where("ffn_layout"));
+  s.pad_heads = pad_mode == "yes" || (pad_mode == "auto" && heads_need_padding(s));
+
+  validate_scenario(s);
+  return s;
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
+                       const std::string& search_root) {
+  YAML::Node root = load_yaml_file(path);
+  std::vector<ScenarioOverride> parsed;
+  std::map<std::string, std::string> by_key;
+  for (const std::string& text : overrides) {
+    parsed.push_back(parse_override(text));
+    by_key[parsed.back().key] = parsed.back().value;
+  }
+  if (!root.IsMap()) MapReader(root, path, "");  // throws the usual message
+  for (const auto& o : parsed) root[o.key] = YAML::Node(o.value);
+  try {
+    return read_scenario(path, root, parsed, search_root);
+  } catch (const InputError& e) {
+    // Values from --set have no position in the file: name the flag instead.
+    const auto it = by_key.find(e.key());
+    if (it != by_key.end() && e.where().line == 0)
+      throw InputError(SourceLocation{"--set " + it->first + "=" + it->second, 0, 0}, e.key(),
+                       e.problem());
+    throw;
+  }
+}
+
+}  // namespace podsim::config

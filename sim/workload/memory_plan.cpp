@@ -1,0 +1,163 @@
+#include "sim/workload/memory_plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/workload/trace_generator.hpp"
+
+namespace podsim {
+
+namespace {
+
+Bytes weights_per_chip(const Scenario& s) {
+  const ModelSpec& m = s.model;
+  const Sharding sh = sharding_for(s.ffn_layout, s.attention);
+  const long long n = s.chips();
+  const long long E = m.d_model, Q = m.d_head, hq = s.heads_used() * Q;
+  // W_in and W_out of every block: all stored layouts split E x F over all n chips.
+  const long long kv_fused = m.multiquery() ? 0 : 2 * s.kv_heads_used() * Q;
+  const long long in_cols = m.ffn_in_width() + hq + kv_fused;
+  const long long out_rows = m.d_ff + hq;
+  Bytes layer = Bytes(E * in_cols / n + out_rows * E / n);
+  // The single multiquery K/V head: E split over the stored E axes only.
+  if (m.multiquery()) layer += Bytes(E / axes_size(sh.weight_e_stored, s.shape) * 2 * Q);
+  const Bytes table = Bytes(m.vocab * E / n);
+  return (layer * Bytes(m.layers) + table) * s.weight_bytes_per_element();
+}
+
+Bytes kv_cache_per_chip(const Scenario& s) {
+  const Sharding sh = sharding_for(s.ffn_layout, s.attention);
+  const long long sequences = s.batch / axes_size(sh.attn_batch, s.shape);
+  const long long kv_heads =
+      s.model.multiquery() ? 1 : s.kv_heads_used() / axes_size(sh.attn_heads, s.shape);
+  return Bytes(sequences) * Bytes(s.max_context()) * 2 * Bytes(kv_heads) * Bytes(s.model.d_head) *
+         kBf16Bytes * Bytes(s.model.layers);
+}
+
+Bytes working_set(const Scenario& s, const StepTrace& step) {
+  const Sharding sh = sharding_for(s.ffn_layout, s.attention);
+  Bytes peak = 0;
+  for (const LayerTrace& layer : step.layers)
+    for (const Op& op : layer.ops) {
+      Bytes need = op.activation_bytes;
+      if (op.kind == OpKind::collective && op.weight_bytes > 0) {
+        const Bytes k = Bytes(axes_size(op.collective.axes, s.shape));
+        need = s.collective_einsum == CollectiveEinsum::looped ? 2 * op.collective.bytes / k
+                                                                : op.collective.bytes;
+      }
+      peak = std::max(peak, need);
+    }
+  const Bytes residual = Bytes(step.batch / axes_size(sh.batch, s.shape) * step.new_tokens *
+                               s.model.d_model / axes_size(sh.residual_e, s.shape)) *
+                         kBf16Bytes;
+  return peak + residual;
+}
+
+std::string gib(Bytes bytes) { return fmt::format("{:.2f} GiB", double(bytes) / double(kGiB)); }
+
+bool valid(const Scenario& s) {
+  return s.batch >= 1 && s.input_tokens >= 1 && !sharding_problem(s).has_value();
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const Scenario& s) {
+  MemoryPlan plan;
+  plan.weights_bytes = weights_per_chip(s);
+  plan.kv_bytes = kv_cache_per_chip(s);
+  if (s.phase != Phase::decode)
+    plan.activation_bytes = working_set(s, generate_step(s, Phase::prefill, s.input_tokens, 0));
+  if (s.phase != Phase::prefill)
+    plan.activation_bytes = std::max(
+        plan.activation_bytes,
+        working_set(s, generate_step(s, Phase::decode, 1, s.max_context() - 1)));
+  plan.hbm_bytes = s.platform.chip.hbm_bytes;
+  plan.fits = plan.total_bytes() <= plan.hbm_bytes;
+  return plan;
+}
+
+std::vector<MemoryFix> memory_fixes(const Scenario& s) {
+  std::vector<MemoryFix> fixes;
+  const auto consider = [&](const Scenario& changed, std::string change) {
+    if (!valid(changed)) return false;
+    MemoryPlan plan = plan_memory(changed);
+    if (!plan.fits) return false;
+    fixes.push_back({std::move(change), plan});
+    return true;
+  };
+  if (s.weights == WeightDtype::bf16) {
+    Scenario t = s;
+    t.weights = WeightDtype::int8;
+    consider(t, "weights: int8");
+  }
+  if (s.attention == AttnSharding::heads) {
+    Scenario t = s;
+    t.attention = AttnSharding::batch;
+    consider(t, "attention: batch");
+  }
+  // Memory grows with the batch and the context, so the first fitting value from the top is the
+  // largest; the step keeps the layout's divisibility.
+  for (long long batch = s.batch - 1; batch >= 1; --batch) {
+    Scenario t = s;
+    t.batch = batch;
+    if (valid(t) && plan_memory(t).fits) {
+      consider(t, fmt::format("batch: {}", batch));
+      break;
+    }
+  }
+  {
+    long long lo = 1, hi = s.input_tokens - 1, best = 0;
+    while (lo <= hi) {
+      const long long mid = lo + (hi - lo) / 2;
+      Scenario t = s;
+      t.input_tokens = mid;
+      if (plan_memory(t).fits) {
+        best = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    if (best > 0) {
+      Scenario t = s;
+      t.input_tokens = best;
+      consider(t, fmt::format("input_tokens: {}", best));
+    }
+  }
+  for (const auto& [count, dims] : s.platform.slice_dims) {
+    if (count <= s.chips()) continue;
+    Scenario t = s;
+    t.shape.dims = dims;
+    t.shape.wraps = tpu_v4_wraparound(dims);
+    t.pad_heads = s.pad_heads || heads_need_padding(t);
+    if (consider(t, fmt::format("chips: {} ({})", count, t.shape.name()))) break;
+  }
+  return fixes;
+}
+
+std::string memory_refusal_message(const Scenario& s, const MemoryPlan& plan) {
+  std::string message = fmt::format(
+      "{} on {} chips ({}) needs {} per chip (weights {} + KV cache {} + activations {}) but {} "
+      "has {} of HBM",
+      s.model.name, s.chips(), s.shape.name(), gib(plan.total_bytes()), gib(plan.weights_bytes),
+      gib(plan.kv_bytes), gib(plan.activation_bytes), s.platform.chip.name, gib(plan.hbm_bytes));
+  const std::vector<MemoryFix> fixes = memory_fixes(s);
+  if (fixes.empty()) {
+    message += "; no single change of weights, attention, batch, input_tokens or chips fits";
+  } else {
+    message += "; any of these fits:";
+    for (std::size_t i = 0; i < fixes.size(); ++i)
+      message += fmt::format("{} `{}` ({})", i ? "," : "", fixes[i].change,
+                             gib(fixes[i].plan.total_bytes()));
+  }
+  message += "; or pass --allow-oversubscribe to simulate it anyway";
+  return message;
+}
+
+void enforce_memory_fits(const Scenario& s, const MemoryPlan& plan) {
+  if (plan.fits || s.allow_oversubscribe) return;
+  throw InputError(s.location_of("model"), "memory", memory_refusal_message(s, plan));
+}
+
+}  // namespace podsim

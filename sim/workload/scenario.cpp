@@ -1,0 +1,148 @@
+#include "sim/workload/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <numeric>
+
+namespace podsim {
+
+std::string_view phase_name(Phase phase) {
+  switch (phase) {
+    case Phase::prefill: return "prefill";
+    case Phase::decode: return "decode";
+    case Phase::generate: return "generate";
+  }
+  return "?";
+}
+
+std::string_view weight_dtype_name(WeightDtype dtype) {
+  return dtype == WeightDtype::bf16 ? "bf16" : "int8";
+}
+
+std::string_view collective_einsum_name(CollectiveEinsum mode) {
+  return mode == CollectiveEinsum::looped ? "looped" : "off";
+}
+
+Phase parse_phase(std::string_view text, const std::string& key, const SourceLocation& where) {
+  if (text == "prefill") return Phase::prefill;
+  if (text == "decode") return Phase::decode;
+  if (text == "generate") return Phase::generate;
+  throw InputError(where, key,
+                   fmt::format("unknown phase '{}'; use prefill, decode or generate (= prefill, "
+                               "then decode steps)",
+                               text));
+}
+
+WeightDtype parse_weight_dtype(std::string_view text, const std::string& key,
+                               const SourceLocation& where) {
+  if (text == "bf16") return WeightDtype::bf16;
+  if (text == "int8") return WeightDtype::int8;
+  throw InputError(where, key, fmt::format("unknown weight type '{}'; use bf16 or int8", text));
+}
+
+CollectiveEinsum parse_collective_einsum(std::string_view text, const std::string& key,
+                                         const SourceLocation& where) {
+  if (text == "looped") return CollectiveEinsum::looped;
+  if (text == "off") return CollectiveEinsum::off;
+  throw InputError(where, key, fmt::format("'{}' is not a choice; use looped or off", text));
+}
+
+Bytes weight_element_bytes(WeightDtype dtype) { return dtype == WeightDtype::bf16 ? 2 : 1; }
+
+long long Scenario::max_context() const {
+  return phase == Phase::prefill ? input_tokens : input_tokens + generate_tokens;
+}
+
+SourceLocation Scenario::location_of(const std::string& key) const {
+  const auto it = where.find(key);
+  if (it != where.end()) return it->second;
+  return SourceLocation{source_file, 0, 0};
+}
+
+namespace {
+
+// Smallest multiple of `divisor` that is >= value.
+long long round_up(long long value, long long divisor) {
+  return (value + divisor - 1) / divisor * divisor;
+}
+
+std::string axes_text(const AxisSet& axes, const TorusShape& shape) {
+  return fmt::format("{} chip{} of axes {} on {}", axes_size(axes, shape),
+                     axes_size(axes, shape) == 1 ? "" : "s", axes.empty() ? "-" : axes.name(),
+                     shape.name());
+}
+
+}  // namespace
+
+bool heads_need_padding(const Scenario& s) {
+  const Sharding sh = sharding_for(s.ffn_layout, s.attention);
+  const long long cols = axes_size(sh.columns, s.shape);
+  return s.model.heads % cols != 0 && s.model.padded_heads > 0 && s.model.padded_heads % cols == 0;
+}
+
+std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
+  const Sharding sh = sharding_for(s.ffn_layout, s.attention);
+  const TorusShape& shape = s.shape;
+  const std::string layout(ffn_layout_name(s.ffn_layout));
+  const long long n = s.chips();
+
+  const long long batch_split = axes_size(sh.batch, shape);
+  if (s.batch % batch_split != 0)
+    return ShardingProblem{
+        "batch", fmt::format("{} splits the batch over the {}: batch {} is not divisible by {}; "
+                             "use a multiple of {} (e.g. {}) or a weight-stationary layout",
+                             layout, axes_text(sh.batch, shape), s.batch, batch_split, batch_split,
+                             round_up(s.batch, batch_split))};
+  if (s.batch % axes_size(sh.attn_batch, shape) != 0)
+    return ShardingProblem{
+        "batch",
+        fmt::format("attention: batch splits the sequences over all {}: batch {} is not divisible "
+                    "by {}; use a multiple of {} (e.g. {}) or attention: heads",
+                    axes_text(sh.attn_batch, shape), s.batch, n, n, round_up(s.batch, n))};
+
+  const ModelSpec& m = s.model;
+  const long long cols = axes_size(sh.columns, shape);
+  if (s.heads_used() % cols != 0) {
+    std::string fix;
+    if (!s.pad_heads && m.padded_heads > 0 && m.padded_heads % cols == 0)
+      fix = fmt::format("pad them to {} (pad_heads: yes)", m.padded_heads);
+    else
+      fix = fmt::format("use a model whose heads divide by {}", cols);
+    return ShardingProblem{
+        "model", fmt::format("{} splits the heads over the {}: {} heads of {} do not divide by "
+                             "{}; {}, or a layout that splits heads over fewer chips",
+                             layout, axes_text(sh.columns, shape), s.heads_used(), m.name, cols,
+                             fix)};
+  }
+  const auto dim_problem = [&](std::string_view what, long long value,
+                               const AxisSet& axes) -> std::optional<ShardingProblem> {
+    const long long k = axes_size(axes, shape);
+    if (value % k == 0) return std::nullopt;
+    return ShardingProblem{
+        "model", fmt::format("{} splits {} of {} over the {}: {} is not divisible by {}", layout,
+                             what, m.name, axes_text(axes, shape), value, k)};
+  };
+  for (const auto& p : {dim_problem("d_model (residual stream)", m.d_model, sh.residual_e),
+                        dim_problem("d_model (stored weights)", m.d_model, sh.weight_e_stored),
+                        dim_problem("d_model (embedding table)", m.d_model, all_axes()),
+                        dim_problem("d_ff (stored weights)", m.d_ff, sh.weight_f_stored),
+                        dim_problem("d_ff (between the einsums)", m.d_ff, sh.columns),
+                        dim_problem("vocab (logits)", m.vocab, all_axes())})
+    if (p) return p;
+  return std::nullopt;
+}
+
+void validate_scenario(const Scenario& s) {
+  const auto at_least = [&](const std::string& key, long long value, long long min) {
+    if (value < min)
+      throw InputError(s.location_of(key), key,
+                       fmt::format("must be at least {}, not {}", min, value));
+  };
+  at_least("batch", s.batch, 1);
+  at_least("input_tokens", s.input_tokens, 1);
+  at_least("generate_tokens", s.generate_tokens, s.phase == Phase::prefill ? 0 : 1);
+  if (auto problem = sharding_problem(s))
+    throw InputError(s.location_of(problem->key), problem->key, problem->message);
+}
+
+}  // namespace podsim

@@ -1,0 +1,89 @@
+#pragma once
+// Scenario: the resolved inputs of one run — the platform, the slice, the model, the phase and
+// lengths, and the partitioning choices. Built by config/scenario_loader from YAML (or read back
+// from a trace file); everything downstream (trace generator, memory planner, replay, reports)
+// takes it as given. validate_scenario() checks what a layout needs of the shapes (divisibility)
+// and names the scenario key and position of the offending value.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "sim/core/input_error.hpp"
+#include "sim/model/chip_spec.hpp"
+#include "sim/model/model_spec.hpp"
+#include "sim/partition/layout.hpp"
+#include "sim/topology/torus.hpp"
+
+namespace podsim {
+
+// prefill: one forward pass over B sequences of input_tokens; decode: generate_tokens steps of
+// one new token per sequence, attending to input_tokens + i cached positions; generate: prefill,
+// then the decode steps.
+enum class Phase { prefill, decode, generate };
+// Weights in HBM and in weight all-gathers. int8 halves their bytes; matmuls stay bf16
+// (paper §4.4; TPU v4 has no int8 speed-up, FACTS.md §1).
+enum class WeightDtype { bf16, int8 };
+// looped: all-gathers and reduce-scatters next to an einsum are cut into chunks that overlap it
+// (Looped CollectiveEinsum, Wang et al., ASPLOS 2023); off: they run on their own.
+enum class CollectiveEinsum { looped, off };
+
+std::string_view phase_name(Phase phase);
+std::string_view weight_dtype_name(WeightDtype dtype);
+std::string_view collective_einsum_name(CollectiveEinsum mode);
+Phase parse_phase(std::string_view text, const std::string& key, const SourceLocation& where = {});
+WeightDtype parse_weight_dtype(std::string_view text, const std::string& key,
+                               const SourceLocation& where = {});
+CollectiveEinsum parse_collective_einsum(std::string_view text, const std::string& key,
+                                         const SourceLocation& where = {});
+Bytes weight_element_bytes(WeightDtype dtype);  // 2 (bf16) or 1 (int8)
+
+struct Scenario {
+  std::string name;
+  std::string source_file;  // the scenario file (for messages); may be empty
+  Platform platform;
+  TorusShape shape;
+  ModelSpec model;
+  bool pad_heads = false;  // resolved: compute model.padded_heads instead of model.heads
+  Phase phase = Phase::generate;
+  long long batch = 0;            // B, sequences
+  long long input_tokens = 0;     // prompt length (prefill) or cached context (decode)
+  long long generate_tokens = 0;  // decode steps (decode, generate); 0 for prefill
+  WeightDtype weights = WeightDtype::bf16;
+  FfnLayout ffn_layout = FfnLayout::ws_2d;
+  AttnSharding attention = AttnSharding::heads;
+  CollectiveEinsum collective_einsum = CollectiveEinsum::looped;
+  bool allow_oversubscribe = false;  // simulate even when the memory plan does not fit
+  bool exact = false;                // replay every layer and step (no periodicity shortcut)
+
+  // Where each key was given (scenario file position or `--set`), for messages raised after
+  // loading (divisibility, memory). Keys absent here are reported without a position.
+  std::map<std::string, SourceLocation> where;
+
+  long long chips() const { return shape.chip_count(); }
+  long long heads_used() const { return model.heads_used(pad_heads); }
+  long long kv_heads_used() const { return model.kv_heads_used(pad_heads); }
+  Bytes weight_bytes_per_element() const { return weight_element_bytes(weights); }
+  // Largest number of cached positions per sequence during the run (KV-cache capacity).
+  long long max_context() const;
+  SourceLocation location_of(const std::string& key) const;
+};
+
+// The first reason (layout, attention) cannot shard this model and batch on this slice: the
+// scenario key to blame and a message that says which axis and what would divide. std::nullopt
+// when it can. Used by validation and by `ffn_layout: auto` to skip layouts that do not apply.
+struct ShardingProblem {
+  std::string key;
+  std::string message;
+};
+std::optional<ShardingProblem> sharding_problem(const Scenario& scenario);
+// Whether padding heads (model.padded_heads) is what makes the heads divide over the chips.
+bool heads_need_padding(const Scenario& scenario);
+
+// Throws InputError at the key's position for: non-positive batch or lengths, batch or heads or
+// model dimensions that the layout cannot split evenly (naming the axis, the chip count and what
+// would divide), batch-sharded attention with fewer sequences than chips.
+void validate_scenario(const Scenario& scenario);
+
+}  // namespace podsim

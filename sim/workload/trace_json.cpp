@@ -1,0 +1,441 @@
+#include "sim/workload/trace_json.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "sim/core/quantity_parse.hpp"
+
+namespace podsim {
+
+using Json = nlohmann::ordered_json;
+
+namespace {
+
+constexpr std::string_view kFormat = "podsim-trace";
+constexpr int kVersion = 1;
+
+Json dims_json(const std::array<int, 3>& d) { return Json::array({d[0], d[1], d[2]}); }
+
+Json scenario_json(const Scenario& s) {
+  Json slices = Json::object();
+  for (const auto& [count, dims] : s.platform.slice_dims)
+    slices[std::to_string(count)] = dims_json(dims);
+  const ChipSpec& c = s.platform.chip;
+  const ModelSpec& m = s.model;
+  return Json{
+      {"name", s.name},
+      {"source_file", s.source_file},
+      {"platform",
+       {{"name", s.platform.name},
+        {"source_file", s.platform.source_file},
+        {"chip",
+         {{"name", c.name},
+          {"peak_flops_per_s", c.peak_flops_per_s},
+          {"hbm_bytes", c.hbm_bytes},
+          {"hbm_bytes_per_s", c.hbm_bytes_per_s},
+          {"ici_link_bytes_per_s", c.ici_link_bytes_per_s},
+          {"ici_hop_latency_s", c.ici_hop_latency_s},
+          {"ici_links", c.ici_links}}},
+        {"slices", slices}}},
+      {"topology",
+       {{"dims", dims_json(s.shape.dims)},
+        {"wraps", Json::array({s.shape.wraps[0], s.shape.wraps[1], s.shape.wraps[2]})}}},
+      {"model",
+       {{"name", m.name},
+        {"source_file", m.source_file},
+        {"layers", m.layers},
+        {"d_model", m.d_model},
+        {"d_ff", m.d_ff},
+        {"heads", m.heads},
+        {"padded_heads", m.padded_heads},
+        {"d_head", m.d_head},
+        {"kv_heads", m.kv_heads},
+        {"vocab", m.vocab},
+        {"block", block_kind_name(m.block)},
+        {"activation", activation_name(m.activation)}}},
+      {"pad_heads", s.pad_heads},
+      {"phase", phase_name(s.phase)},
+      {"batch", s.batch},
+      {"input_tokens", s.input_tokens},
+      {"generate_tokens", s.generate_tokens},
+      {"weights", weight_dtype_name(s.weights)},
+      {"ffn_layout", ffn_layout_name(s.ffn_layout)},
+      {"attention", attn_sharding_name(s.attention)},
+      {"collective_einsum", collective_einsum_name(s.collective_einsum)},
+      {"allow_oversubscribe", s.allow_oversubscribe},
+      {"exact", s.exact}};
+}
+
+Json op_json(const Op& op) {
+  Json j{{"kind", op_kind_name(op.kind)},
+         {"name", op.name},
+         {"equation", op.equation},
+         {"shapes", op.shapes},
+         {"flops", op.flops},
+         {"attention_flops", op.attention_flops},
+         {"redundant_flops", op.redundant_flops},
+         {"weight_bytes", op.weight_bytes},
+         {"kv_bytes", op.kv_bytes},
+         {"activation_bytes", op.activation_bytes},
+         {"matmul_mkn", Json::array({op.matmul_mkn[0], op.matmul_mkn[1], op.matmul_mkn[2]})},
+         {"matmul_batch", op.matmul_batch}};
+  if (op.kind == OpKind::collective) {
+    j["collective"] = Json{{"kind", collective_kind_name(op.collective.kind)},
+                           {"axes", op.collective.axes.name()},
+                           {"bytes", op.collective.bytes},
+                           {"algorithm", ring_algorithm_name(op.collective.algorithm)},
+                           {"multi_axis", multi_axis_name(op.collective.multi_axis)}};
+    j["looped_with"] = op.looped_with;
+  }
+  return j;
+}
+
+// Reads one JSON object, naming every field by its JSON pointer in errors.
+class Reader {
+ public:
+  Reader(const Json& j, const std::string& file, std::string pointer)
+      : j_(j), file_(file), pointer_(std::move(pointer)) {
+    if (!j_.is_object()) fail("", "must be an object");
+  }
+
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw InputError(SourceLocation{file_, 0, 0}, path(key), problem);
+  }
+  std::string path(const std::string& key) const {
+    return key.empty() ? (pointer_.empty() ? "/" : pointer_) : pointer_ + "/" + key;
+  }
+
+  void allow_only(std::initializer_list<std::string_view> keys) const {
+    std::vector<std::string> names(keys.begin(), keys.end());
+    for (const auto& [key, value] : j_.items()) {
+      bool known = false;
+      for (const auto& k : names) known = known || k == key;
+      if (known) continue;
+      const auto close = closest_match(key, names);
+      fail(key, close ? fmt::format("unknown field; did you mean '{}'?", *close)
+                      : std::string("unknown field"));
+    }
+  }
+
+  const Json& require(const std::string& key) const {
+    const auto it = j_.find(key);
+    if (it == j_.end()) fail(key, "is missing");
+    return *it;
+  }
+  bool has(const std::string& key) const { return j_.contains(key); }
+
+  Reader object(const std::string& key) const {
+    const Json& v = require(key);
+    if (!v.is_object()) fail(key, "must be an object");
+    return Reader(v, file_, path(key));
+  }
+  const Json& array(const std::string& key) const {
+    const Json& v = require(key);
+    if (!v.is_array()) fail(key, "must be an array");
+    return v;
+  }
+  std::string string(const std::string& key, bool allow_empty = true) const {
+    const Json& v = require(key);
+    if (!v.is_string()) fail(key, "must be a string");
+    std::string s = v.get<std::string>();
+    if (!allow_empty && s.empty()) fail(key, "must not be empty");
+    return s;
+  }
+  bool boolean(const std::string& key) const {
+    const Json& v = require(key);
+    if (!v.is_boolean()) fail(key, "must be true or false");
+    return v.get<bool>();
+  }
+  double number(const std::string& key, double min) const {
+    const Json& v = require(key);
+    if (!v.is_number()) fail(key, "must be a number");
+    const double x = v.get<double>();
+    if (!(x >= min)) fail(key, fmt::format("must be at least {}, not {}", min, x));
+    return x;
+  }
+  long long integer(const std::string& key, long long min) const {
+    return integer_of(require(key), key, min);
+  }
+  long long integer_of(const Json& v, const std::string& key, long long min) const {
+    if (!v.is_number_integer()) fail(key, "must be a whole number");
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(1LL << 62))
+      fail(key, "is too large");
+    const long long x = v.get<long long>();
+    if (x < min) fail(key, fmt::format("must be at least {}, not {}", min, x));
+    return x;
+  }
+  Bytes bytes(const std::string& key, Bytes min = 0) const {
+    return Bytes(integer(key, static_cast<long long>(min)));
+  }
+  std::array<int, 3> dims(const std::string& key) const {
+    const Json& v = array(key);
+    if (v.size() != 3) fail(key, "must have three entries [X, Y, Z]");
+    std::array<int, 3> d{};
+    for (int i = 0; i < 3; ++i)
+      d[i] = static_cast<int>(integer_of(v[i], fmt::format("{}/{}", key, i), 1));
+    if (static_cast<long long>(d[0]) * d[1] * d[2] > kMaxChips)
+      fail(key, fmt::format("has more than {} chips", kMaxChips));
+    return d;
+  }
+  SourceLocation where() const { return SourceLocation{file_, 0, 0}; }
+
+ private:
+  const Json& j_;
+  std::string file_;
+  std::string pointer_;
+};
+
+Platform read_platform(const Reader& r) {
+  r.allow_only({"name", "source_file", "chip", "slices"});
+  Platform p;
+  p.name = r.string("name", false);
+  p.source_file = r.string("source_file");
+  const Reader c = r.object("chip");
+  c.allow_only({"name", "peak_flops_per_s", "hbm_bytes", "hbm_bytes_per_s",
+                "ici_link_bytes_per_s", "ici_hop_latency_s", "ici_links"});
+  p.chip.name = c.string("name", false);
+  p.chip.peak_flops_per_s = c.number("peak_flops_per_s", 1);
+  p.chip.hbm_bytes = c.bytes("hbm_bytes", 1);
+  p.chip.hbm_bytes_per_s = c.number("hbm_bytes_per_s", 1);
+  p.chip.ici_link_bytes_per_s = c.number("ici_link_bytes_per_s", 1);
+  p.chip.ici_hop_latency_s = c.number("ici_hop_latency_s", 0);
+  p.chip.ici_links = static_cast<int>(c.integer("ici_links", 6));
+  if (p.chip.ici_links != 6) c.fail("ici_links", "podsim models a 3D torus with 6 links per chip");
+  const Reader slices = r.object("slices");
+  for (const auto& [key, value] : r.require("slices").items()) {
+    const auto count = parse_integer(key);
+    if (!count || *count <= 0) slices.fail(key, "slice keys must be positive chip counts");
+    const std::array<int, 3> d = slices.dims(key);
+    if (static_cast<long long>(d[0]) * d[1] * d[2] != *count)
+      slices.fail(key, fmt::format("{}x{}x{} does not have {} chips", d[0], d[1], d[2], *count));
+    p.slice_dims[static_cast<int>(*count)] = d;
+    (void)value;
+  }
+  return p;
+}
+
+ModelSpec read_model(const Reader& r) {
+  r.allow_only({"name", "source_file", "layers", "d_model", "d_ff", "heads", "padded_heads",
+                "d_head", "kv_heads", "vocab", "block", "activation"});
+  ModelSpec m;
+  m.name = r.string("name", false);
+  m.source_file = r.string("source_file");
+  m.layers = r.integer("layers", 1);
+  m.d_model = r.integer("d_model", 1);
+  m.d_ff = r.integer("d_ff", 1);
+  m.heads = r.integer("heads", 1);
+  m.padded_heads = r.integer("padded_heads", 0);
+  m.d_head = r.integer("d_head", 1);
+  m.kv_heads = r.integer("kv_heads", 1);
+  m.vocab = r.integer("vocab", 1);
+  m.block = parse_block_kind(r.string("block"), r.path("block"), r.where());
+  m.activation = parse_activation(r.string("activation"), r.path("activation"), r.where());
+  validate_model(m, r.path(""), r.where());
+  return m;
+}
+
+Scenario read_scenario(const Reader& r) {
+  r.allow_only({"name", "source_file", "platform", "topology", "model", "pad_heads", "phase",
+                "batch", "input_tokens", "generate_tokens", "weights", "ffn_layout", "attention",
+                "collective_einsum", "allow_oversubscribe", "exact"});
+  Scenario s;
+  s.name = r.string("name");
+  s.source_file = r.string("source_file");
+  s.platform = read_platform(r.object("platform"));
+  const Reader topo = r.object("topology");
+  topo.allow_only({"dims", "wraps"});
+  s.shape.dims = topo.dims("dims");
+  const Json& wraps = topo.array("wraps");
+  if (wraps.size() != 3) topo.fail("wraps", "must have three entries [x, y, z]");
+  for (int i = 0; i < 3; ++i) {
+    if (!wraps[i].is_boolean()) topo.fail(fmt::format("wraps/{}", i), "must be true or false");
+    s.shape.wraps[i] = wraps[i].get<bool>();
+  }
+  s.model = read_model(r.object("model"));
+  s.pad_heads = r.boolean("pad_heads");
+  s.phase = parse_phase(r.string("phase"), r.path("phase"), r.where());
+  s.batch = r.integer("batch", 1);
+  s.input_tokens = r.integer("input_tokens", 1);
+  s.generate_tokens = r.integer("generate_tokens", 0);
+  s.weights = parse_weight_dtype(r.string("weights"), r.path("weights"), r.where());
+  s.ffn_layout = parse_ffn_layout(r.string("ffn_layout"), r.path("ffn_layout"), r.where());
+  s.attention = parse_attn_sharding(r.string("attention"), r.path("attention"), r.where());
+  s.collective_einsum = parse_collective_einsum(r.string("collective_einsum"),
+                                                r.path("collective_einsum"), r.where());
+  s.allow_oversubscribe = r.boolean("allow_oversubscribe");
+  s.exact = r.boolean("exact");
+  try {
+    validate_scenario(s);
+  } catch (const InputError& e) {
+    r.fail(e.key(), e.problem());
+  }
+  return s;
+}
+
+Op read_op(const Reader& r, const TorusShape& shape) {
+  Op op;
+  op.kind = parse_op_kind(r.string("kind"), r.path("kind"), r.where());
+  if (op.kind == OpKind::collective)
+    r.allow_only({"kind", "name", "equation", "shapes", "flops", "attention_flops",
+                  "redundant_flops", "weight_bytes", "kv_bytes", "activation_bytes", "matmul_mkn",
+                  "matmul_batch", "collective", "looped_with"});
+  else
+    r.allow_only({"kind", "name", "equation", "shapes", "flops", "attention_flops",
+                  "redundant_flops", "weight_bytes", "kv_bytes", "activation_bytes", "matmul_mkn",
+                  "matmul_batch"});
+  op.name = r.string("name", false);
+  op.equation = r.string("equation");
+  op.shapes = r.string("shapes");
+  op.flops = r.number("flops", 0);
+  op.attention_flops = r.number("attention_flops", 0);
+  op.redundant_flops = r.number("redundant_flops", 0);
+  if (op.attention_flops > op.flops) r.fail("attention_flops", "must not exceed flops");
+  if (op.redundant_flops > op.flops) r.fail("redundant_flops", "must not exceed flops");
+  op.weight_bytes = r.bytes("weight_bytes");
+  op.kv_bytes = r.bytes("kv_bytes");
+  op.activation_bytes = r.bytes("activation_bytes");
+  const Json& mkn = r.array("matmul_mkn");
+  if (mkn.size() != 3) r.fail("matmul_mkn", "must have three entries [M, K, N]");
+  for (int i = 0; i < 3; ++i) op.matmul_mkn[i] = r.integer_of(mkn[i], fmt::format("matmul_mkn/{}", i), 0);
+  op.matmul_batch = r.integer("matmul_batch", 1);
+  if (op.kind == OpKind::collective) {
+    const Reader c = r.object("collective");
+    c.allow_only({"kind", "axes", "bytes", "algorithm", "multi_axis"});
+    op.collective.kind = parse_collective_kind(c.string("kind"), c.path("kind"), c.where());
+    op.collective.axes = parse_axes(c.string("axes", false), c.path("axes"), c.where());
+    op.collective.bytes = c.bytes("bytes", 1);
+    op.collective.algorithm =
+        parse_ring_algorithm(c.string("algorithm"), c.path("algorithm"), c.where());
+    op.collective.multi_axis =
+        parse_multi_axis(c.string("multi_axis"), c.path("multi_axis"), c.where());
+    validate_collective(op.collective, shape, r.path("collective"), r.where());
+    op.looped_with = r.string("looped_with");
+  }
+  return op;
+}
+
+StepTrace read_step(const Reader& r, const TorusShape& shape) {
+  r.allow_only({"phase", "batch", "new_tokens", "context", "layers"});
+  StepTrace step;
+  step.phase = r.string("phase");
+  if (step.phase != "prefill" && step.phase != "decode")
+    r.fail("phase", fmt::format("'{}' is not a step phase; use prefill or decode", step.phase));
+  step.batch = r.integer("batch", 1);
+  step.new_tokens = r.integer("new_tokens", 1);
+  step.context = r.integer("context", 0);
+  const Json& layers = r.array("layers");
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const Reader l(layers[i], r.where().file, r.path(fmt::format("layers/{}", i)));
+    l.allow_only({"name", "repeat", "ops"});
+    LayerTrace layer;
+    layer.name = l.string("name", false);
+    layer.repeat = static_cast<int>(l.integer("repeat", 1));
+    const Json& ops = l.array("ops");
+    for (std::size_t k = 0; k < ops.size(); ++k) {
+      const Reader o(ops[k], r.where().file, l.path(fmt::format("ops/{}", k)));
+      layer.ops.push_back(read_op(o, shape));
+    }
+    // Looped collectives must name an einsum of their layer.
+    for (std::size_t k = 0; k < layer.ops.size(); ++k) {
+      const Op& op = layer.ops[k];
+      if (op.looped_with.empty()) continue;
+      bool found = false;
+      for (const Op& other : layer.ops)
+        found = found || (other.kind == OpKind::einsum && other.name == op.looped_with);
+      if (!found)
+        l.fail(fmt::format("ops/{}/looped_with", k),
+               fmt::format("no einsum named '{}' in this layer", op.looped_with));
+    }
+    step.layers.push_back(std::move(layer));
+  }
+  return step;
+}
+
+}  // namespace
+
+std::string trace_to_json(const Trace& trace) {
+  Json steps = Json::array();
+  for (const StepTrace& step : trace.steps) {
+    Json layers = Json::array();
+    for (const LayerTrace& layer : step.layers) {
+      Json ops = Json::array();
+      for (const Op& op : layer.ops) ops.push_back(op_json(op));
+      layers.push_back(Json{{"name", layer.name}, {"repeat", layer.repeat}, {"ops", ops}});
+    }
+    steps.push_back(Json{{"phase", step.phase},
+                         {"batch", step.batch},
+                         {"new_tokens", step.new_tokens},
+                         {"context", step.context},
+                         {"layers", layers}});
+  }
+  const MemoryPlan& m = trace.memory;
+  const Json root{{"format", kFormat},
+                  {"version", kVersion},
+                  {"scenario", scenario_json(trace.scenario)},
+                  {"memory",
+                   {{"weights_bytes", m.weights_bytes},
+                    {"kv_bytes", m.kv_bytes},
+                    {"activation_bytes", m.activation_bytes},
+                    {"hbm_bytes", m.hbm_bytes},
+                    {"fits", m.fits}}},
+                  {"steps", steps}};
+  return root.dump(1) + "\n";
+}
+
+void write_trace_json(const Trace& trace, const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw InputError(SourceLocation{path, 0, 0}, "output", "cannot be written");
+  out << trace_to_json(trace);
+  if (!out) throw InputError(SourceLocation{path, 0, 0}, "output", "write failed");
+}
+
+Trace trace_from_json(const std::string& text, const std::string& name) {
+  Json root;
+  try {
+    root = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    throw InputError(SourceLocation{name, 0, 0}, "json",
+                     fmt::format("not valid JSON (byte {}): {}", e.byte, e.what()));
+  }
+  const Reader r(root, name, "");
+  r.allow_only({"format", "version", "scenario", "memory", "steps"});
+  if (r.string("format") != kFormat)
+    r.fail("format", fmt::format("must be \"{}\"; this is not a podsim trace", kFormat));
+  if (r.integer("version", 0) != kVersion)
+    r.fail("version", fmt::format("this podsim reads trace version {}", kVersion));
+  Trace trace;
+  trace.scenario = read_scenario(r.object("scenario"));
+  const Reader m = r.object("memory");
+  m.allow_only({"weights_bytes", "kv_bytes", "activation_bytes", "hbm_bytes", "fits"});
+  trace.memory.weights_bytes = m.bytes("weights_bytes");
+  trace.memory.kv_bytes = m.bytes("kv_bytes");
+  trace.memory.activation_bytes = m.bytes("activation_bytes");
+  trace.memory.hbm_bytes = m.bytes("hbm_bytes", 1);
+  trace.memory.fits = m.boolean("fits");
+  const Json& steps = r.array("steps");
+  if (steps.empty()) r.fail("steps", "must hold at least one step");
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const Reader s(steps[i], name, fmt::format("/steps/{}", i));
+    trace.steps.push_back(read_step(s, trace.scenario.shape));
+  }
+  return trace;
+}
+
+Trace read_trace_json(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw InputError(SourceLocation{path, 0, 0}, "file", "does not exist or is not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(SourceLocation{path, 0, 0}, "file", "cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return trace_from_json(text.str(), path);
+}
+
+}  // namespace podsim
