@@ -1,1 +1,56 @@
-int main() { return 0; }
+// podsim: a discrete-event simulator of a TPU v4 pod running LLM inference.
+// Exit codes: 0 success, 2 bad input (one line `file:line:col: key: problem`), 1 internal error.
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "sim/cli/commands.hpp"
+#include "sim/core/input_error.hpp"
+#include "sim/core/logging.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"podsim: simulate LLM inference on a TPU v4 pod (torus of chips, ICI links, HBM)"};
+  app.require_subcommand(1);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "Logging: warn, info, debug or trace")
+      ->check(CLI::IsMember({"warn", "info", "debug", "trace"}));
+
+  std::map<CLI::App*, podsim::cli::Command> commands;
+  const auto add = [&](podsim::cli::Command (*registrar)(CLI::App&)) {
+    const std::size_t before = app.get_subcommands({}).size();
+    podsim::cli::Command command = registrar(app);
+    commands[app.get_subcommands({})[before]] = std::move(command);
+  };
+  add(&podsim::cli::add_collective_command);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string message = e.what();
+    for (char& c : message)
+      if (c == '\n') c = ' ';
+    std::fputs(fmt::format("<command line>: {}; see podsim --help\n", message).c_str(), stderr);
+    return 2;
+  }
+
+  podsim::set_log_level(spdlog::level::from_str(log_level));
+  try {
+    for (const auto& [sub, command] : commands)
+      if (sub->parsed()) return command();
+  } catch (const podsim::InputError& e) {
+    std::fputs(fmt::format("{}\n", e.what()).c_str(), stderr);
+    return 2;
+  } catch (const std::exception& e) {
+    std::fputs(fmt::format("podsim: internal error: {}\n", e.what()).c_str(), stderr);
+    return 1;
+  }
+  return 1;
+}

@@ -1,0 +1,41 @@
+#pragma once
+// Closed-form times of the collective algorithms of sim/collective/, on an otherwise idle slice:
+// the oracle the simulated times are compared with, and what `podsim collective` prints beside
+// them. Per ring phase over K chips with per-chip larger size S, link bandwidth b, hop latency l
+// and HBM bandwidth h:
+//   bidir-ring  (K-1) (l + S/(2K b))         + reduce-scatter adds (K-1) 2 c 3/h, c = S/(2K)
+//   ring        (K-1) (l + S/(K b))          + reduce-scatter adds (K-1) 3 S/(K h)
+//   line        (K-1) (l + S/(K b))          + reduce-scatter adds (K-1) 2 x 3 S/(K h)
+// (the adds of the two directions share HBM; a line's end chips add only one way, so the line's
+// reduce-scatter form is an upper bound by at most the add term).
+// Phases of one part add up; concurrent parts run side by side (exact when they never share a
+// link, i.e. when all axes have the same length). all-to-all: the most loaded link's bytes over b
+// plus the longest route's latency. permute: l x hops + S/b.
+
+#include <string>
+
+#include "sim/collective/collective.hpp"
+#include "sim/model/chip_spec.hpp"
+#include "sim/topology/torus.hpp"
+
+namespace podsim {
+
+struct CollectiveEstimate {
+  Seconds time_s = 0;
+  Seconds latency_s = 0;    // the part due to hop latency
+  Seconds bandwidth_s = 0;  // the part due to link bandwidth (and HBM adds)
+  bool latency_bound() const { return latency_s > bandwidth_s; }
+};
+
+// Requires validate_collective(spec, shape) to have passed.
+CollectiveEstimate collective_estimate(const CollectiveSpec& spec, const TorusShape& shape,
+                                       const ChipSpec& chip);
+
+// Bytes carried by the most loaded directed link in an all-to-all of per-chip buffer `bytes`
+// over `axes` with dimension-order routing (closed form, see the .cpp).
+double all_to_all_max_link_bytes(const TorusShape& shape, const AxisSet& axes, Bytes bytes);
+
+// Total bytes over all links of that all-to-all: every chunk times its hop count.
+double all_to_all_total_link_bytes(const TorusShape& shape, const AxisSet& axes, Bytes bytes);
+
+}  // namespace podsim

@@ -1,0 +1,163 @@
+// `podsim collective`: one collective on a slice, simulated and beside its closed form.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "sim/analytic/collective_cost.hpp"
+#include "sim/cli/cli_common.hpp"
+#include "sim/cli/commands.hpp"
+#include "sim/collective/algorithms.hpp"
+#include "sim/config/platform_loader.hpp"
+#include "sim/core/quantity_parse.hpp"
+#include "sim/replay/replay.hpp"
+
+namespace podsim::cli {
+
+namespace {
+
+struct CollectiveArgs {
+  std::string shape = "4x4x4";
+  std::string wrap = "auto";
+  std::string op = "all-gather";
+  std::string axes = "xyz";
+  std::string bytes = "64MiB";
+  std::string algorithm = "auto";
+  std::string multi_axis = "concurrent";
+  std::string platform = "tpu-v4";
+  std::string json;  // "" = text; "-" = JSON on stdout; else a file
+  int top_links = 5;
+};
+
+std::string wraps_name(const TorusShape& shape) {
+  std::string out;
+  for (Axis a : kAxes)
+    if (shape.wrapped(a)) out += axis_name(a);
+  return out.empty() ? "none" : out;
+}
+
+int run_collective(const CollectiveArgs& args) {
+  const Platform platform = config::load_platform(platform_path(args.platform));
+  TorusShape shape = parse_shape(args.shape, "--shape");
+  if (auto wraps = parse_wrap(args.wrap, "--wrap")) shape.wraps = *wraps;
+
+  CollectiveSpec spec;
+  spec.kind = parse_collective_kind(args.op, "--op");
+  spec.axes = parse_axes(args.axes, "--axes");
+  spec.bytes = parse_bytes(args.bytes, "--bytes");
+  spec.algorithm = parse_ring_algorithm(args.algorithm, "--algorithm");
+  spec.multi_axis = parse_multi_axis(args.multi_axis, "--multi-axis");
+  validate_collective(spec, shape, "--axes");
+
+  const Torus torus(shape);
+  Program program(torus.chip_count());
+  const std::int32_t label = program.add_label(std::string(collective_kind_name(spec.kind)));
+  append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask), label);
+  const CollectiveEstimate estimate = collective_estimate(spec, shape, platform.chip);
+  const ReplayResult result = replay(platform.chip, torus, program);
+
+  const double simulated_s = result.makespan_s;
+  const double ratio = estimate.time_s > 0 ? simulated_s / estimate.time_s : 0;
+  const double algorithm_bandwidth = static_cast<double>(spec.bytes) / simulated_s;
+  const char* bound = estimate.latency_bound() ? "latency" : "bandwidth";
+
+  std::vector<const LinkStats*> busiest;
+  for (const LinkStats& s : result.links) busiest.push_back(&s);
+  std::stable_sort(busiest.begin(), busiest.end(),
+                   [](const LinkStats* a, const LinkStats* b) { return a->bytes > b->bytes; });
+
+  if (!args.json.empty()) {
+    nlohmann::json doc;
+    doc["op"] = collective_kind_name(spec.kind);
+    doc["axes"] = spec.axes.name();
+    doc["shape"] = shape.name();
+    doc["wraparound"] = wraps_name(shape);
+    doc["bytes"] = spec.bytes;
+    doc["algorithm"] = ring_algorithm_name(spec.algorithm);
+    doc["multi_axis"] = multi_axis_name(spec.multi_axis);
+    doc["platform"] = platform.name;
+    doc["simulated_s"] = simulated_s;
+    doc["analytic_s"] = estimate.time_s;
+    doc["analytic_latency_s"] = estimate.latency_s;
+    doc["analytic_bandwidth_s"] = estimate.bandwidth_s;
+    doc["ratio"] = ratio;
+    doc["algorithm_bytes_per_s"] = algorithm_bandwidth;
+    doc["bound"] = bound;
+    doc["transfers"] = result.transfers;
+    doc["total_link_bytes"] = result.total_link_bytes;
+    nlohmann::json links = nlohmann::json::array();
+    for (const LinkStats& s : result.links)
+      links.push_back({{"link", torus.link_name(s.link)},
+                       {"bytes", s.bytes},
+                       {"busy_fraction", simulated_s > 0 ? s.busy_s / simulated_s : 0.0},
+                       {"peak_bytes_per_s", s.peak_bytes_per_s}});
+    doc["links"] = std::move(links);
+    write_json(doc, args.json);
+    return 0;
+  }
+
+  std::cout << fmt::format("{} over {} on {} (wraparound: {}), {} per chip\n",
+                           collective_kind_name(spec.kind), spec.axes.name(), shape.name(),
+                           wraps_name(shape), format_bytes(static_cast<double>(spec.bytes)));
+  std::cout << fmt::format("  algorithm          {} (multi-axis: {})\n",
+                           ring_algorithm_name(spec.algorithm), multi_axis_name(spec.multi_axis));
+  std::cout << fmt::format("  simulated          {}\n", format_seconds(simulated_s));
+  std::cout << fmt::format("  closed form        {}   (simulated / closed form = {:.4f})\n",
+                           format_seconds(estimate.time_s), ratio);
+  std::cout << fmt::format("  algorithm bw       {:.4g} GB/s (bytes per chip / simulated time)\n",
+                           algorithm_bandwidth / 1e9);
+  std::cout << fmt::format("  bound              {} (latency {} vs bandwidth {})\n", bound,
+                           format_seconds(estimate.latency_s), format_seconds(estimate.bandwidth_s));
+  std::cout << fmt::format("  transfers          {} point-to-point messages\n", result.transfers);
+  std::cout << fmt::format("  links              {} directed links carried {} in all\n",
+                           result.links.size(), format_bytes(result.total_link_bytes));
+  for (int i = 0; i < args.top_links && i < static_cast<int>(busiest.size()); ++i) {
+    const LinkStats& s = *busiest[i];
+    if (s.bytes <= 0) break;
+    std::cout << fmt::format("    {:<16} {:>12}  busy {:5.1f}%\n", torus.link_name(s.link),
+                             format_bytes(s.bytes), 100.0 * s.busy_s / simulated_s);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_collective_command(CLI::App& app) {
+  auto args = std::make_shared<CollectiveArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "collective", "Simulate one collective on a slice and compare it with its closed form");
+  sub->add_option("--shape", args->shape, "Slice shape XxYxZ")->capture_default_str();
+  sub->add_option("--wrap", args->wrap,
+                  "Wraparound: auto (TPU v4 rule: all axes wrap when every dimension is a "
+                  "multiple of 4), none, or the axes that wrap (e.g. xy)")
+      ->capture_default_str();
+  sub->add_option("--op", args->op,
+                  "all-gather | reduce-scatter | all-reduce | all-to-all | permute")
+      ->capture_default_str();
+  sub->add_option("--axes", args->axes, "Axes to run over: a non-empty subset of xyz")
+      ->capture_default_str();
+  sub->add_option("--bytes", args->bytes,
+                  "Per-chip size of the larger side (all-gather output, reduce-scatter input, "
+                  "all-reduce/all-to-all/permute buffer), e.g. 4096, 4KiB, 64MiB, 1GiB")
+      ->capture_default_str();
+  sub->add_option("--algorithm", args->algorithm,
+                  "Per-axis algorithm: auto (bidir-ring on wrapped axes, line on mesh axes), "
+                  "bidir-ring (half of the data each way), ring (unidirectional, as in MPI), "
+                  "line (mesh axis)")
+      ->capture_default_str();
+  sub->add_option("--multi-axis", args->multi_axis,
+                  "Several axes: concurrent (data split across the axes, all busy at once) or "
+                  "sequential (one axis after another)")
+      ->capture_default_str();
+  sub->add_option("--platform", args->platform, "Platform name in platforms/ or a YAML file")
+      ->capture_default_str();
+  sub->add_option("--json", args->json, "Write the result as JSON to FILE (- for stdout)")
+      ->expected(0, 1)
+      ->default_str("-");
+  sub->add_option("--top-links", args->top_links, "Busiest links to list in the text output")
+      ->capture_default_str();
+  return [args]() { return run_collective(*args); };
+}
+
+}  // namespace podsim::cli

@@ -1,0 +1,15 @@
+#pragma once
+// The podsim subcommands. Each registers its options on the CLI11 app and returns the function
+// that runs it (after parsing); a command returns the process exit code.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace podsim::cli {
+
+using Command = std::function<int()>;
+
+Command add_collective_command(CLI::App& app);
+
+}  // namespace podsim::cli

@@ -1,0 +1,68 @@
+#pragma once
+// Program: what every chip does, as a task graph per chip. It is the common language between the
+// pure-C++ side (collective algorithms, trace lowering) and the SimGrid replay, which executes it
+// with one actor per chip. Tasks:
+//   send    - `bytes` to chip `peer` along the dimension-order route (`hops` links); it starts
+//             `hops` x hop latency after its dependencies are done (cut-through latency first,
+//             then the payload at the bandwidth the links share max-min fairly);
+//   recv    - the matching message from chip `peer`; posted when the program starts (the sender
+//             writes into a pre-allocated buffer, as ICI DMA does), done when the data is in;
+//   compute - `flops` on the chip's MXU;
+//   hbm     - `bytes` of HBM traffic;
+//   join    - nothing: a point where several dependencies meet.
+// Sends and receives of one `channel` between one pair of chips match in FIFO order, so every
+// algorithm keeps, per channel and pair, the receiver's order equal to the sender's.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/core/units.hpp"
+#include "sim/topology/torus.hpp"
+
+namespace podsim {
+
+enum class TaskKind : std::uint8_t { send, recv, compute, hbm, join };
+
+using TaskId = std::int32_t;
+inline constexpr TaskId kNoTask = -1;
+
+struct Task {
+  TaskKind kind = TaskKind::join;
+  ChipId peer = -1;      // send: destination; recv: source
+  std::int32_t channel = 0;
+  std::int32_t hops = 0;  // send: links on the route
+  std::int32_t label = -1;  // index into Program::labels (op and step, for timelines), -1 = none
+  Bytes bytes = 0;        // send/recv payload; hbm traffic
+  Flops flops = 0;        // compute
+  std::vector<TaskId> successors;
+  std::int32_t dependencies = 0;  // number of tasks that must finish before this one starts
+};
+
+struct ChipProgram {
+  std::vector<Task> tasks;
+
+  // Appends `task` and makes it depend on `after` (ignored when kNoTask). Returns its id.
+  TaskId add(Task task, TaskId after = kNoTask);
+  // `after` must finish before `task` starts.
+  void depend(TaskId after, TaskId task);
+  // A join that depends on every task in `tasks` (kNoTask entries are skipped).
+  TaskId join(const std::vector<TaskId>& tasks);
+};
+
+struct Program {
+  std::vector<ChipProgram> chips;
+  std::vector<std::string> labels;  // task labels, shared by all chips
+  std::int32_t next_channel = 0;    // channels in use are [0, next_channel)
+
+  explicit Program(int chip_count) : chips(chip_count) {}
+  std::int32_t add_label(std::string label);
+  // Reserves `count` fresh channels and returns the first.
+  std::int32_t allocate_channels(std::int32_t count);
+  std::size_t task_count() const;
+};
+
+// Per chip, the task after which the next piece of work may start (kNoTask = at once).
+using Frontier = std::vector<TaskId>;
+
+}  // namespace podsim

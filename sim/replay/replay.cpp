@@ -1,0 +1,370 @@
+#include "sim/replay/replay.hpp"
+
+#include <fmt/format.h>
+#include <simgrid/s4u.hpp>
+
+#include <algorithm>
+#include <map>
+#include <queue>
+#include <unordered_map>
+
+#include "sim/core/check.hpp"
+#include "sim/core/logging.hpp"
+#include "sim/replay/torus_platform.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace podsim {
+
+namespace {
+
+// Mailboxes by (channel, source, destination), created before the simulation starts.
+class Mailboxes {
+ public:
+  explicit Mailboxes(int chips) : chips_(chips) {}
+
+  void declare(std::int32_t channel, ChipId from, ChipId to) {
+    const std::uint64_t k = key(channel, from, to);
+    if (!boxes_.contains(k))
+      boxes_.emplace(k, sg4::Mailbox::by_name(fmt::format("{}:{}>{}", channel, from, to)));
+  }
+  sg4::Mailbox* get(std::int32_t channel, ChipId from, ChipId to) const {
+    return boxes_.at(key(channel, from, to));
+  }
+  // Sets each mailbox's receiver, so that sends start as soon as they are posted.
+  void make_eager(const std::vector<sg4::ActorPtr>& actors) const {
+    for (const auto& [k, box] : boxes_) box->set_receiver(actors[k % chips_]);
+  }
+
+ private:
+  std::uint64_t key(std::int32_t channel, ChipId from, ChipId to) const {
+    return (static_cast<std::uint64_t>(channel) * chips_ + from) * chips_ + to;
+  }
+  std::uint64_t chips_;
+  std::unordered_map<std::uint64_t, sg4::Mailbox*> boxes_;
+};
+
+// Executes one chip's task graph: starts every task whose dependencies are done, waits for
+// running activities, repeats.
+//
+// Two devices keep the waiting cheap on large programs (a chip of a 16x16x16 all-gather has
+// hundreds of receives, one of an 8x8x8 all-to-all over a thousand transfers):
+// - Mailboxes are eager (a permanent receiver is set): a send moves its bytes as soon as it is
+//   posted, as ICI DMA writes into a buffer that is already there, so the receiver posts the
+//   receives of one mailbox one at a time, in FIFO order, without changing any timing.
+// - A task waiting on several running activities only needs to watch one of them (its
+//   "sentinel"): it cannot start before all are done, so the others are checked in turn as the
+//   sentinel finishes. Only sentinels are in the set passed to wait_any.
+// A send starts hops x hop latency after it is ready (the latency of the route, FACTS.md §6).
+class ChipRunner {
+ public:
+  ChipRunner(ChipId me, const ChipProgram& program, const Mailboxes& mailboxes,
+             sg4::Disk* hbm, Seconds hop_latency_s, std::vector<TaskRecord>* records)
+      : me_(me),
+        program_(program),
+        mailboxes_(mailboxes),
+        hbm_(hbm),
+        hop_latency_s_(hop_latency_s),
+        records_(records) {}
+
+  void operator()() {
+    prepare();
+    const auto& tasks = program_.tasks;
+    for (auto& [box, queue] : receive_queues_) post_next_receive(box);
+    for (std::size_t t = 0; t < tasks.size(); ++t)
+      if (tasks[t].kind != TaskKind::recv && remaining_[t] == 0) start(static_cast<TaskId>(t));
+    drain_ready();
+
+    while (!waiting_.empty() || !timers_.empty()) {
+      const double now = sg4::Engine::get_clock();
+      if (!timers_.empty() && timers_.top().at_s <= now) {
+        const TaskId t = timers_.top().task;
+        timers_.pop();
+        post_send(t);
+        drain_ready();
+        continue;
+      }
+      if (waiting_.empty()) {
+        sg4::this_actor::sleep_until(timers_.top().at_s);
+        continue;
+      }
+      const double timeout = timers_.empty() ? -1.0 : timers_.top().at_s - now;
+      const ssize_t index = sg4::Activity::wait_any_for(waiting_, timeout);
+      if (index < 0) continue;  // a timer is due
+      const TaskId t = waiting_task_[index];
+      waiting_[index] = waiting_.back();
+      waiting_task_[index] = waiting_task_.back();
+      waiting_.pop_back();
+      waiting_task_.pop_back();
+      watched_[t] = false;
+      finish(t);
+      drain_ready();
+    }
+    for (TaskId t : sinks_) {  // activities nothing depends on: wait for them at the end
+      activity_[t]->wait();
+      finish(t);
+    }
+    PODSIM_CHECK(finished_ == tasks.size(), "chip {} finished {} of {} tasks: the program has a "
+                 "cycle or an unmatched receive", me_, finished_, tasks.size());
+  }
+
+ private:
+  struct Timer {
+    double at_s;
+    std::uint64_t order;  // ties broken by arming order, for determinism
+    TaskId task;
+    bool operator>(const Timer& o) const {
+      return at_s > o.at_s || (at_s == o.at_s && order > o.order);
+    }
+  };
+
+  void prepare() {
+    const auto& tasks = program_.tasks;
+    const std::size_t n = tasks.size();
+    remaining_.resize(n);
+    activity_.resize(n);
+    running_.assign(n, false);
+    done_.assign(n, false);
+    watched_.assign(n, false);
+    sentinel_.assign(n, kNoTask);
+    cursor_.assign(n, 0);
+    if (records_) started_s_.assign(n, 0.0);
+    // Predecessor lists (CSR), in the order the dependencies were declared.
+    pred_begin_.assign(n + 1, 0);
+    for (const Task& task : tasks)
+      for (TaskId s : task.successors) ++pred_begin_[s + 1];
+    for (std::size_t t = 0; t < n; ++t) pred_begin_[t + 1] += pred_begin_[t];
+    preds_.resize(pred_begin_[n]);
+    std::vector<std::int32_t> fill(pred_begin_.begin(), pred_begin_.end() - 1);
+    for (std::size_t t = 0; t < n; ++t) {
+      remaining_[t] = tasks[t].dependencies;
+      for (TaskId s : tasks[t].successors) preds_[fill[s]++] = static_cast<TaskId>(t);
+    }
+    for (std::size_t t = 0; t < n; ++t)
+      if (tasks[t].kind == TaskKind::recv) {
+        PODSIM_CHECK(tasks[t].dependencies == 0, "a receive cannot have dependencies");
+        sg4::Mailbox* box = mailboxes_.get(tasks[t].channel, tasks[t].peer, me_);
+        receive_queues_[box].push_back(static_cast<TaskId>(t));
+      }
+    for (auto& [box, queue] : receive_queues_) std::reverse(queue.begin(), queue.end());
+  }
+
+  void post_next_receive(sg4::Mailbox* box) {
+    auto& queue = receive_queues_[box];
+    if (queue.empty()) return;
+    const TaskId t = queue.back();
+    queue.pop_back();
+    if (records_) started_s_[t] = sg4::Engine::get_clock();
+    running(t, box->get_async<void>(&sink_));
+  }
+
+  void start(TaskId t) {
+    const Task& task = program_.tasks[t];
+    if (records_) started_s_[t] = sg4::Engine::get_clock();
+    switch (task.kind) {
+      case TaskKind::recv:
+        PODSIM_CHECK(false, "receives are posted by their mailbox queue");
+        break;
+      case TaskKind::send:
+        if (task.hops > 0 && hop_latency_s_ > 0)
+          timers_.push(
+              Timer{sg4::Engine::get_clock() + task.hops * hop_latency_s_, timer_order_++, t});
+        else
+          post_send(t);
+        break;
+      case TaskKind::compute:
+        if (task.flops > 0)
+          running(t, sg4::this_actor::exec_async(task.flops));
+        else
+          ready_.push_back(t);
+        break;
+      case TaskKind::hbm:
+        if (task.bytes > 0)
+          running(t, hbm_->read_async(task.bytes));
+        else
+          ready_.push_back(t);
+        break;
+      case TaskKind::join:
+        ready_.push_back(t);
+        break;
+    }
+  }
+
+  void post_send(TaskId t) {
+    const Task& task = program_.tasks[t];
+    running(t, mailboxes_.get(task.channel, me_, task.peer)->put_async(&payload_, task.bytes));
+  }
+
+  // Registers the activity of t; t becomes the sentinel of every successor that has none.
+  void running(TaskId t, sg4::ActivityPtr activity) {
+    activity_[t] = std::move(activity);
+    running_[t] = true;
+    const auto& successors = program_.tasks[t].successors;
+    if (successors.empty()) {
+      sinks_.push_back(t);
+      return;
+    }
+    for (TaskId s : successors)
+      if (sentinel_[s] == kNoTask) {
+        sentinel_[s] = t;
+        watch(t);
+      }
+  }
+
+  void watch(TaskId t) {
+    if (watched_[t]) return;
+    watched_[t] = true;
+    waiting_.push_back(activity_[t]);
+    waiting_task_.push_back(t);
+  }
+
+  // s's sentinel is done: watch the next of its predecessors that is not (preds before the cursor
+  // are all done; one that has not started yet will claim the watch when it starts).
+  void next_sentinel(TaskId s) {
+    sentinel_[s] = kNoTask;
+    const std::int32_t end = pred_begin_[s + 1];
+    std::int32_t& cursor = cursor_[s];
+    while (pred_begin_[s] + cursor < end && done_[preds_[pred_begin_[s] + cursor]]) ++cursor;
+    if (pred_begin_[s] + cursor == end) return;
+    const TaskId p = preds_[pred_begin_[s] + cursor];
+    if (!running_[p]) return;
+    sentinel_[s] = p;
+    watch(p);
+  }
+
+  // Marks t done and starts the successors it releases (instant tasks go to ready_).
+  void finish(TaskId t) {
+    done_[t] = true;
+    running_[t] = false;
+    ++finished_;
+    if (records_) {
+      const double end = activity_[t] ? activity_[t]->get_finish_time() : sg4::Engine::get_clock();
+      records_->push_back(TaskRecord{me_, t, started_s_[t], end});
+    }
+    const Task& task = program_.tasks[t];
+    if (task.kind == TaskKind::recv) post_next_receive(mailboxes_.get(task.channel, task.peer, me_));
+    activity_[t] = nullptr;
+    for (TaskId s : task.successors) {
+      if (--remaining_[s] == 0)
+        start(s);
+      else if (sentinel_[s] == t)
+        next_sentinel(s);
+    }
+  }
+
+  void drain_ready() {
+    while (!ready_.empty()) {
+      const TaskId t = ready_.back();
+      ready_.pop_back();
+      finish(t);
+    }
+  }
+
+  ChipId me_;
+  const ChipProgram& program_;
+  const Mailboxes& mailboxes_;
+  sg4::Disk* hbm_;
+  Seconds hop_latency_s_;
+  std::vector<TaskRecord>* records_;
+
+  std::vector<std::int32_t> remaining_;
+  std::vector<sg4::ActivityPtr> activity_;
+  std::vector<bool> running_, done_, watched_;
+  std::vector<TaskId> sentinel_;
+  std::vector<std::int32_t> cursor_;
+  std::vector<std::int32_t> pred_begin_;
+  std::vector<TaskId> preds_;
+  std::vector<double> started_s_;
+  std::map<sg4::Mailbox*, std::vector<TaskId>> receive_queues_;  // per mailbox, next at back
+  std::vector<sg4::ActivityPtr> waiting_;
+  std::vector<TaskId> waiting_task_;
+  std::vector<TaskId> sinks_;
+  std::vector<TaskId> ready_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::uint64_t timer_order_ = 0;
+  std::size_t finished_ = 0;
+  void* sink_ = nullptr;  // receives carry no payload
+  int payload_ = 0;       // SimGrid refuses a null payload; ours carry nothing
+};
+
+// Integrates every link's usage over time: at each clock advance, get_usage() is the rate that
+// held since the previous advance (FACTS.md §6).
+class LinkMonitor {
+ public:
+  explicit LinkMonitor(const std::vector<sg4::Link*>& links) {
+    for (std::size_t i = 0; i < links.size(); ++i)
+      if (links[i] != nullptr) {
+        links_.push_back(links[i]);
+        stats_.push_back(LinkStats{static_cast<LinkId>(i)});
+      }
+  }
+  void on_advance(double delta_s) {
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+      const double rate = links_[i]->get_usage();
+      if (rate <= 0) continue;
+      stats_[i].bytes += rate * delta_s;
+      stats_[i].busy_s += delta_s;
+      stats_[i].peak_bytes_per_s = std::max(stats_[i].peak_bytes_per_s, rate);
+    }
+  }
+  std::vector<LinkStats> take() { return std::move(stats_); }
+
+ private:
+  std::vector<sg4::Link*> links_;
+  std::vector<LinkStats> stats_;
+};
+
+}  // namespace
+
+ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& program,
+                    const ReplayOptions& options) {
+  PODSIM_CHECK(static_cast<int>(program.chips.size()) == torus.chip_count(),
+               "program has {} chips, the slice {}", program.chips.size(), torus.chip_count());
+  int argc = 3;
+  char arg0[] = "podsim";
+  char arg1[] = "--log=root.thres:critical";
+  char arg2[] = "--cfg=contexts/stack-size:128";  // KiB per actor; our actors use the heap
+  char* argv[] = {arg0, arg1, arg2, nullptr};
+  sg4::Engine engine(&argc, argv);
+  const simgrid_platform::TorusPlatform platform = simgrid_platform::build_torus_platform(engine, chip, torus);
+
+  ReplayResult result;
+  Mailboxes mailboxes(torus.chip_count());
+  for (ChipId c = 0; c < torus.chip_count(); ++c)
+    for (const Task& task : program.chips[c].tasks)
+      if (task.kind == TaskKind::send) {
+        PODSIM_CHECK(task.peer >= 0 && task.peer < torus.chip_count() && task.peer != c,
+                     "chip {} sends to invalid peer {}", c, task.peer);
+        mailboxes.declare(task.channel, c, task.peer);
+        ++result.transfers;
+      }
+
+  std::vector<std::vector<TaskRecord>> records(options.record_tasks ? torus.chip_count() : 0);
+  result.chip_end_s.assign(torus.chip_count(), 0.0);
+  std::vector<sg4::ActorPtr> actors;
+  for (ChipId c = 0; c < torus.chip_count(); ++c) {
+    std::vector<TaskRecord>* chip_records = options.record_tasks ? &records[c] : nullptr;
+    ChipRunner runner(c, program.chips[c], mailboxes, platform.hbm[c], chip.ici_hop_latency_s,
+                      chip_records);
+    actors.push_back(sg4::Actor::create(platform.hosts[c]->get_name(), platform.hosts[c],
+                                        [runner, &result, c]() mutable {
+                                          runner();
+                                          result.chip_end_s[c] = sg4::Engine::get_clock();
+                                        }));
+  }
+  mailboxes.make_eager(actors);
+
+  LinkMonitor monitor(platform.links);
+  sg4::Engine::on_time_advance_cb([&monitor](double delta_s) { monitor.on_advance(delta_s); });
+  logger("replay")->info("replaying {} tasks on {} chips", program.task_count(), torus.chip_count());
+  engine.run();
+
+  result.makespan_s = sg4::Engine::get_clock();
+  result.links = monitor.take();
+  for (const LinkStats& s : result.links) result.total_link_bytes += s.bytes;
+  for (auto& chip_records : records)
+    result.tasks.insert(result.tasks.end(), chip_records.begin(), chip_records.end());
+  return result;
+}
+
+}  // namespace podsim
