@@ -9,14 +9,15 @@
 
 #include "sim/config/yaml_source.hpp"
 #include "sim/core/quantity_parse.hpp"
+#include "sim/topology/torus.hpp"
 
 namespace podsim::config {
 
 ModelSpec load_model(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
   const MapReader top(root, path, "");
-  top.allow_only({"name", "layers", "d_model", "d_ff", "heads", "padded_heads", "d_head",
-                  "kv_heads", "vocab", "block", "activation"});
+  top.allow_only({"name", "layers", "d_model", "d_ff", "heads", "padded_heads",
+                  "pad_heads_from_chips", "d_head", "kv_heads", "vocab", "block", "activation"});
   ModelSpec m;
   m.source_file = path;
   m.name = top.string_or("name", std::filesystem::path(path).stem().string());
@@ -30,6 +31,12 @@ ModelSpec load_model(const std::string& path) {
   m.kv_heads = top.positive_integer("kv_heads", 1 << 16);
   m.vocab = top.positive_integer("vocab", kMaxDim);
   if (top.has("padded_heads")) m.padded_heads = top.positive_integer("padded_heads", 1 << 16);
+  if (top.has("pad_heads_from_chips")) {
+    if (!top.has("padded_heads"))
+      throw InputError(top.where(top.require("pad_heads_from_chips")), "pad_heads_from_chips",
+                       "needs padded_heads (the head count to pad to)");
+    m.pad_heads_from_chips = top.positive_integer("pad_heads_from_chips", kMaxChips);
+  }
   m.block = parse_block_kind(top.string("block"), top.key_path("block"),
                              top.where(top.require("block")));
   m.activation = parse_activation(top.string("activation"), top.key_path("activation"),

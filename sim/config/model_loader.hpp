@@ -3,8 +3,9 @@
 //
 // Keys: name (optional, default the file stem), layers, d_model, d_ff, heads, d_head, kv_heads
 // (1 = multiquery, = heads for multihead), vocab, block (parallel | serial), activation
-// (swiglu | gelu), padded_heads (optional: the head count used when the heads do not split
-// evenly over the chips that shard them; see scenario key pad_heads).
+// (swiglu | gelu), padded_heads (optional: the head count to pad to where the heads do not split
+// evenly over the chips that shard them) and pad_heads_from_chips (optional: pad on every slice
+// of at least this many chips, as the paper does for PaLM 540B); see scenario key pad_heads.
 
 #include <string>
 

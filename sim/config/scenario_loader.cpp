@@ -63,7 +63,7 @@ FfnLayout choose_layout(Scenario s, const std::string& pad_mode) {
   std::vector<FfnLayout> valid;
   for (FfnLayout layout : kFfnLayouts) {
     s.ffn_layout = layout;
-    if (pad_mode == "auto") s.pad_heads = heads_need_padding(s);
+    if (pad_mode == "auto") s.pad_heads = auto_pad_heads(s);
     if (!sharding_problem(s)) valid.push_back(layout);
   }
   if (valid.empty()) return FfnLayout::ws_2d;  // validation then says what is wrong
@@ -193,7 +193,7 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
     s.ffn_layout = choose_layout(s, pad_mode);
   else
     s.ffn_layout = parse_ffn_layout(layout_text, "ffn_layout", node_where("ffn_layout"));
-  s.pad_heads = pad_mode == "yes" || (pad_mode == "auto" && heads_need_padding(s));
+  s.pad_heads = pad_mode == "yes" || (pad_mode == "auto" && auto_pad_heads(s));
 
   validate_scenario(s);
   return s;

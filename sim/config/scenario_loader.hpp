@@ -8,8 +8,9 @@
 // decode and generate), weights (bf16 | int8, default bf16), ffn_layout (ws-1d | ws-2d | wg-x |
 // wg-xy | wg-xyz | auto), attention (heads | batch, default heads), collective_einsum (looped |
 // off, default looped), pad_heads (auto | yes | no, default auto: use the model's padded_heads
-// exactly when its heads do not split evenly over the chips that shard them, as the paper does
-// for PaLM 540B on 64 chips), allow_oversubscribe and exact (true | false, default false).
+// on slices of at least its pad_heads_from_chips chips, as the paper does for PaLM 540B on 64
+// chips and more, and wherever the unpadded heads do not split evenly over the chips that shard
+// them), allow_oversubscribe and exact (true | false, default false).
 //
 // `platform` and `model` are names looked up in <root>/platforms and <root>/workloads, or paths
 // to YAML files (relative to the working directory, else to the scenario's directory).

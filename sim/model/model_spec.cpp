@@ -78,6 +78,8 @@ void validate_model(const ModelSpec& m, const std::string& key, const SourceLoca
                      fmt::format("kv_heads {} is grouped-query attention, which podsim does not "
                                  "model yet; use 1 (multiquery) or {} (multihead)",
                                  m.kv_heads, m.heads));
+  if (m.pad_heads_from_chips < 0)
+    throw InputError(where, key, "pad_heads_from_chips must not be negative");
   if (m.padded_heads != 0 && m.padded_heads < m.heads)
     throw InputError(where, key,
                      fmt::format("padded_heads {} is below heads {}; padding only adds heads",

@@ -130,7 +130,7 @@ std::vector<MemoryFix> memory_fixes(const Scenario& s) {
     Scenario t = s;
     t.shape.dims = dims;
     t.shape.wraps = tpu_v4_wraparound(dims);
-    t.pad_heads = s.pad_heads || heads_need_padding(t);
+    t.pad_heads = s.pad_heads || auto_pad_heads(t);
     if (consider(t, fmt::format("chips: {} ({})", count, t.shape.name()))) break;
   }
   return fixes;

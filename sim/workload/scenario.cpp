@@ -1,8 +1,10 @@
 #include "sim/workload/scenario.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <numeric>
+#include <vector>
 
 namespace podsim {
 
@@ -80,6 +82,25 @@ bool heads_need_padding(const Scenario& s) {
   return s.model.heads % cols != 0 && s.model.padded_heads > 0 && s.model.padded_heads % cols == 0;
 }
 
+bool auto_pad_heads(const Scenario& s) {
+  if (s.model.padded_heads == 0) return false;
+  return (s.model.pad_heads_from_chips > 0 && s.chips() >= s.model.pad_heads_from_chips) ||
+         heads_need_padding(s);
+}
+
+namespace {
+// The layouts (with the scenario's attention) whose head split the used heads divide.
+std::vector<std::string> layouts_splitting_heads(const Scenario& s) {
+  std::vector<std::string> names;
+  for (FfnLayout layout : kFfnLayouts) {
+    const Sharding sh = sharding_for(layout, s.attention);
+    if (s.heads_used() % axes_size(sh.columns, s.shape) == 0)
+      names.emplace_back(ffn_layout_name(layout));
+  }
+  return names;
+}
+}  // namespace
+
 std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
   const Sharding sh = sharding_for(s.ffn_layout, s.attention);
   const TorusShape& shape = s.shape;
@@ -108,11 +129,16 @@ std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
       fix = fmt::format("pad them to {} (pad_heads: yes)", m.padded_heads);
     else
       fix = fmt::format("use a model whose heads divide by {}", cols);
+    const std::vector<std::string> others = layouts_splitting_heads(s);
+    const std::string other_text =
+        others.empty() ? "a smaller slice"
+                       : fmt::format("a layout that splits heads over fewer chips ({})",
+                                     fmt::join(others, ", "));
     return ShardingProblem{
         "model", fmt::format("{} splits the heads over the {}: {} heads of {} do not divide by "
-                             "{}; {}, or a layout that splits heads over fewer chips",
+                             "{}; {}, or {}",
                              layout, axes_text(sh.columns, shape), s.heads_used(), m.name, cols,
-                             fix)};
+                             fix, other_text)};
   }
   const auto dim_problem = [&](std::string_view what, long long value,
                                const AxisSet& axes) -> std::optional<ShardingProblem> {

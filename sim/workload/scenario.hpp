@@ -80,6 +80,10 @@ struct ShardingProblem {
 std::optional<ShardingProblem> sharding_problem(const Scenario& scenario);
 // Whether padding heads (model.padded_heads) is what makes the heads divide over the chips.
 bool heads_need_padding(const Scenario& scenario);
+// The `pad_heads: auto` rule: pad when the model offers padded_heads and either the slice has at
+// least model.pad_heads_from_chips chips (the paper's choice for PaLM 540B on >= 64 chips) or
+// the layout could not split the unpadded heads.
+bool auto_pad_heads(const Scenario& scenario);
 
 // Throws InputError at the key's position for: non-positive batch or lengths, batch or heads or
 // model dimensions that the layout cannot split evenly (naming the axis, the chip count and what

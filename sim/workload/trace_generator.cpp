@@ -236,7 +236,7 @@ class LayerBuilder {
                                partialsum(nontrivial_axes(sh_.e_used, s_.shape)),
                                cols_split(sh_.columns)));
 
-    if (blk.attention) add_attention(layer, blk, M);
+    if (blk.attention) add_attention(layer, M);
 
     if (blk.ffn) {
       const long long out_elems = M * m.d_ff / n_c;
@@ -275,13 +275,13 @@ class LayerBuilder {
     layer.ops.push_back(add);
   }
 
-  // K/V projection (multiquery), RoPE, the optional all-to-alls and the attention core.
-  void add_attention(LayerTrace& layer, const BlockShape& blk, long long M) {
+  // K/V projection (multiquery), RoPE, the optional all-to-alls and the attention core. Their
+  // names carry no block prefix: a layer has one attention.
+  void add_attention(LayerTrace& layer, long long M) {
     const ModelSpec& m = s_.model;
     const long long Q = m.d_head, H = s_.heads_used(), KV = s_.kv_heads_used();
     const long long E = m.d_model;
     const long long n_eu = size(sh_.e_used), n_c = size(sh_.columns);
-    const std::string& p = blk.prefix;
     const bool mq = m.multiquery();
 
     long long kv_rows_after = M * KV / n_c;  // K rows of local heads for RoPE (multihead)
@@ -290,7 +290,7 @@ class LayerBuilder {
       // attention needs every sequence's K/V on every chip of a head group, so those chips
       // compute it redundantly and all-reduce the partial sums; batch-sharded attention gives
       // each chip only its own sequences (paper §3.3, Figure 5).
-      add_collective(layer, p + "weight_allgather_{}_kv", CollectiveKind::all_gather,
+      add_collective(layer, "weight_allgather_{}_kv", CollectiveKind::all_gather,
                      sh_.kv_weight_gather, Bytes(E / n_eu * 2 * Q) * wb_, "kv_proj",
                      fmt::format("{} -> {}", tensor("EQ", {{'E', sh_.weight_e_stored}}),
                                  tensor("EQ", {{'E', sh_.e_used}})),
@@ -308,12 +308,12 @@ class LayerBuilder {
                               tensor("EQ", {{'E', sh_.e_used}}), kv_out, partialsum(eu));
       layer.ops.push_back(kv);
       if (sh_.kv_all_reduce) {
-        add_collective(layer, p + "allreduce_{}_kv", CollectiveKind::all_reduce, sh_.e_used,
+        add_collective(layer, "allreduce_{}_kv", CollectiveKind::all_reduce, sh_.e_used,
                        Bytes(m_kv * 2 * Q) * act_, "",
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu), kv_out));
         kv_rows_after = m_kv;
       } else {
-        add_collective(layer, p + "reducescatter_{}_kv", CollectiveKind::reduce_scatter,
+        add_collective(layer, "reducescatter_{}_kv", CollectiveKind::reduce_scatter,
                        sh_.e_used, Bytes(m_kv * 2 * Q) * act_, "",
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu),
                                    tensor("BLQ", {{'B', axes_union(kv_batch, sh_.e_used)}})));
@@ -323,7 +323,7 @@ class LayerBuilder {
 
     const long long q_elems = M * H / n_c * Q;
     const long long k_elems = kv_rows_after * Q;
-    Op rope = elementwise(p + "rope", double(q_elems + k_elems) * kRopeOpsPerElement,
+    Op rope = elementwise("rope", double(q_elems + k_elems) * kRopeOpsPerElement,
                           2 * (q_elems + k_elems));
     rope.shapes = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
     layer.ops.push_back(rope);
@@ -332,7 +332,7 @@ class LayerBuilder {
     const long long a2a_elems = q_elems + (mq ? 0 : 2 * M * KV / n_c * Q);
     const std::string heads_split = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
     const std::string batch_split = tensor("BLHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
-    add_collective(layer, p + "alltoall_{}_q", CollectiveKind::all_to_all, sh_.all_to_all,
+    add_collective(layer, "alltoall_{}_q", CollectiveKind::all_to_all, sh_.all_to_all,
                    Bytes(a2a_elems) * act_, "",
                    fmt::format("{} -> {}", heads_split, batch_split));
 
@@ -347,7 +347,7 @@ class LayerBuilder {
                                    : tensor("BTHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
     const std::string scores_t = tensor("BLHT", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
 
-    Op scores = einsum(p + "attn_scores", mq ? "BLHQ,BTQ->BLHT" : "BLHQ,BTHQ->BLHT", mm_m, Q, T_,
+    Op scores = einsum("attn_scores", mq ? "BLHQ,BTQ->BLHT" : "BLHQ,BTHQ->BLHT", mm_m, Q, T_,
                        mm_batch);
     scores.attention_flops = scores.flops;
     scores.kv_bytes = kv_read;
@@ -356,12 +356,12 @@ class LayerBuilder {
     layer.ops.push_back(scores);
 
     const long long score_elems = ba * L_ * ha * T_;
-    Op softmax = elementwise(p + "softmax", double(score_elems) * kSoftmaxOpsPerElement,
+    Op softmax = elementwise("softmax", double(score_elems) * kSoftmaxOpsPerElement,
                              2 * score_elems);
     softmax.shapes = scores_t;
     layer.ops.push_back(softmax);
 
-    Op values = einsum(p + "attn_values", mq ? "BLHT,BTQ->BLHQ" : "BLHT,BTHQ->BLHQ", mm_m, T_, Q,
+    Op values = einsum("attn_values", mq ? "BLHT,BTQ->BLHQ" : "BLHT,BTHQ->BLHQ", mm_m, T_, Q,
                        mm_batch);
     values.attention_flops = values.flops;
     values.kv_bytes = kv_read;
@@ -369,7 +369,7 @@ class LayerBuilder {
     values.shapes = fmt::format("{}, {} -> {}", scores_t, k_cache, batch_split);
     layer.ops.push_back(values);
 
-    add_collective(layer, p + "alltoall_{}_out", CollectiveKind::all_to_all, sh_.all_to_all,
+    add_collective(layer, "alltoall_{}_out", CollectiveKind::all_to_all, sh_.all_to_all,
                    Bytes(q_elems) * act_, "",
                    fmt::format("{} -> {}", batch_split, heads_split));
   }

@@ -54,6 +54,7 @@ Json scenario_json(const Scenario& s) {
         {"d_ff", m.d_ff},
         {"heads", m.heads},
         {"padded_heads", m.padded_heads},
+        {"pad_heads_from_chips", m.pad_heads_from_chips},
         {"d_head", m.d_head},
         {"kv_heads", m.kv_heads},
         {"vocab", m.vocab},
@@ -222,7 +223,7 @@ Platform read_platform(const Reader& r) {
 
 ModelSpec read_model(const Reader& r) {
   r.allow_only({"name", "source_file", "layers", "d_model", "d_ff", "heads", "padded_heads",
-                "d_head", "kv_heads", "vocab", "block", "activation"});
+                "pad_heads_from_chips", "d_head", "kv_heads", "vocab", "block", "activation"});
   ModelSpec m;
   m.name = r.string("name", false);
   m.source_file = r.string("source_file");
@@ -231,6 +232,7 @@ ModelSpec read_model(const Reader& r) {
   m.d_ff = r.integer("d_ff", 1);
   m.heads = r.integer("heads", 1);
   m.padded_heads = r.integer("padded_heads", 0);
+  m.pad_heads_from_chips = r.integer("pad_heads_from_chips", 0);
   m.d_head = r.integer("d_head", 1);
   m.kv_heads = r.integer("kv_heads", 1);
   m.vocab = r.integer("vocab", 1);

@@ -10,7 +10,7 @@
 //                      "slices": { "<chips>": [X, Y, Z], ... } },
 //        "topology": { "dims": [X, Y, Z], "wraps": [bool, bool, bool] },
 //        "model": { "name", "source_file", "layers", "d_model", "d_ff", "heads", "padded_heads",
-//                   "d_head", "kv_heads", "vocab", "block", "activation" },
+//                   "pad_heads_from_chips", "d_head", "kv_heads", "vocab", "block", "activation" },
 //        "pad_heads", "phase", "batch", "input_tokens", "generate_tokens", "weights",
 //        "ffn_layout", "attention", "collective_einsum", "allow_oversubscribe", "exact" },
 //     "memory": { "weights_bytes", "kv_bytes", "activation_bytes", "hbm_bytes", "fits" },
