@@ -76,7 +76,7 @@ TEST_CASE("a chip count resolves through the platform's slice table") {
   CHECK(s.where.at("batch").line > 0);
 }
 
-TEST_CASE("defaults: bf16, heads, looped, no oversubscription, fast path") {
+TEST_CASE("defaults: bf16 / heads / looped / no oversubscription / fast path") {
   const Scenario s = config::load_scenario(write_temp("defaults.yaml", kBase), {}, kRoot);
   CHECK(s.weights == WeightDtype::bf16);
   CHECK(s.attention == AttnSharding::heads);
@@ -85,7 +85,7 @@ TEST_CASE("defaults: bf16, heads, looped, no oversubscription, fast path") {
   CHECK_FALSE(s.exact);
 }
 
-TEST_CASE("--set overrides any key before validation") {
+TEST_CASE("overrides given with --set replace any key before validation") {
   const Scenario s = load("t2-low-latency-decode.yaml",
                           {"batch=128", "weights=bf16", "model=palm-62b", "ffn_layout=wg-x",
                            "exact=true", "wrap=none", "pad_heads=no"});
@@ -152,7 +152,7 @@ TEST_CASE("a batch the layout cannot split says which axis and what would divide
         "that splits heads over fewer chips (wg-x, wg-xy, wg-xyz)");
 }
 
-TEST_CASE("pad_heads auto pads PaLM 540B on 64 chips and more, as the paper does") {
+TEST_CASE("pad_heads auto pads PaLM 540B on 64 chips and more / as the paper does") {
   const std::string path = write_temp("padding.yaml", kBase);
   CHECK(config::load_scenario(path, {}, kRoot).pad_heads);
   CHECK(config::load_scenario(path, {"ffn_layout=wg-xyz"}, kRoot).pad_heads);
@@ -161,7 +161,7 @@ TEST_CASE("pad_heads auto pads PaLM 540B on 64 chips and more, as the paper does
   CHECK(config::load_scenario(path, {"topology=2x2x2", "pad_heads=yes"}, kRoot).heads_used() == 64);
 }
 
-TEST_CASE("ffn_layout auto follows the paper: 2D weight-stationary for decode, gathered for huge prefill") {
+TEST_CASE("ffn_layout auto follows the paper: 2D weight-stationary for decode / gathered for huge prefill") {
   const std::string path = write_temp("auto.yaml", replaced(kBase, "ws-2d", "auto"));
   CHECK(config::load_scenario(path, {"phase=decode"}, kRoot).ffn_layout == FfnLayout::ws_2d);
   CHECK(config::load_scenario(path, {"phase=prefill", "batch=1", "input_tokens=2048"}, kRoot)

@@ -12,7 +12,7 @@ ModelSpec model(const std::string& name) {
 }
 }  // namespace
 
-TEST_CASE("PaLM parameter counts match the paper's 8.6B, 62.5B and 540.3B") {
+TEST_CASE("PaLM parameter counts match the paper's 8.6B / 62.5B and 540.3B") {
   // FACTS.md §2: "about 8.6B / 62.5B / 540.3B" with the embedding.
   CHECK(model("palm-8b").parameters() == Approx(8.6e9).epsilon(0.01));
   CHECK(model("palm-62b").parameters() == Approx(62.5e9).epsilon(0.005));
@@ -30,7 +30,7 @@ TEST_CASE("PaLM 540B parameters are exactly the per-layer formula") {
   CHECK(m.matmul_flops_per_token() == 2 * m.parameters());
 }
 
-TEST_CASE("MT-NLG 530B is multihead, serial, GeLU and about 530B parameters") {
+TEST_CASE("MT-NLG 530B is multihead / serial / GeLU and about 530B parameters") {
   const ModelSpec m = model("mt-nlg-530b");
   const double E = 20480, F = 81920, H = 128, Q = 160;
   CHECK_FALSE(m.multiquery());
@@ -40,7 +40,7 @@ TEST_CASE("MT-NLG 530B is multihead, serial, GeLU and about 530B parameters") {
   CHECK(m.parameters() == Approx(530e9).epsilon(0.01));
 }
 
-TEST_CASE("KV cache per token: PaLM 540B multiquery holds 120,832 bytes") {
+TEST_CASE("KV cache per token: PaLM 540B multiquery holds 120 832 bytes") {
   // FACTS.md §3: 2 (K and V) x 256 x 2 B x 118 layers.
   CHECK(model("palm-540b").kv_cache_bytes_per_token() == 120832);
   // Multihead keeps every head: 2 x 128 x 160 x 2 B x 105.

@@ -27,7 +27,7 @@ TEST_CASE("2D weight-stationary with F = 4E costs 8 B L E / sqrt(n) on 4x4x4") {
   CHECK(layout_comm_volume(FfnLayout::ws_1d, cube(4), palm(BL)).total_bytes() == 2 * BL * E * 2);
 }
 
-TEST_CASE("PaLM 540B layout switch points on 4x4x4 are about 18k, 74k and 885k tokens") {
+TEST_CASE("PaLM 540B layout switch points on 4x4x4 are about 18k / 74k and 885k tokens") {
   // FACTS.md §3: by volume alone, 2D WS -> wg-x at ~18k tokens per batch, -> wg-xy at ~74k,
   // -> wg-xyz at ~885k.
   const std::vector<FfnLayout> all(kFfnLayouts.begin(), kFfnLayouts.end());
@@ -41,7 +41,7 @@ TEST_CASE("PaLM 540B layout switch points on 4x4x4 are about 18k, 74k and 885k t
   CHECK(best(910000) == FfnLayout::wg_xyz);
 }
 
-TEST_CASE("weight-gathered traffic: weights 2 E F N / n, activations 2 B L E / N") {
+TEST_CASE("weight-gathered traffic: weights 2 E F N / n / activations 2 B L E / N") {
   const double E = 18432, F = 73728, BL = 4096;
   const LayoutCommVolume x = layout_comm_volume(FfnLayout::wg_x, cube(4), palm(BL));
   CHECK(x.weight_bytes == Approx(2 * E * F * 4 / 64 * 2));

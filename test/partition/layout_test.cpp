@@ -68,7 +68,7 @@ TEST_CASE("every layout's block returns to the sharding it started from") {
     }
 }
 
-TEST_CASE("layout names parse, and unknown names suggest the closest") {
+TEST_CASE("layout names parse and unknown names suggest the closest") {
   for (const std::string& name : ffn_layout_names())
     CHECK(ffn_layout_name(parse_ffn_layout(name, "ffn_layout")) == name);
   try {

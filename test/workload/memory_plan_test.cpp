@@ -16,7 +16,7 @@ constexpr double E = 18432, F = 73728, Q = 256, V = 256128, layers = 118;
 constexpr Bytes kKvBytesPerToken = 120832;  // 2 * 256 * 2 * 118 (FACTS.md §3)
 }  // namespace
 
-TEST_CASE("KV cache per chip: head-sharded keeps the whole cache, batch-sharded divides by n") {
+TEST_CASE("KV cache per chip: head-sharded keeps the whole cache / batch-sharded divides by n") {
   // Table 2 low-latency decode: 64 sequences, 2048 + 64 positions at the end of the run.
   const Bytes whole = 64 * (2048 + 64) * kKvBytesPerToken;
   const Scenario heads = scenario("t2-low-latency-decode.yaml", {"attention=heads"});
@@ -92,7 +92,7 @@ TEST_CASE("a model that does not fit is refused with its numbers and the changes
   CHECK(t.steps.size() == 2);
 }
 
-TEST_CASE("the largest smaller batch that fits is proposed, and it is the largest") {
+TEST_CASE("the largest smaller batch that fits is proposed and it is the largest") {
   // Head-sharded decode of 540B int8 on 64 chips with a long context: the cache is replicated.
   const Scenario s = scenario("t2-low-latency-decode.yaml",
                               {"attention=heads", "batch=256", "input_tokens=8192"});

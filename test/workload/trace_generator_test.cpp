@@ -218,7 +218,7 @@ TEST_CASE("unpadded PaLM 540B on 8 chips does 2 x 540.4e9 FLOPs per token") {
   CHECK(f.matmul / 8 / 2 == Approx(540.36e9).epsilon(1e-4));
 }
 
-TEST_CASE("decode KV-cache reads: head-sharded reads every sequence, batch-sharded B/n") {
+TEST_CASE("decode KV-cache reads: head-sharded reads every sequence / batch-sharded B/n") {
   // Per layer and chip, K and V of every attended position: kv = 1, d_head 256, bf16.
   for (const char* attention : {"heads", "batch"}) {
     const Scenario s = scenario("t2-low-latency-decode.yaml", {fmt::format("attention={}", attention)});
@@ -261,7 +261,7 @@ TEST_CASE("generate is a prefill step then generate_tokens decode steps with a g
   CHECK(decode_only.steps.front().context == 128);
 }
 
-TEST_CASE("looped collectives name the einsum they overlap, and only when looped") {
+TEST_CASE("looped collectives name the einsum they overlap and only when looped") {
   for (const char* mode : {"looped", "off"}) {
     const Scenario s = scenario("t2-high-throughput-prefill.yaml",
                                 {fmt::format("collective_einsum={}", mode), "input_tokens=16"});
