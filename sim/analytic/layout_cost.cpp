@@ -31,15 +31,21 @@ LayoutCommVolume layout_comm_volume(FfnLayout layout, const TorusShape& shape,
       v.activation_transfer_bytes = v.activation_bytes * fraction_sent(n);
       break;
     case FfnLayout::ws_2d: {
-      const double e_terms = 2 * BL * E / X * a;                          // over yz
+      const double e_terms = 2 * BL * E / X * a;                           // over yz
       const double f_terms = BL * (in.ffn_in + in.ffn_out) / (Y * Z) * a;  // over x
       v.activation_bytes = e_terms + f_terms;
       v.activation_transfer_bytes = e_terms * fraction_sent(Y * Z) + f_terms * fraction_sent(X);
       break;
     }
-    case FfnLayout::wg_x: weight_gathered(X); break;
-    case FfnLayout::wg_xy: weight_gathered(X * Y); break;
-    case FfnLayout::wg_xyz: weight_gathered(n); break;
+    case FfnLayout::wg_x:
+      weight_gathered(X);
+      break;
+    case FfnLayout::wg_xy:
+      weight_gathered(X * Y);
+      break;
+    case FfnLayout::wg_xyz:
+      weight_gathered(n);
+      break;
   }
   return v;
 }

@@ -23,11 +23,11 @@
 namespace podsim {
 
 struct LayoutCostInputs {
-  double batch = 0;    // B
-  double tokens = 0;   // L, tokens per sequence in this pass
-  double d_model = 0;  // E
-  double ffn_in = 0;   // F_in, columns of the input einsum
-  double ffn_out = 0;  // F_out, rows of the output einsum
+  double batch = 0;                     // B
+  double tokens = 0;                    // L, tokens per sequence in this pass
+  double d_model = 0;                   // E
+  double ffn_in = 0;                    // F_in, columns of the input einsum
+  double ffn_out = 0;                   // F_out, rows of the output einsum
   double activation_element_bytes = 2;  // bf16
   double weight_element_bytes = 2;      // bf16 (1 for int8)
 };

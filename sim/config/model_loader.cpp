@@ -37,8 +37,8 @@ ModelSpec load_model(const std::string& path) {
                        "needs padded_heads (the head count to pad to)");
     m.pad_heads_from_chips = top.positive_integer("pad_heads_from_chips", kMaxChips);
   }
-  m.block = parse_block_kind(top.string("block"), top.key_path("block"),
-                             top.where(top.require("block")));
+  m.block =
+      parse_block_kind(top.string("block"), top.key_path("block"), top.where(top.require("block")));
   m.activation = parse_activation(top.string("activation"), top.key_path("activation"),
                                   top.where(top.require("activation")));
   if (m.kv_heads != 1 && m.kv_heads != m.heads)
@@ -46,9 +46,9 @@ ModelSpec load_model(const std::string& path) {
                      fmt::format("must be 1 (multiquery) or {} (multihead, = heads), not {}",
                                  m.heads, m.kv_heads));
   if (m.padded_heads != 0 && m.padded_heads < m.heads)
-    throw InputError(top.where(top.require("padded_heads")), "padded_heads",
-                     fmt::format("{} is below heads {}; padding only adds heads", m.padded_heads,
-                                 m.heads));
+    throw InputError(
+        top.where(top.require("padded_heads")), "padded_heads",
+        fmt::format("{} is below heads {}; padding only adds heads", m.padded_heads, m.heads));
   validate_model(m, "model", top.where());
   return m;
 }
@@ -68,7 +68,8 @@ std::string resolve_model_path(const std::string& name_or_path, const std::strin
     if (entry.path().extension() == ".yaml") known.push_back(entry.path().stem().string());
   std::sort(known.begin(), known.end());
   std::string hint;
-  if (auto close = closest_match(name_or_path, known)) hint = fmt::format("did you mean '{}'? ", *close);
+  if (auto close = closest_match(name_or_path, known))
+    hint = fmt::format("did you mean '{}'? ", *close);
   throw InputError("model", fmt::format("unknown model '{}' (no {}); {}known models: {}",
                                         name_or_path, candidate, hint, fmt::join(known, ", ")));
 }

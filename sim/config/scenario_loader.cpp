@@ -121,9 +121,9 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
         resolve_platform_path(platform_arg, (fs::path(root_dir) / "platforms").string()));
   } catch (const InputError& e) {
     if (!e.where().file.empty() && e.where().line > 0) throw;  // an error inside the platform file
-    throw InputError(node_where("platform"), "platform",
-                     e.where().file.empty() ? e.problem()
-                                            : fmt::format("{} ({})", e.problem(), e.where().file));
+    throw InputError(
+        node_where("platform"), "platform",
+        e.where().file.empty() ? e.problem() : fmt::format("{} ({})", e.problem(), e.where().file));
   }
   if (!top.has("topology") && !top.has("chips"))
     throw InputError(top.where(), "topology",
@@ -142,17 +142,19 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
     s.shape = slice_for_chip_count(s.platform, chips, "chips", node_where("chips"));
   }
   if (top.has("wrap"))
-    if (auto wraps = parse_wrap(top.string("wrap"), "wrap", node_where("wrap"))) s.shape.wraps = *wraps;
+    if (auto wraps = parse_wrap(top.string("wrap"), "wrap", node_where("wrap")))
+      s.shape.wraps = *wraps;
 
   // Model.
   const std::string model_arg = path_near(top.string("model"), path);
   try {
-    s.model = load_model(resolve_model_path(model_arg, (fs::path(root_dir) / "workloads").string()));
+    s.model =
+        load_model(resolve_model_path(model_arg, (fs::path(root_dir) / "workloads").string()));
   } catch (const InputError& e) {
     if (!e.where().file.empty() && e.where().line > 0) throw;  // an error inside the model file
-    throw InputError(node_where("model"), "model",
-                     e.where().file.empty() ? e.problem()
-                                            : fmt::format("{} ({})", e.problem(), e.where().file));
+    throw InputError(
+        node_where("model"), "model",
+        e.where().file.empty() ? e.problem() : fmt::format("{} ({})", e.problem(), e.where().file));
   }
 
   // Phase and lengths.
@@ -170,12 +172,13 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
   }
 
   // Partitioning and options.
-  s.weights = parse_weight_dtype(top.string_or("weights", "bf16"), "weights", node_where("weights"));
-  s.attention =
-      parse_attn_sharding(top.string_or("attention", "heads"), "attention", node_where("attention"));
-  s.collective_einsum = parse_collective_einsum(top.string_or("collective_einsum", "looped"),
-                                                "collective_einsum",
-                                                node_where("collective_einsum"));
+  s.weights =
+      parse_weight_dtype(top.string_or("weights", "bf16"), "weights", node_where("weights"));
+  s.attention = parse_attn_sharding(top.string_or("attention", "heads"), "attention",
+                                    node_where("attention"));
+  s.collective_einsum =
+      parse_collective_einsum(top.string_or("collective_einsum", "looped"), "collective_einsum",
+                              node_where("collective_einsum"));
   s.allow_oversubscribe = top.has("allow_oversubscribe") && parse_flag(top, "allow_oversubscribe");
   s.exact = top.has("exact") && parse_flag(top, "exact");
   std::string pad_mode = top.string_or("pad_heads", "auto");

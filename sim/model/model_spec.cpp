@@ -16,7 +16,8 @@ BlockKind parse_block_kind(std::string_view text, const std::string& key,
                            const SourceLocation& where) {
   if (text == "parallel") return BlockKind::parallel;
   if (text == "serial") return BlockKind::serial;
-  throw InputError(where, key, fmt::format("'{}' is not a block kind; use parallel or serial", text));
+  throw InputError(where, key,
+                   fmt::format("'{}' is not a block kind; use parallel or serial", text));
 }
 
 Activation parse_activation(std::string_view text, const std::string& key,
@@ -70,9 +71,10 @@ void validate_model(const ModelSpec& m, const std::string& key, const SourceLoca
   positive(m.kv_heads, "kv_heads");
   positive(m.vocab, "vocab");
   if (m.kv_heads > m.heads || m.heads % m.kv_heads != 0)
-    throw InputError(where, key,
-                     fmt::format("kv_heads {} must divide heads {} (1 = multiquery, {} = multihead)",
-                                 m.kv_heads, m.heads, m.heads));
+    throw InputError(
+        where, key,
+        fmt::format("kv_heads {} must divide heads {} (1 = multiquery, {} = multihead)", m.kv_heads,
+                    m.heads, m.heads));
   if (m.kv_heads != 1 && m.kv_heads != m.heads)
     throw InputError(where, key,
                      fmt::format("kv_heads {} is grouped-query attention, which podsim does not "

@@ -34,16 +34,16 @@ struct ModelSpec {
   std::string name;         // "palm-540b"
   std::string source_file;  // where it was read from (for messages); may be empty
   long long layers = 0;
-  long long d_model = 0;    // E
-  long long d_ff = 0;       // F
-  long long heads = 0;      // H, query heads
+  long long d_model = 0;       // E
+  long long d_ff = 0;          // F
+  long long heads = 0;         // H, query heads
   long long padded_heads = 0;  // heads after padding for partitioning (0 = no padding offered)
   // Slices of at least this many chips use padded_heads whenever they are offered, as the paper
   // does for PaLM 540B on 64 chips and more (0 = pad only where the heads would not split).
   long long pad_heads_from_chips = 0;
-  long long d_head = 0;     // Q in the paper's notation (the per-head width)
-  long long kv_heads = 0;   // 1 = multiquery; == heads = multihead
-  long long vocab = 0;      // V
+  long long d_head = 0;    // Q in the paper's notation (the per-head width)
+  long long kv_heads = 0;  // 1 = multiquery; == heads = multihead
+  long long vocab = 0;     // V
   BlockKind block = BlockKind::parallel;
   Activation activation = Activation::swiglu;
 

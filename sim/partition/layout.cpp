@@ -56,7 +56,8 @@ FfnLayout parse_ffn_layout(std::string_view text, const std::string& key,
   for (const auto& row : kLayoutTable)
     if (row.name == text) return row.layout;
   std::string hint;
-  if (auto close = closest_match(text, ffn_layout_names())) hint = fmt::format("did you mean '{}'? ", *close);
+  if (auto close = closest_match(text, ffn_layout_names()))
+    hint = fmt::format("did you mean '{}'? ", *close);
   throw InputError(where, key,
                    fmt::format("unknown layout '{}'; {}layouts are {}", text, hint,
                                fmt::join(ffn_layout_names(), ", ")));
@@ -154,18 +155,20 @@ std::string tensor_notation(std::string_view dims, const std::vector<DimSplit>& 
 }
 
 std::string describe_layouts() {
-  std::string out = fmt::format("{:<8} {:<12} {:<12} {:<10} {:<14} {:<10} {:<8}  {}\n", "layout",
-                                "W_in stored", "W_in used", "gathered", "residual",
-                                "in AG/out RS", "middle", "summary");
+  std::string out =
+      fmt::format("{:<8} {:<12} {:<12} {:<10} {:<14} {:<10} {:<8}  {}\n", "layout", "W_in stored",
+                  "W_in used", "gathered", "residual", "in AG/out RS", "middle", "summary");
   for (const auto& row : kLayoutTable) {
     const Sharding s = sharding_for(row.layout, AttnSharding::heads);
-    const auto name_or_dash = [](const AxisSet& a) { return a.empty() ? std::string("-") : a.name(); };
-    out += fmt::format(
-        "{:<8} {:<12} {:<12} {:<10} {:<14} {:<10} {:<8}  {}\n", row.name,
-        tensor_notation("EF", {{'E', s.weight_e_stored}, {'F', s.weight_f_stored}}),
-        tensor_notation("EF", {{'E', s.e_used}, {'F', s.f_used}}), name_or_dash(s.weight_gather),
-        tensor_notation("BLE", {{'B', s.batch}, {'E', s.residual_e}}), name_or_dash(s.gather_in),
-        name_or_dash(s.middle), row.summary);
+    const auto name_or_dash = [](const AxisSet& a) {
+      return a.empty() ? std::string("-") : a.name();
+    };
+    out += fmt::format("{:<8} {:<12} {:<12} {:<10} {:<14} {:<10} {:<8}  {}\n", row.name,
+                       tensor_notation("EF", {{'E', s.weight_e_stored}, {'F', s.weight_f_stored}}),
+                       tensor_notation("EF", {{'E', s.e_used}, {'F', s.f_used}}),
+                       name_or_dash(s.weight_gather),
+                       tensor_notation("BLE", {{'B', s.batch}, {'E', s.residual_e}}),
+                       name_or_dash(s.gather_in), name_or_dash(s.middle), row.summary);
   }
   return out;
 }

@@ -89,14 +89,14 @@ struct Sharding {
   AxisSet columns;     // axes the F / head columns are split over between them (f_used + e_used)
 
   // Attention (multiquery K/V: one head).
-  AxisSet attn_batch;   // batch axes of the attention core: `batch` (heads) or xyz (batch)
-  AxisSet attn_heads;   // axes the query heads are split over in the attention core
-  AxisSet all_to_all;   // all-to-all axes moving Q (and the output back): `columns` for batch
+  AxisSet attn_batch;  // batch axes of the attention core: `batch` (heads) or xyz (batch)
+  AxisSet attn_heads;  // axes the query heads are split over in the attention core
+  AxisSet all_to_all;  // all-to-all axes moving Q (and the output back): `columns` for batch
   // K/V projection of multiquery attention: batch split of its einsum (beyond `batch`), the
   // axes it computes redundantly, and how its partial sum over `e_used` is resolved.
-  AxisSet kv_batch_split;   // batch sharding: f_used (each chip projects only its sequences)
-  AxisSet kv_replicated;    // heads sharding: f_used (every chip needs every sequence's K/V)
-  bool kv_all_reduce;       // heads: all-reduce over e_used; batch: reduce-scatter over e_used
+  AxisSet kv_batch_split;  // batch sharding: f_used (each chip projects only its sequences)
+  AxisSet kv_replicated;   // heads sharding: f_used (every chip needs every sequence's K/V)
+  bool kv_all_reduce;      // heads: all-reduce over e_used; batch: reduce-scatter over e_used
 };
 
 Sharding sharding_for(FfnLayout layout, AttnSharding attention);

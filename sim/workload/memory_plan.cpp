@@ -44,7 +44,7 @@ Bytes working_set(const Scenario& s, const StepTrace& step) {
       if (op.kind == OpKind::collective && op.weight_bytes > 0) {
         const Bytes k = Bytes(axes_size(op.collective.axes, s.shape));
         need = s.collective_einsum == CollectiveEinsum::looped ? 2 * op.collective.bytes / k
-                                                                : op.collective.bytes;
+                                                               : op.collective.bytes;
       }
       peak = std::max(peak, need);
     }
@@ -69,9 +69,9 @@ MemoryPlan plan_memory(const Scenario& s) {
   if (s.phase != Phase::decode)
     plan.activation_bytes = working_set(s, generate_step(s, Phase::prefill, s.input_tokens, 0));
   if (s.phase != Phase::prefill)
-    plan.activation_bytes = std::max(
-        plan.activation_bytes,
-        working_set(s, generate_step(s, Phase::decode, 1, s.max_context() - 1)));
+    plan.activation_bytes =
+        std::max(plan.activation_bytes,
+                 working_set(s, generate_step(s, Phase::decode, 1, s.max_context() - 1)));
   plan.hbm_bytes = s.platform.chip.hbm_bytes;
   plan.fits = plan.total_bytes() <= plan.hbm_bytes;
   return plan;

@@ -10,9 +10,12 @@ namespace podsim {
 
 std::string_view phase_name(Phase phase) {
   switch (phase) {
-    case Phase::prefill: return "prefill";
-    case Phase::decode: return "decode";
-    case Phase::generate: return "generate";
+    case Phase::prefill:
+      return "prefill";
+    case Phase::decode:
+      return "decode";
+    case Phase::generate:
+      return "generate";
   }
   return "?";
 }

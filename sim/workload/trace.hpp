@@ -25,9 +25,9 @@ OpKind parse_op_kind(std::string_view text, const std::string& key,
 
 struct Op {  // one SPMD op: every chip of the slice runs it with these per-chip numbers
   OpKind kind = OpKind::einsum;
-  std::string name;      // unique within its layer: "q_ffn_in", "ffn_out", "layernorm", ...
-  std::string equation;  // einsum: "BLE,EF->BLF"; empty otherwise
-  std::string shapes;    // per-chip sharded shapes, "BLE_x, E_xF_yz -> BLF_yz {partialsum-x}"
+  std::string name;           // unique within its layer: "q_ffn_in", "ffn_out", "layernorm", ...
+  std::string equation;       // einsum: "BLE,EF->BLF"; empty otherwise
+  std::string shapes;         // per-chip sharded shapes, "BLE_x, E_xF_yz -> BLF_yz {partialsum-x}"
   Flops flops = 0;            // per chip: matmul FLOPs (einsum), vector ops (elementwise)
   Flops attention_flops = 0;  // part of `flops` that is attention (QK^T, AV)
   // Part of `flops` that other chips compute too (the multiquery K/V projection replicated over
@@ -51,8 +51,8 @@ struct LayerTrace {
 };
 
 struct StepTrace {
-  std::string phase;      // "prefill" | "decode"
-  long long batch = 0;    // sequences
+  std::string phase;         // "prefill" | "decode"
+  long long batch = 0;       // sequences
   long long new_tokens = 0;  // L of this pass (per sequence)
   long long context = 0;     // cached positions per sequence before this pass (prefill: 0;
                              // decode step i: input_tokens + i); attention reads context + L

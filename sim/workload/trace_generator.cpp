@@ -12,9 +12,12 @@ namespace podsim {
 
 std::string_view op_kind_name(OpKind kind) {
   switch (kind) {
-    case OpKind::einsum: return "einsum";
-    case OpKind::elementwise: return "elementwise";
-    case OpKind::collective: return "collective";
+    case OpKind::einsum:
+      return "einsum";
+    case OpKind::elementwise:
+      return "elementwise";
+    case OpKind::collective:
+      return "collective";
   }
   return "?";
 }
@@ -23,8 +26,8 @@ OpKind parse_op_kind(std::string_view text, const std::string& key, const Source
   if (text == "einsum") return OpKind::einsum;
   if (text == "elementwise") return OpKind::elementwise;
   if (text == "collective") return OpKind::collective;
-  throw InputError(where, key,
-                   fmt::format("unknown op kind '{}'; use einsum, elementwise or collective", text));
+  throw InputError(
+      where, key, fmt::format("unknown op kind '{}'; use einsum, elementwise or collective", text));
 }
 
 namespace {
@@ -32,23 +35,23 @@ namespace {
 // Vector-unit operations per element of the elementwise ops. Estimates (no published per-op
 // counts exist for TPU v4): they only rank the vector work against itself; its speed is a chip
 // model parameter calibrated against the paper's measurements (FACTS.md §5).
-constexpr double kLayerNormOpsPerElement = 8;    // mean, variance, centre, scale, shift
-constexpr double kRopeOpsPerElement = 6;         // two products and a sum per rotated pair, + sin/cos
-constexpr double kSoftmaxOpsPerElement = 5;      // max, subtract, exp, sum, divide
-constexpr double kSwigluOpsPerElement = 8;       // swish (exp, add, divide, multiply) x up
-constexpr double kGeluOpsPerElement = 10;        // tanh approximation
+constexpr double kLayerNormOpsPerElement = 8;  // mean, variance, centre, scale, shift
+constexpr double kRopeOpsPerElement = 6;       // two products and a sum per rotated pair, + sin/cos
+constexpr double kSoftmaxOpsPerElement = 5;    // max, subtract, exp, sum, divide
+constexpr double kSwigluOpsPerElement = 8;     // swish (exp, add, divide, multiply) x up
+constexpr double kGeluOpsPerElement = 10;      // tanh approximation
 constexpr double kResidualAddOpsPerElement = 1;
 
 // One projection block of the layer: the parallel block has one (attention + FFN fused), the
 // serial block two (attention, then FFN).
 struct BlockShape {
-  std::string prefix;       // "" | "attn_" | "ffn_"
-  std::string in_name;      // input einsum
-  std::string out_name;     // output einsum
-  std::string col_dims;     // letters of the input einsum's columns in the notation ("F", "HQ")
-  char col_split;           // which of them carries the split
-  long long in_cols;        // columns of W_in (before sharding)
-  long long out_rows;       // rows of W_out
+  std::string prefix;    // "" | "attn_" | "ffn_"
+  std::string in_name;   // input einsum
+  std::string out_name;  // output einsum
+  std::string col_dims;  // letters of the input einsum's columns in the notation ("F", "HQ")
+  char col_split;        // which of them carries the split
+  long long in_cols;     // columns of W_in (before sharding)
+  long long out_rows;    // rows of W_out
   bool attention;
   bool ffn;
 };
@@ -107,8 +110,7 @@ class LayerBuilder {
     // Only the last position of each sequence reaches the logits.
     const long long b = B / size(sh_.batch);
     const long long norm_elems = b * E / size(sh_.residual_e);
-    Op norm = elementwise("final_layernorm", norm_elems * kLayerNormOpsPerElement,
-                          2 * norm_elems);
+    Op norm = elementwise("final_layernorm", norm_elems * kLayerNormOpsPerElement, 2 * norm_elems);
     norm.shapes = tensor("BE", {{'B', sh_.batch}, {'E', sh_.residual_e}});
     layer.ops.push_back(norm);
     add_collective(layer, "alltoall_{}_final", CollectiveKind::all_to_all, sh_.batch,
@@ -117,8 +119,9 @@ class LayerBuilder {
     Op logits = einsum("logits", "BE,VE->BV", B, E / n, V, 1);
     logits.weight_bytes = Bytes(V * E / n) * wb_;
     logits.activation_bytes = Bytes(B * E / n + B * V) * act_;
-    logits.shapes = fmt::format("{}, {} -> BV {{partialsum-xyz}}",
-                                tensor("BE", {{'E', all_axes()}}), tensor("VE", {{'E', all_axes()}}));
+    logits.shapes =
+        fmt::format("{}, {} -> BV {{partialsum-xyz}}", tensor("BE", {{'E', all_axes()}}),
+                    tensor("VE", {{'E', all_axes()}}));
     layer.ops.push_back(logits);
     add_collective(layer, "reducescatter_{}_logits", CollectiveKind::reduce_scatter, all_axes(),
                    Bytes(B * V) * act_, "logits",
@@ -181,9 +184,10 @@ class LayerBuilder {
     op.collective.bytes = bytes;
     op.looped_with = looped_ ? looped_with : "";
     // HBM traffic of the collective: the smaller side is read or written once, the larger once.
-    const Bytes smaller = kind == CollectiveKind::all_gather || kind == CollectiveKind::reduce_scatter
-                              ? bytes / Bytes(size(used))
-                              : bytes;
+    const Bytes smaller =
+        kind == CollectiveKind::all_gather || kind == CollectiveKind::reduce_scatter
+            ? bytes / Bytes(size(used))
+            : bytes;
     (weights ? op.weight_bytes : op.activation_bytes) = bytes + smaller;
     layer.ops.push_back(std::move(op));
   }
@@ -230,21 +234,20 @@ class LayerBuilder {
     in.shapes = fmt::format("{}, {} -> {}{}", x_used, w_in_used, cols_split(sh_.f_used),
                             partialsum(nontrivial_axes(sh_.e_used, s_.shape)));
     layer.ops.push_back(in);
-    add_collective(layer, p + "reducescatter_{}", CollectiveKind::reduce_scatter, sh_.middle,
-                   Bytes(M * n_in) * act_, blk.in_name,
-                   fmt::format("{}{} -> {}", cols_split(sh_.f_used),
-                               partialsum(nontrivial_axes(sh_.e_used, s_.shape)),
-                               cols_split(sh_.columns)));
+    add_collective(
+        layer, p + "reducescatter_{}", CollectiveKind::reduce_scatter, sh_.middle,
+        Bytes(M * n_in) * act_, blk.in_name,
+        fmt::format("{}{} -> {}", cols_split(sh_.f_used),
+                    partialsum(nontrivial_axes(sh_.e_used, s_.shape)), cols_split(sh_.columns)));
 
     if (blk.attention) add_attention(layer, M);
 
     if (blk.ffn) {
       const long long out_elems = M * m.d_ff / n_c;
       const bool swiglu = m.activation == Activation::swiglu;
-      Op act = elementwise(
-          std::string(activation_name(m.activation)),
-          out_elems * (swiglu ? kSwigluOpsPerElement : kGeluOpsPerElement),
-          out_elems * (m.ffn_matrices() - 1) + out_elems);
+      Op act = elementwise(std::string(activation_name(m.activation)),
+                           out_elems * (swiglu ? kSwigluOpsPerElement : kGeluOpsPerElement),
+                           out_elems * (m.ffn_matrices() - 1) + out_elems);
       act.shapes = tensor("BLF", {{'B', sh_.batch}, {'F', sh_.columns}});
       layer.ops.push_back(act);
     }
@@ -313,8 +316,8 @@ class LayerBuilder {
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu), kv_out));
         kv_rows_after = m_kv;
       } else {
-        add_collective(layer, "reducescatter_{}_kv", CollectiveKind::reduce_scatter,
-                       sh_.e_used, Bytes(m_kv * 2 * Q) * act_, "",
+        add_collective(layer, "reducescatter_{}_kv", CollectiveKind::reduce_scatter, sh_.e_used,
+                       Bytes(m_kv * 2 * Q) * act_, "",
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu),
                                    tensor("BLQ", {{'B', axes_union(kv_batch, sh_.e_used)}})));
         kv_rows_after = m_kv / n_eu;
@@ -333,8 +336,7 @@ class LayerBuilder {
     const std::string heads_split = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
     const std::string batch_split = tensor("BLHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
     add_collective(layer, "alltoall_{}_q", CollectiveKind::all_to_all, sh_.all_to_all,
-                   Bytes(a2a_elems) * act_, "",
-                   fmt::format("{} -> {}", heads_split, batch_split));
+                   Bytes(a2a_elems) * act_, "", fmt::format("{} -> {}", heads_split, batch_split));
 
     const long long ba = s_.batch / size(sh_.attn_batch);
     const long long ha = H / size(sh_.attn_heads);
@@ -347,8 +349,8 @@ class LayerBuilder {
                                    : tensor("BTHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
     const std::string scores_t = tensor("BLHT", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
 
-    Op scores = einsum("attn_scores", mq ? "BLHQ,BTQ->BLHT" : "BLHQ,BTHQ->BLHT", mm_m, Q, T_,
-                       mm_batch);
+    Op scores =
+        einsum("attn_scores", mq ? "BLHQ,BTQ->BLHT" : "BLHQ,BTHQ->BLHT", mm_m, Q, T_, mm_batch);
     scores.attention_flops = scores.flops;
     scores.kv_bytes = kv_read;
     scores.activation_bytes = Bytes(ba * L_ * ha * Q + ba * L_ * ha * T_) * act_;
@@ -356,13 +358,13 @@ class LayerBuilder {
     layer.ops.push_back(scores);
 
     const long long score_elems = ba * L_ * ha * T_;
-    Op softmax = elementwise("softmax", double(score_elems) * kSoftmaxOpsPerElement,
-                             2 * score_elems);
+    Op softmax =
+        elementwise("softmax", double(score_elems) * kSoftmaxOpsPerElement, 2 * score_elems);
     softmax.shapes = scores_t;
     layer.ops.push_back(softmax);
 
-    Op values = einsum("attn_values", mq ? "BLHT,BTQ->BLHQ" : "BLHT,BTHQ->BLHQ", mm_m, T_, Q,
-                       mm_batch);
+    Op values =
+        einsum("attn_values", mq ? "BLHT,BTQ->BLHQ" : "BLHT,BTHQ->BLHQ", mm_m, T_, Q, mm_batch);
     values.attention_flops = values.flops;
     values.kv_bytes = kv_read;
     values.activation_bytes = Bytes(score_elems + ba * L_ * ha * Q) * act_;
@@ -370,8 +372,7 @@ class LayerBuilder {
     layer.ops.push_back(values);
 
     add_collective(layer, "alltoall_{}_out", CollectiveKind::all_to_all, sh_.all_to_all,
-                   Bytes(q_elems) * act_, "",
-                   fmt::format("{} -> {}", batch_split, heads_split));
+                   Bytes(q_elems) * act_, "", fmt::format("{} -> {}", batch_split, heads_split));
   }
 
   const Scenario& s_;

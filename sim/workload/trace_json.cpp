@@ -28,49 +28,48 @@ Json scenario_json(const Scenario& s) {
     slices[std::to_string(count)] = dims_json(dims);
   const ChipSpec& c = s.platform.chip;
   const ModelSpec& m = s.model;
-  return Json{
-      {"name", s.name},
-      {"source_file", s.source_file},
-      {"platform",
-       {{"name", s.platform.name},
-        {"source_file", s.platform.source_file},
-        {"chip",
-         {{"name", c.name},
-          {"peak_flops_per_s", c.peak_flops_per_s},
-          {"hbm_bytes", c.hbm_bytes},
-          {"hbm_bytes_per_s", c.hbm_bytes_per_s},
-          {"ici_link_bytes_per_s", c.ici_link_bytes_per_s},
-          {"ici_hop_latency_s", c.ici_hop_latency_s},
-          {"ici_links", c.ici_links}}},
-        {"slices", slices}}},
-      {"topology",
-       {{"dims", dims_json(s.shape.dims)},
-        {"wraps", Json::array({s.shape.wraps[0], s.shape.wraps[1], s.shape.wraps[2]})}}},
-      {"model",
-       {{"name", m.name},
-        {"source_file", m.source_file},
-        {"layers", m.layers},
-        {"d_model", m.d_model},
-        {"d_ff", m.d_ff},
-        {"heads", m.heads},
-        {"padded_heads", m.padded_heads},
-        {"pad_heads_from_chips", m.pad_heads_from_chips},
-        {"d_head", m.d_head},
-        {"kv_heads", m.kv_heads},
-        {"vocab", m.vocab},
-        {"block", block_kind_name(m.block)},
-        {"activation", activation_name(m.activation)}}},
-      {"pad_heads", s.pad_heads},
-      {"phase", phase_name(s.phase)},
-      {"batch", s.batch},
-      {"input_tokens", s.input_tokens},
-      {"generate_tokens", s.generate_tokens},
-      {"weights", weight_dtype_name(s.weights)},
-      {"ffn_layout", ffn_layout_name(s.ffn_layout)},
-      {"attention", attn_sharding_name(s.attention)},
-      {"collective_einsum", collective_einsum_name(s.collective_einsum)},
-      {"allow_oversubscribe", s.allow_oversubscribe},
-      {"exact", s.exact}};
+  return Json{{"name", s.name},
+              {"source_file", s.source_file},
+              {"platform",
+               {{"name", s.platform.name},
+                {"source_file", s.platform.source_file},
+                {"chip",
+                 {{"name", c.name},
+                  {"peak_flops_per_s", c.peak_flops_per_s},
+                  {"hbm_bytes", c.hbm_bytes},
+                  {"hbm_bytes_per_s", c.hbm_bytes_per_s},
+                  {"ici_link_bytes_per_s", c.ici_link_bytes_per_s},
+                  {"ici_hop_latency_s", c.ici_hop_latency_s},
+                  {"ici_links", c.ici_links}}},
+                {"slices", slices}}},
+              {"topology",
+               {{"dims", dims_json(s.shape.dims)},
+                {"wraps", Json::array({s.shape.wraps[0], s.shape.wraps[1], s.shape.wraps[2]})}}},
+              {"model",
+               {{"name", m.name},
+                {"source_file", m.source_file},
+                {"layers", m.layers},
+                {"d_model", m.d_model},
+                {"d_ff", m.d_ff},
+                {"heads", m.heads},
+                {"padded_heads", m.padded_heads},
+                {"pad_heads_from_chips", m.pad_heads_from_chips},
+                {"d_head", m.d_head},
+                {"kv_heads", m.kv_heads},
+                {"vocab", m.vocab},
+                {"block", block_kind_name(m.block)},
+                {"activation", activation_name(m.activation)}}},
+              {"pad_heads", s.pad_heads},
+              {"phase", phase_name(s.phase)},
+              {"batch", s.batch},
+              {"input_tokens", s.input_tokens},
+              {"generate_tokens", s.generate_tokens},
+              {"weights", weight_dtype_name(s.weights)},
+              {"ffn_layout", ffn_layout_name(s.ffn_layout)},
+              {"attention", attn_sharding_name(s.attention)},
+              {"collective_einsum", collective_einsum_name(s.collective_einsum)},
+              {"allow_oversubscribe", s.allow_oversubscribe},
+              {"exact", s.exact}};
 }
 
 Json op_json(const Op& op) {
@@ -198,8 +197,8 @@ Platform read_platform(const Reader& r) {
   p.name = r.string("name", false);
   p.source_file = r.string("source_file");
   const Reader c = r.object("chip");
-  c.allow_only({"name", "peak_flops_per_s", "hbm_bytes", "hbm_bytes_per_s",
-                "ici_link_bytes_per_s", "ici_hop_latency_s", "ici_links"});
+  c.allow_only({"name", "peak_flops_per_s", "hbm_bytes", "hbm_bytes_per_s", "ici_link_bytes_per_s",
+                "ici_hop_latency_s", "ici_links"});
   p.chip.name = c.string("name", false);
   p.chip.peak_flops_per_s = c.number("peak_flops_per_s", 1);
   p.chip.hbm_bytes = c.bytes("hbm_bytes", 1);
@@ -304,7 +303,8 @@ Op read_op(const Reader& r, const TorusShape& shape) {
   op.activation_bytes = r.bytes("activation_bytes");
   const Json& mkn = r.array("matmul_mkn");
   if (mkn.size() != 3) r.fail("matmul_mkn", "must have three entries [M, K, N]");
-  for (int i = 0; i < 3; ++i) op.matmul_mkn[i] = r.integer_of(mkn[i], fmt::format("matmul_mkn/{}", i), 0);
+  for (int i = 0; i < 3; ++i)
+    op.matmul_mkn[i] = r.integer_of(mkn[i], fmt::format("matmul_mkn/{}", i), 0);
   op.matmul_batch = r.integer("matmul_batch", 1);
   if (op.kind == OpKind::collective) {
     const Reader c = r.object("collective");

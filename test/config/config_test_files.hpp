@@ -11,8 +11,8 @@ namespace podsim::test {
 
 // Writes `text` to <tmp>/podsim-config-test-<pid>/<name> and returns the path.
 inline std::string write_temp(const std::string& name, const std::string& text) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("podsim-config-test-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("podsim-config-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = dir / name;
   std::ofstream(path) << text;

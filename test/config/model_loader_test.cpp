@@ -1,7 +1,8 @@
 // Model files: every error names file:line:col and the key.
+#include "sim/config/model_loader.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "sim/config/model_loader.hpp"
 #include "test/config/config_test_files.hpp"
 
 using namespace podsim;
@@ -69,5 +70,6 @@ TEST_CASE("model names resolve in workloads/ and unknown names suggest the close
 
 TEST_CASE("every shipped model file loads") {
   for (const char* name : {"palm-8b", "palm-62b", "palm-540b", "mt-nlg-530b", "toy"})
-    CHECK_NOTHROW(config::load_model(std::string(PODSIM_SOURCE_DIR) + "/workloads/" + name + ".yaml"));
+    CHECK_NOTHROW(
+        config::load_model(std::string(PODSIM_SOURCE_DIR) + "/workloads/" + name + ".yaml"));
 }

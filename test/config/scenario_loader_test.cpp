@@ -1,9 +1,10 @@
 // Scenario files and --set overrides: resolution, defaults and errors with locations.
-#include <catch2/catch.hpp>
+#include "sim/config/scenario_loader.hpp"
 
 #include <fmt/format.h>
 
-#include "sim/config/scenario_loader.hpp"
+#include <catch2/catch.hpp>
+
 #include "sim/config/yaml_source.hpp"
 #include "test/config/config_test_files.hpp"
 
@@ -109,13 +110,15 @@ TEST_CASE("errors from --set name the flag and the key") {
   };
   CHECK(error({"batch=abc"}) == "--set batch=abc: batch: 'abc' is not a finite number");
   CHECK(error({"battch=5"}) == "--set battch=5: battch: unknown key; did you mean 'batch'?");
-  CHECK(error({"ffn_layout=ws-3d"}).rfind(
-            "--set ffn_layout=ws-3d: ffn_layout: unknown layout 'ws-3d'; did you mean", 0) == 0);
-  CHECK(error({"batch=12"}).rfind("--set batch=12: batch: attention: batch splits the sequences "
-                                  "over all 64 chips of axes xyz on 4x4x4: batch 12 is not "
-                                  "divisible by 64; use a multiple of 64 (e.g. 64) or attention: "
-                                  "heads",
-                                  0) == 0);
+  CHECK(error({"ffn_layout=ws-3d"})
+            .rfind("--set ffn_layout=ws-3d: ffn_layout: unknown layout 'ws-3d'; did you mean", 0) ==
+        0);
+  CHECK(error({"batch=12"})
+            .rfind("--set batch=12: batch: attention: batch splits the sequences "
+                   "over all 64 chips of axes xyz on 4x4x4: batch 12 is not "
+                   "divisible by 64; use a multiple of 64 (e.g. 64) or attention: "
+                   "heads",
+                   0) == 0);
   CHECK(error({"nonsense"}) == "--set: 'nonsense' must be key=value, e.g. batch=64");
 }
 
@@ -125,8 +128,8 @@ TEST_CASE("scenario errors point at the file position of the key") {
         "ws-1d, ws-2d, wg-x, wg-xy, wg-xyz");
   CHECK(error_of("model.yaml", replaced(kBase, "palm-540b", "palm-9b"))
             .rfind("model.yaml:4:8: model: unknown model 'palm-9b'", 0) == 0);
-  CHECK(error_of("model.yaml", replaced(kBase, "palm-540b", "palm-9b")).find("did you mean 'palm-8b'?") !=
-        std::string::npos);
+  CHECK(error_of("model.yaml", replaced(kBase, "palm-540b", "palm-9b"))
+            .find("did you mean 'palm-8b'?") != std::string::npos);
   CHECK(error_of("zero.yaml", replaced(kBase, "input_tokens: 128", "input_tokens: 0")) ==
         "zero.yaml:7:15: input_tokens: must be at least 1, not 0");
   CHECK(error_of("negative.yaml", replaced(kBase, "batch: 64", "batch: -4")) ==
@@ -142,9 +145,10 @@ TEST_CASE("scenario errors point at the file position of the key") {
 }
 
 TEST_CASE("a batch the layout cannot split says which axis and what would divide") {
-  CHECK(error_of("wg.yaml", replaced(replaced(kBase, "ws-2d", "wg-xy"), "batch: 64", "batch: 12")) ==
-        "wg.yaml:6:8: batch: wg-xy splits the batch over the 16 chips of axes xy on 4x4x4: batch "
-        "12 is not divisible by 16; use a multiple of 16 (e.g. 16) or a weight-stationary layout");
+  CHECK(
+      error_of("wg.yaml", replaced(replaced(kBase, "ws-2d", "wg-xy"), "batch: 64", "batch: 12")) ==
+      "wg.yaml:6:8: batch: wg-xy splits the batch over the 16 chips of axes xy on 4x4x4: batch "
+      "12 is not divisible by 16; use a multiple of 16 (e.g. 16) or a weight-stationary layout");
   // 48 heads on 64 chips without padding: the paper's fix is padding to 64.
   CHECK(error_of("pad.yaml", kBase + "pad_heads: no\n") ==
         "pad.yaml:4:8: model: ws-2d splits the heads over the 64 chips of axes xyz on 4x4x4: 48 "
@@ -161,7 +165,9 @@ TEST_CASE("pad_heads auto pads PaLM 540B on 64 chips and more / as the paper doe
   CHECK(config::load_scenario(path, {"topology=2x2x2", "pad_heads=yes"}, kRoot).heads_used() == 64);
 }
 
-TEST_CASE("ffn_layout auto follows the paper: 2D weight-stationary for decode / gathered for huge prefill") {
+TEST_CASE(
+    "ffn_layout auto follows the paper: 2D weight-stationary for decode / gathered for huge "
+    "prefill") {
   const std::string path = write_temp("auto.yaml", replaced(kBase, "ws-2d", "auto"));
   CHECK(config::load_scenario(path, {"phase=decode"}, kRoot).ffn_layout == FfnLayout::ws_2d);
   CHECK(config::load_scenario(path, {"phase=prefill", "batch=1", "input_tokens=2048"}, kRoot)

@@ -1,8 +1,9 @@
 // Model files and parameter / FLOP / KV counting against FACTS.md §2-3.
+#include "sim/model/model_spec.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "sim/config/model_loader.hpp"
-#include "sim/model/model_spec.hpp"
 
 using namespace podsim;
 

@@ -1,9 +1,8 @@
 // The analytic layout costs against the paper's own simplifications (FACTS.md §3).
-#include <catch2/catch.hpp>
-
-#include <cmath>
-
 #include "sim/analytic/layout_cost.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
 
 using namespace podsim;
 
@@ -15,7 +14,9 @@ TorusShape cube(int k) {
   return s;
 }
 // PaLM 540B's plain FFN (F = 4E) as in the paper's formulas.
-LayoutCostInputs palm(double tokens) { return LayoutCostInputs{1, tokens, 18432, 73728, 73728, 2, 2}; }
+LayoutCostInputs palm(double tokens) {
+  return LayoutCostInputs{1, tokens, 18432, 73728, 73728, 2, 2};
+}
 }  // namespace
 
 TEST_CASE("2D weight-stationary with F = 4E costs 8 B L E / sqrt(n) on 4x4x4") {

@@ -1,7 +1,7 @@
 // The layout table against the paper's shardings (paper §3.2, Figure 2; FACTS.md §3).
-#include <catch2/catch.hpp>
-
 #include "sim/partition/layout.hpp"
+
+#include <catch2/catch.hpp>
 
 using namespace podsim;
 
@@ -76,7 +76,8 @@ TEST_CASE("layout names parse and unknown names suggest the closest") {
     FAIL("expected an error");
   } catch (const InputError& e) {
     CHECK(std::string(e.what()).rfind("s.yaml:3:13: ffn_layout: unknown layout 'ws-2'; did you "
-                                      "mean 'ws-2d'?", 0) == 0);
+                                      "mean 'ws-2d'?",
+                                      0) == 0);
   }
   CHECK_THROWS_AS(parse_attn_sharding("sequence", "attention"), InputError);
 }

@@ -1,9 +1,10 @@
 // The memory planner against per-chip footprints computed here from FACTS.md §2-3.
-#include <catch2/catch.hpp>
+#include "sim/workload/memory_plan.hpp"
 
 #include <fmt/format.h>
 
-#include "sim/workload/memory_plan.hpp"
+#include <catch2/catch.hpp>
+
 #include "sim/workload/trace_generator.hpp"
 #include "test/workload/scenario_fixture.hpp"
 
@@ -24,7 +25,8 @@ TEST_CASE("KV cache per chip: head-sharded keeps the whole cache / batch-sharded
   CHECK(plan_memory(heads).kv_bytes == whole);
   CHECK(plan_memory(batch).kv_bytes == whole / 64);
   // A prefill holds the prompt only.
-  const Scenario prefill = scenario("t2-low-latency-decode.yaml", {"phase=prefill", "attention=heads"});
+  const Scenario prefill =
+      scenario("t2-low-latency-decode.yaml", {"phase=prefill", "attention=heads"});
   CHECK(plan_memory(prefill).kv_bytes == 64 * 2048 * kKvBytesPerToken);
 }
 
@@ -71,7 +73,8 @@ TEST_CASE("a model that does not fit is refused with its numbers and the changes
     CHECK(e.key() == "memory");
     CHECK(e.where().file.ends_with("scenarios/t2-low-latency-decode.yaml"));
     CHECK(e.where().line > 0);
-    CHECK(what.find(fmt::format("weights {:.2f} GiB", weights / double(kGiB))) != std::string::npos);
+    CHECK(what.find(fmt::format("weights {:.2f} GiB", weights / double(kGiB))) !=
+          std::string::npos);
     CHECK(what.find("has 32.00 GiB of HBM") != std::string::npos);
     CHECK(what.find("`chips: 64 (4x4x4)`") != std::string::npos);
     CHECK(what.find("--allow-oversubscribe") != std::string::npos);
@@ -94,8 +97,8 @@ TEST_CASE("a model that does not fit is refused with its numbers and the changes
 
 TEST_CASE("the largest smaller batch that fits is proposed and it is the largest") {
   // Head-sharded decode of 540B int8 on 64 chips with a long context: the cache is replicated.
-  const Scenario s = scenario("t2-low-latency-decode.yaml",
-                              {"attention=heads", "batch=256", "input_tokens=8192"});
+  const Scenario s =
+      scenario("t2-low-latency-decode.yaml", {"attention=heads", "batch=256", "input_tokens=8192"});
   REQUIRE_FALSE(plan_memory(s).fits);
   long long proposed = 0;
   for (const MemoryFix& fix : memory_fixes(s))

@@ -1,13 +1,13 @@
 // The trace generator against closed forms computed here from FACTS.md numbers (paper §3.2).
-#include <catch2/catch.hpp>
+#include "sim/workload/trace_generator.hpp"
 
 #include <fmt/format.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <set>
 
 #include "sim/analytic/layout_cost.hpp"
-#include "sim/workload/trace_generator.hpp"
 #include "test/workload/scenario_fixture.hpp"
 
 using namespace podsim;
@@ -118,8 +118,8 @@ TEST_CASE("MT-NLG feed-forward collectives equal the paper's 2BL(E/X + F/YZ) exa
   // H d_head out.
   const double E = 20480, F = 81920, HQ = 128 * 160, X = 4, YZ = 16, bf16 = 2;
   for (long long B : {1, 64, 512}) {
-    const Scenario s = scenario("t2-low-latency-prefill.yaml",
-                                {"model=mt-nlg-530b", fmt::format("batch={}", B)});
+    const Scenario s =
+        scenario("t2-low-latency-prefill.yaml", {"model=mt-nlg-530b", fmt::format("batch={}", B)});
     const StepTrace step = generate_step(s, Phase::prefill, 128, 0);
     const double BL = double(B) * 128;
     const LayerTrace& layer = layer_named(step, "transformer");
@@ -170,9 +170,10 @@ TEST_CASE("matmul FLOPs per token are 2 x parameters for every model and layout"
             INFO(model << " " << layout << " " << attention << " " << topology);
             const long long B = 64, context = 100;
             // wg-xyz shards every model; the other layouts only where the heads divide.
-            Scenario s = scenario("t2-low-latency-decode.yaml",
-                                  {fmt::format("model={}", model), "ffn_layout=wg-xyz",
-                                   fmt::format("topology={}", topology), fmt::format("batch={}", B)});
+            Scenario s =
+                scenario("t2-low-latency-decode.yaml",
+                         {fmt::format("model={}", model), "ffn_layout=wg-xyz",
+                          fmt::format("topology={}", topology), fmt::format("batch={}", B)});
             s.ffn_layout = parse_ffn_layout(layout, "test");
             s.attention = parse_attn_sharding(attention, "test");
             s.pad_heads = auto_pad_heads(s);
@@ -188,20 +189,18 @@ TEST_CASE("matmul FLOPs per token are 2 x parameters for every model and layout"
             const UniqueFlops d = unique_flops(decode, s.chips());
             CHECK(d.matmul / double(B) == Approx(2 * N).epsilon(1e-12));
             const double attended = double(context + 1);
-            CHECK(d.attention / double(B) ==
-                  Approx(double(m.layers) * 4 * double(s.heads_used()) * double(m.d_head) *
-                         attended)
-                      .epsilon(1e-12));
+            CHECK(d.attention / double(B) == Approx(double(m.layers) * 4 * double(s.heads_used()) *
+                                                    double(m.d_head) * attended)
+                                                 .epsilon(1e-12));
             // Prefill: logits only for the last token of each sequence.
             const long long L = 32;
             const StepTrace prefill = generate_step(s, Phase::prefill, L, 0);
             const UniqueFlops p = unique_flops(prefill, s.chips());
             const double VE = double(m.vocab) * double(m.d_model);
-            CHECK(p.matmul == Approx(2 * (N - VE) * double(B * L) + 2 * VE * double(B))
-                                  .epsilon(1e-12));
-            CHECK(p.attention == Approx(double(B) * double(m.layers) * 4 *
-                                        double(s.heads_used()) * double(m.d_head) * double(L) *
-                                        double(L))
+            CHECK(p.matmul ==
+                  Approx(2 * (N - VE) * double(B * L) + 2 * VE * double(B)).epsilon(1e-12));
+            CHECK(p.attention == Approx(double(B) * double(m.layers) * 4 * double(s.heads_used()) *
+                                        double(m.d_head) * double(L) * double(L))
                                      .epsilon(1e-12));
           }
         }
@@ -221,7 +220,8 @@ TEST_CASE("unpadded PaLM 540B on 8 chips does 2 x 540.4e9 FLOPs per token") {
 TEST_CASE("decode KV-cache reads: head-sharded reads every sequence / batch-sharded B/n") {
   // Per layer and chip, K and V of every attended position: kv = 1, d_head 256, bf16.
   for (const char* attention : {"heads", "batch"}) {
-    const Scenario s = scenario("t2-low-latency-decode.yaml", {fmt::format("attention={}", attention)});
+    const Scenario s =
+        scenario("t2-low-latency-decode.yaml", {fmt::format("attention={}", attention)});
     const StepTrace step = generate_step(s, Phase::decode, 1, 2048);
     const OpTotals t = totals(layer_named(step, "transformer"));
     const Bytes sequences = std::string(attention) == "heads" ? 64 : 1;
@@ -283,9 +283,9 @@ TEST_CASE("looped collectives name the einsum they overlap and only when looped"
 TEST_CASE("op names are unique within a layer and collectives span more than one chip") {
   for (const char* model : {"palm-540b", "mt-nlg-530b", "toy"})
     for (const char* layout : {"ws-1d", "ws-2d", "wg-x", "wg-xy", "wg-xyz"}) {
-      const Scenario s = scenario("t2-high-throughput-prefill.yaml",
-                                  {fmt::format("model={}", model),
-                                   fmt::format("ffn_layout={}", layout), "topology=4x4x1"});
+      const Scenario s = scenario(
+          "t2-high-throughput-prefill.yaml",
+          {fmt::format("model={}", model), fmt::format("ffn_layout={}", layout), "topology=4x4x1"});
       const StepTrace step = generate_step(s, Phase::prefill, 8, 0);
       for (const LayerTrace& layer : step.layers) {
         std::set<std::string> names;

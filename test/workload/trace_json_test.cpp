@@ -1,11 +1,11 @@
 // Trace files: deterministic output, lossless round trip, every field validated with its path.
-#include <catch2/catch.hpp>
+#include "sim/workload/trace_json.hpp"
 
+#include <catch2/catch.hpp>
 #include <functional>
 #include <nlohmann/json.hpp>
 
 #include "sim/workload/trace_generator.hpp"
-#include "sim/workload/trace_json.hpp"
 #include "test/workload/scenario_fixture.hpp"
 
 using namespace podsim;
@@ -48,11 +48,11 @@ TEST_CASE("a trace read back writes the same JSON") {
 }
 
 TEST_CASE("a trace with a missing field names the field by its JSON pointer") {
-  const std::string text = edited([](nlohmann::json& j) {
-    j["steps"][0]["layers"][1]["ops"][2].erase("flops");
-  });
+  const std::string text =
+      edited([](nlohmann::json& j) { j["steps"][0]["layers"][1]["ops"][2].erase("flops"); });
   CHECK(error_of(text) == "edited.json: /steps/0/layers/1/ops/2/flops: is missing");
-  const std::string no_scenario_batch = edited([](nlohmann::json& j) { j["scenario"].erase("batch"); });
+  const std::string no_scenario_batch =
+      edited([](nlohmann::json& j) { j["scenario"].erase("batch"); });
   CHECK(error_of(no_scenario_batch) == "edited.json: /scenario/batch: is missing");
   const std::string no_bytes = edited([](nlohmann::json& j) {
     for (auto& op : j["steps"][0]["layers"][1]["ops"])
@@ -67,14 +67,17 @@ TEST_CASE("a trace with a missing field names the field by its JSON pointer") {
 TEST_CASE("a trace with a bad value says what is wrong where") {
   CHECK(error_of(edited([](nlohmann::json& j) { j["steps"][1]["layers"][1]["repeat"] = 0; })) ==
         "edited.json: /steps/1/layers/1/repeat: must be at least 1, not 0");
-  CHECK(error_of(edited([](nlohmann::json& j) { j["steps"][0]["layers"][0]["ops"][0]["flops"] = "many"; })) ==
-        "edited.json: /steps/0/layers/0/ops/0/flops: must be a number");
-  CHECK(error_of(edited([](nlohmann::json& j) { j["scenario"]["ffn_layout"] = "ws-3d"; }))
-            .find("/scenario/ffn_layout: unknown layout 'ws-3d'") != std::string::npos);
+  CHECK(error_of(edited([](nlohmann::json& j) {
+          j["steps"][0]["layers"][0]["ops"][0]["flops"] = "many";
+        })) == "edited.json: /steps/0/layers/0/ops/0/flops: must be a number");
+  CHECK(error_of(edited([](nlohmann::json& j) {
+          j["scenario"]["ffn_layout"] = "ws-3d";
+        })).find("/scenario/ffn_layout: unknown layout 'ws-3d'") != std::string::npos);
   CHECK(error_of(edited([](nlohmann::json& j) { j["memory"]["fitz"] = true; })) ==
         "edited.json: /memory/fitz: unknown field; did you mean 'fits'?");
-  CHECK(error_of(edited([](nlohmann::json& j) { j["scenario"]["batch"] = 3; }))
-            .find("/scenario/batch: ") != std::string::npos);
+  CHECK(error_of(edited([](nlohmann::json& j) {
+          j["scenario"]["batch"] = 3;
+        })).find("/scenario/batch: ") != std::string::npos);
   // A collective over an axis of size 1 cannot run.
   const std::string z_on_flat = edited([](nlohmann::json& j) {
     j["scenario"]["topology"]["dims"] = {2, 4, 1};
