@@ -96,14 +96,28 @@ std::vector<MemoryFix> memory_fixes(const Scenario& s) {
     t.attention = AttnSharding::batch;
     consider(t, "attention: batch");
   }
-  // Memory grows with the batch and the context, so the first fitting value from the top is the
-  // largest; the step keeps the layout's divisibility.
-  for (long long batch = s.batch - 1; batch >= 1; --batch) {
-    Scenario t = s;
-    t.batch = batch;
-    if (valid(t) && plan_memory(t).fits) {
-      consider(t, fmt::format("batch: {}", batch));
-      break;
+  // Memory grows with the batch and the context, so a binary search finds the largest value that
+  // fits; batches step by the chip count the layout splits them over.
+  {
+    const Sharding sh = sharding_for(s.ffn_layout, s.attention);
+    const long long step =
+        std::max(axes_size(sh.batch, s.shape), axes_size(sh.attn_batch, s.shape));
+    long long lo = 1, hi = (s.batch - 1) / step, best = 0;  // multiples of `step`
+    while (lo <= hi) {
+      const long long mid = lo + (hi - lo) / 2;
+      Scenario t = s;
+      t.batch = mid * step;
+      if (valid(t) && plan_memory(t).fits) {
+        best = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    if (best > 0) {
+      Scenario t = s;
+      t.batch = best * step;
+      consider(t, fmt::format("batch: {}", t.batch));
     }
   }
   {
