@@ -11,5 +11,8 @@ namespace podsim::cli {
 using Command = std::function<int()>;
 
 Command add_collective_command(CLI::App& app);
+Command add_run_command(CLI::App& app);
+Command add_trace_command(CLI::App& app);
+Command add_replay_command(CLI::App& app);
 
 }  // namespace podsim::cli

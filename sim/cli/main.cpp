@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
     podsim::cli::Command command = registrar(app);
     commands[app.get_subcommands({})[before]] = std::move(command);
   };
+  add(&podsim::cli::add_run_command);
+  add(&podsim::cli::add_trace_command);
+  add(&podsim::cli::add_replay_command);
   add(&podsim::cli::add_collective_command);
 
   try {

@@ -134,7 +134,7 @@ void append_ring_phase(Program& program, const Torus& torus, const RingPhase& ph
           if (receives) {
             Task recv{.kind = TaskKind::recv, .peer = ring[from], .channel = lane,
                       .label = label, .bytes = stream.bytes};
-            TaskId got = chip.add(std::move(recv));
+            TaskId got = chip.add(std::move(recv), start);
             if (phase.reduce) {
               Task add{.kind = TaskKind::hbm, .label = label,
                        .bytes = static_cast<Bytes>(kReduceHbmBytesPerByte *
@@ -189,7 +189,7 @@ Frontier append_all_to_all(Program& program, const Torus& torus, const Collectiv
         all.push_back(chip.add(std::move(send), start[me]));
         Task recv{.kind = TaskKind::recv, .peer = other, .channel = channel, .label = label,
                   .bytes = chunk};
-        all.push_back(chip.add(std::move(recv)));
+        all.push_back(chip.add(std::move(recv), start[me]));
       }
       if (start[me] != kNoTask) all.push_back(start[me]);
       end[me] = chip.join(all);
@@ -212,7 +212,7 @@ Frontier append_permute(Program& program, const Torus& torus, const CollectiveSp
       const TaskId sent = chip.add(std::move(send), start[me]);
       Task recv{.kind = TaskKind::recv, .peer = previous, .channel = channel, .label = label,
                 .bytes = spec.bytes};
-      const TaskId got = chip.add(std::move(recv));
+      const TaskId got = chip.add(std::move(recv), start[me]);
       end[me] = chip.join({sent, got, start[me]});
     }
   }

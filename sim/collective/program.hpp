@@ -41,6 +41,9 @@ struct Task {
 
 struct ChipProgram {
   std::vector<Task> tasks;
+  // Tasks whose finish time the replay reports (ReplayResult::mark_s), e.g. layer boundaries.
+  // Every chip of an SPMD program has the same number of marks, in the same order.
+  std::vector<TaskId> marks;
 
   // Appends `task` and makes it depend on `after` (ignored when kNoTask). Returns its id.
   TaskId add(Task task, TaskId after = kNoTask);

@@ -4,6 +4,7 @@
 #include <simgrid/s4u.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <queue>
 #include <unordered_map>
@@ -59,20 +60,23 @@ class Mailboxes {
 class ChipRunner {
  public:
   ChipRunner(ChipId me, const ChipProgram& program, const Mailboxes& mailboxes,
-             sg4::Disk* hbm, Seconds hop_latency_s, std::vector<TaskRecord>* records)
-      : me_(me),
+             sg4::Host* host, sg4::Host* hbm, sg4::Host* mxu, Seconds hop_latency_s, std::vector<TaskRecord>* records,
+             std::vector<Seconds>* mark_s)
+      : mark_s_(mark_s),
+        me_(me),
         program_(program),
         mailboxes_(mailboxes),
+        host_(host),
         hbm_(hbm),
+        mxu_(mxu),
         hop_latency_s_(hop_latency_s),
         records_(records) {}
 
   void operator()() {
     prepare();
     const auto& tasks = program_.tasks;
-    for (auto& [box, queue] : receive_queues_) post_next_receive(box);
     for (std::size_t t = 0; t < tasks.size(); ++t)
-      if (tasks[t].kind != TaskKind::recv && remaining_[t] == 0) start(static_cast<TaskId>(t));
+      if (remaining_[t] == 0) start(static_cast<TaskId>(t));
     drain_ready();
 
     while (!waiting_.empty() || !timers_.empty()) {
@@ -129,6 +133,9 @@ class ChipRunner {
     sentinel_.assign(n, kNoTask);
     cursor_.assign(n, 0);
     if (records_) started_s_.assign(n, 0.0);
+    mark_of_.assign(n, -1);
+    for (std::size_t i = 0; i < program_.marks.size(); ++i) mark_of_[program_.marks[i]] = static_cast<std::int32_t>(i);
+    mark_s_->assign(program_.marks.size(), 0.0);
     // Predecessor lists (CSR), in the order the dependencies were declared.
     pred_begin_.assign(n + 1, 0);
     for (const Task& task : tasks)
@@ -140,22 +147,35 @@ class ChipRunner {
       remaining_[t] = tasks[t].dependencies;
       for (TaskId s : tasks[t].successors) preds_[fill[s]++] = static_cast<TaskId>(t);
     }
-    for (std::size_t t = 0; t < n; ++t)
-      if (tasks[t].kind == TaskKind::recv) {
-        PODSIM_CHECK(tasks[t].dependencies == 0, "a receive cannot have dependencies");
-        sg4::Mailbox* box = mailboxes_.get(tasks[t].channel, tasks[t].peer, me_);
-        receive_queues_[box].push_back(static_cast<TaskId>(t));
-      }
-    for (auto& [box, queue] : receive_queues_) std::reverse(queue.begin(), queue.end());
+    // Per receiving mailbox, its receives in program order (next at the back).
+    std::map<sg4::Mailbox*, std::int32_t> queue_of_box;
+    box_.assign(n, nullptr);
+    queue_of_.assign(n, -1);
+    for (std::size_t t = 0; t < n; ++t) {
+      const Task& task = tasks[t];
+      if (task.kind == TaskKind::send) box_[t] = mailboxes_.get(task.channel, me_, task.peer);
+      if (task.kind != TaskKind::recv) continue;
+      box_[t] = mailboxes_.get(task.channel, task.peer, me_);
+      auto [it, inserted] = queue_of_box.try_emplace(box_[t], static_cast<std::int32_t>(queues_.size()));
+      if (inserted) queues_.emplace_back();
+      queue_of_[t] = it->second;
+      queues_[it->second].push_back(static_cast<TaskId>(t));
+    }
+    for (auto& queue : queues_) std::reverse(queue.begin(), queue.end());
+    receive_ready_.assign(n, false);
+    receiving_.assign(queues_.size(), false);
   }
 
-  void post_next_receive(sg4::Mailbox* box) {
-    auto& queue = receive_queues_[box];
-    if (queue.empty()) return;
+  // Posts the next receive of a mailbox once it is ready and the previous one is done: with eager
+  // mailboxes the bytes move regardless, so posting a receive late changes no timing, and one
+  // outstanding receive per mailbox keeps FIFO matching and the waited set small.
+  void post_next_receive(std::int32_t q) {
+    auto& queue = queues_[q];
+    if (receiving_[q] || queue.empty() || !receive_ready_[queue.back()]) return;
     const TaskId t = queue.back();
     queue.pop_back();
-    if (records_) started_s_[t] = sg4::Engine::get_clock();
-    running(t, box->get_async<void>(&sink_));
+    receiving_[q] = true;
+    running(t, box_[t]->get_async<void>(&sink_));
   }
 
   void start(TaskId t) {
@@ -163,7 +183,8 @@ class ChipRunner {
     if (records_) started_s_[t] = sg4::Engine::get_clock();
     switch (task.kind) {
       case TaskKind::recv:
-        PODSIM_CHECK(false, "receives are posted by their mailbox queue");
+        receive_ready_[t] = true;
+        post_next_receive(queue_of_[t]);
         break;
       case TaskKind::send:
         if (task.hops > 0 && hop_latency_s_ > 0)
@@ -174,13 +195,13 @@ class ChipRunner {
         break;
       case TaskKind::compute:
         if (task.flops > 0)
-          running(t, sg4::this_actor::exec_async(task.flops));
+          running(t, sg4::Comm::sendto_async(host_, mxu_, static_cast<std::uint64_t>(std::llround(task.flops))));
         else
           ready_.push_back(t);
         break;
       case TaskKind::hbm:
         if (task.bytes > 0)
-          running(t, hbm_->read_async(task.bytes));
+          running(t, sg4::Comm::sendto_async(host_, hbm_, task.bytes));
         else
           ready_.push_back(t);
         break;
@@ -192,7 +213,7 @@ class ChipRunner {
 
   void post_send(TaskId t) {
     const Task& task = program_.tasks[t];
-    running(t, mailboxes_.get(task.channel, me_, task.peer)->put_async(&payload_, task.bytes));
+    running(t, box_[t]->put_async(&payload_, task.bytes));
   }
 
   // Registers the activity of t; t becomes the sentinel of every successor that has none.
@@ -237,12 +258,16 @@ class ChipRunner {
     done_[t] = true;
     running_[t] = false;
     ++finished_;
-    if (records_) {
+    if (records_ || mark_of_[t] >= 0) {
       const double end = activity_[t] ? activity_[t]->get_finish_time() : sg4::Engine::get_clock();
-      records_->push_back(TaskRecord{me_, t, started_s_[t], end});
+      if (records_) records_->push_back(TaskRecord{me_, t, started_s_[t], end});
+      if (mark_of_[t] >= 0) (*mark_s_)[mark_of_[t]] = end;
     }
     const Task& task = program_.tasks[t];
-    if (task.kind == TaskKind::recv) post_next_receive(mailboxes_.get(task.channel, task.peer, me_));
+    if (task.kind == TaskKind::recv) {
+      receiving_[queue_of_[t]] = false;
+      post_next_receive(queue_of_[t]);
+    }
     activity_[t] = nullptr;
     for (TaskId s : task.successors) {
       if (--remaining_[s] == 0)
@@ -260,10 +285,14 @@ class ChipRunner {
     }
   }
 
+  std::vector<Seconds>* mark_s_;
+  std::vector<std::int32_t> mark_of_;
   ChipId me_;
   const ChipProgram& program_;
   const Mailboxes& mailboxes_;
-  sg4::Disk* hbm_;
+  sg4::Host* host_;
+  sg4::Host* hbm_;
+  sg4::Host* mxu_;
   Seconds hop_latency_s_;
   std::vector<TaskRecord>* records_;
 
@@ -275,7 +304,10 @@ class ChipRunner {
   std::vector<std::int32_t> pred_begin_;
   std::vector<TaskId> preds_;
   std::vector<double> started_s_;
-  std::map<sg4::Mailbox*, std::vector<TaskId>> receive_queues_;  // per mailbox, next at back
+  std::vector<sg4::Mailbox*> box_;            // send/recv: its mailbox
+  std::vector<std::int32_t> queue_of_;        // recv: its mailbox queue
+  std::vector<std::vector<TaskId>> queues_;   // per receiving mailbox, next receive at the back
+  std::vector<bool> receive_ready_, receiving_;
   std::vector<sg4::ActivityPtr> waiting_;
   std::vector<TaskId> waiting_task_;
   std::vector<TaskId> sinks_;
@@ -342,10 +374,11 @@ ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& pro
   std::vector<std::vector<TaskRecord>> records(options.record_tasks ? torus.chip_count() : 0);
   result.chip_end_s.assign(torus.chip_count(), 0.0);
   std::vector<sg4::ActorPtr> actors;
+  std::vector<std::vector<Seconds>> chip_marks(torus.chip_count());
   for (ChipId c = 0; c < torus.chip_count(); ++c) {
     std::vector<TaskRecord>* chip_records = options.record_tasks ? &records[c] : nullptr;
-    ChipRunner runner(c, program.chips[c], mailboxes, platform.hbm[c], chip.ici_hop_latency_s,
-                      chip_records);
+    ChipRunner runner(c, program.chips[c], mailboxes, platform.hosts[c], platform.hbm[c], platform.mxu[c], chip.ici_hop_latency_s,
+                      chip_records, &chip_marks[c]);
     actors.push_back(sg4::Actor::create(platform.hosts[c]->get_name(), platform.hosts[c],
                                         [runner, &result, c]() mutable {
                                           runner();
@@ -362,6 +395,13 @@ ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& pro
   result.makespan_s = sg4::Engine::get_clock();
   result.links = monitor.take();
   for (const LinkStats& s : result.links) result.total_link_bytes += s.bytes;
+  for (ChipId c = 0; c < torus.chip_count(); ++c) {
+    PODSIM_CHECK(chip_marks[c].size() == program.chips[0].marks.size(),
+                 "every chip must have the same marks");
+    result.mark_s.resize(chip_marks[c].size(), 0.0);
+    for (std::size_t i = 0; i < chip_marks[c].size(); ++i)
+      result.mark_s[i] = std::max(result.mark_s[i], chip_marks[c][i]);
+  }
   for (auto& chip_records : records)
     result.tasks.insert(result.tasks.end(), chip_records.begin(), chip_records.end());
   return result;

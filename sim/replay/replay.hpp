@@ -47,6 +47,8 @@ struct ReplayResult {
   double total_link_bytes = 0;        // sum of links[].bytes
   std::uint64_t transfers = 0;        // point-to-point messages simulated
   std::vector<TaskRecord> tasks;      // when options.record_tasks
+  // For each mark index i, the latest finish time over the chips of chips[c].marks[i].
+  std::vector<Seconds> mark_s;
 };
 
 ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& program,

@@ -11,19 +11,30 @@ namespace {
 namespace routing = simgrid::kernel::routing;
 
 // Routes between the chips of a torus: the links of the dimension-order route, looked up in a
-// table by LinkId. Host i is the i-th netpoint of the zone, so netpoint ids are chip ids.
+// table by LinkId. Host i is the i-th netpoint of the zone, so netpoint ids are chip ids; the HBM
+// of chip i is netpoint chips + i, reached through the chip's HBM link, and its MXU is netpoint
+// 2 chips + i, reached through the chip's MXU link.
 class TorusZone : public routing::NetZoneImpl {
  public:
   TorusZone(const std::string& name, const Torus& torus) : NetZoneImpl(name), torus_(torus) {}
 
-  void set_links(const std::vector<simgrid::s4u::Link*>& links) {
+  void set_links(const std::vector<simgrid::s4u::Link*>& links,
+                 const std::vector<simgrid::s4u::Link*>& hbm_links,
+                 const std::vector<simgrid::s4u::Link*>& mxu_links) {
     impls_.assign(links.size(), nullptr);
     for (std::size_t i = 0; i < links.size(); ++i)
       if (links[i] != nullptr) impls_[i] = links[i]->get_impl();
+    for (auto* link : hbm_links) unit_impls_.push_back(link->get_impl());
+    for (auto* link : mxu_links) unit_impls_.push_back(link->get_impl());
   }
 
   void get_local_route(const routing::NetPoint* src, const routing::NetPoint* dst,
                        routing::Route* into, double* /*latency: links have none*/) override {
+    const auto chips = static_cast<unsigned long>(torus_.chip_count());
+    if (dst->id() >= chips) {  // a chip's own HBM or MXU
+      into->link_list_.push_back(unit_impls_.at(dst->id() - chips));
+      return;
+    }
     for (const Hop& hop : torus_.route(static_cast<ChipId>(src->id()), static_cast<ChipId>(dst->id())))
       into->link_list_.push_back(impls_[Torus::link_id(hop.from, hop.direction)]);
   }
@@ -31,6 +42,7 @@ class TorusZone : public routing::NetZoneImpl {
  private:
   const Torus& torus_;
   std::vector<simgrid::kernel::resource::StandardLinkImpl*> impls_;
+  std::vector<simgrid::kernel::resource::StandardLinkImpl*> unit_impls_;  // HBM then MXU links
 };
 
 }  // namespace
@@ -56,9 +68,17 @@ TorusPlatform build_torus_platform(simgrid::s4u::Engine& engine, const ChipSpec&
     platform.hosts[c] =
         iface->create_host(fmt::format("chip({},{},{})", at.v[0], at.v[1], at.v[2]),
                            chip.peak_flops_per_s);
-    // HBM as a disk: reads and writes both count against the one HBM bandwidth, so every HBM byte
-    // is issued as a read.
-    platform.hbm[c] = platform.hosts[c]->create_disk("hbm", chip.hbm_bytes_per_s, chip.hbm_bytes_per_s);
+  }
+  // HBM: reads and writes share the one HBM bandwidth, so HBM traffic is a transfer over a link of
+  // that bandwidth, shared max-min by concurrent users like any other resource. (A SimGrid disk
+  // would model the same, but waiting on disk I/O together with communications makes SimGrid
+  // 3.32's per-actor bookkeeping grow with the run: quadratic time on long traces.)
+  std::vector<simgrid::s4u::Link*> hbm_links(torus.chip_count());
+  for (ChipId c = 0; c < torus.chip_count(); ++c) {
+    const Coord at = torus.coord(c);
+    platform.hbm[c] = iface->create_host(fmt::format("hbm({},{},{})", at.v[0], at.v[1], at.v[2]), 1.0);
+    hbm_links[c] = iface->create_link(fmt::format("hbm({},{},{})", at.v[0], at.v[1], at.v[2]),
+                                      chip.hbm_bytes_per_s);
   }
   platform.links.assign(torus.link_slot_count(), nullptr);
   for (ChipId c = 0; c < torus.chip_count(); ++c)
@@ -68,7 +88,17 @@ TorusPlatform build_torus_platform(simgrid::s4u::Engine& engine, const ChipSpec&
       const LinkId id = Torus::link_id(c, direction);
       platform.links[id] = iface->create_link(torus.link_name(id), chip.ici_link_bytes_per_s);
     }
-  zone->set_links(platform.links);
+  // MXU: a link of peak FLOP/s, for the same reason (SimGrid's host executions show the same
+  // growth when waited on together with communications).
+  platform.mxu.resize(torus.chip_count());
+  std::vector<simgrid::s4u::Link*> mxu_links(torus.chip_count());
+  for (ChipId c = 0; c < torus.chip_count(); ++c) {
+    const Coord at = torus.coord(c);
+    platform.mxu[c] = iface->create_host(fmt::format("mxu({},{},{})", at.v[0], at.v[1], at.v[2]), 1.0);
+    mxu_links[c] = iface->create_link(fmt::format("mxu({},{},{})", at.v[0], at.v[1], at.v[2]),
+                                      chip.peak_flops_per_s);
+  }
+  zone->set_links(platform.links, hbm_links, mxu_links);
   iface->seal();
   return platform;
 }

@@ -14,7 +14,12 @@ namespace podsim::simgrid_platform {
 
 struct TorusPlatform {
   std::vector<simgrid::s4u::Host*> hosts;   // by ChipId
-  std::vector<simgrid::s4u::Disk*> hbm;     // by ChipId
+  // HBM of each chip: a host of its own reached only through the chip's HBM link (bandwidth =
+  // HBM bandwidth); HBM traffic is a transfer from the chip to it.
+  std::vector<simgrid::s4u::Host*> hbm;     // by ChipId
+  // The MXU likewise: a link of peak FLOP/s to a host of its own; a matmul of N FLOPs is a
+  // transfer of N units over it.
+  std::vector<simgrid::s4u::Host*> mxu;     // by ChipId
   std::vector<simgrid::s4u::Link*> links;   // by LinkId; nullptr where the link does not exist
 };
 

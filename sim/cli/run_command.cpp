@@ -1,0 +1,108 @@
+// `podsim run`, `podsim trace` and `podsim replay`: scenario -> trace -> SimGrid replay -> report.
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "sim/cli/cli_common.hpp"
+#include "sim/cli/commands.hpp"
+#include "sim/config/scenario_loader.hpp"
+#include "sim/core/logging.hpp"
+#include "sim/replay/replay.hpp"
+#include "sim/replay/trace_program.hpp"
+#include "sim/report/run_metrics.hpp"
+#include "sim/workload/trace_generator.hpp"
+#include "sim/workload/trace_json.hpp"
+
+namespace podsim::cli {
+
+namespace {
+
+struct RunArgs {
+  std::string scenario;
+  std::vector<std::string> overrides;
+  std::string json;
+  std::string output;
+  bool exact = false;
+  bool allow_oversubscribe = false;
+};
+
+std::vector<std::string> all_overrides(const RunArgs& args) {
+  std::vector<std::string> overrides = args.overrides;
+  if (args.exact) overrides.push_back("exact=true");
+  if (args.allow_oversubscribe) overrides.push_back("allow_oversubscribe=true");
+  return overrides;
+}
+
+int simulate(const Trace& trace, const std::string& json_path) {
+  const Scenario& s = trace.scenario;
+  const Torus torus(s.shape);
+  const LoweredTrace lowered = lower_trace(trace, torus, s.exact);
+  logger("run")->info("lowered {} steps to {} tasks", trace.steps.size(),
+                      lowered.program.task_count());
+  const ReplayResult result = replay(s.platform.chip, torus, lowered.program);
+  std::vector<Seconds> step_s;
+  for (const StepTiming& t : step_timings(lowered, result.mark_s)) step_s.push_back(t.duration_s);
+  const RunMetrics metrics = compute_metrics(trace, step_s, s.exact);
+  if (!trace.memory.fits)
+    std::cerr << "warning: the memory plan does not fit in HBM; simulated anyway "
+                 "(allow_oversubscribe)\n";
+  if (!json_path.empty()) {
+    write_json(metrics_json(trace, metrics), json_path);
+    if (json_path == "-") return 0;
+  }
+  std::cout << metrics_text(trace, metrics);
+  return 0;
+}
+
+void add_scenario_options(CLI::App* sub, RunArgs& args) {
+  sub->add_option("scenario", args.scenario, "Scenario YAML file")->required();
+  sub->add_option("--set", args.overrides, "Override a scenario key: --set batch=128 (repeatable)");
+  sub->add_flag("--exact", args.exact, "Simulate every layer (no periodicity shortcut)");
+  sub->add_flag("--allow-oversubscribe", args.allow_oversubscribe,
+                "Simulate a scenario even when it does not fit in HBM");
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* sub = app.add_subcommand("run", "Simulate a scenario and report latency, MFU, cost");
+  add_scenario_options(sub, *args);
+  sub->add_option("--json", args->json, "Write the metrics as JSON to FILE (- for stdout)");
+  return [args]() {
+    const Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
+    return simulate(generate_trace(scenario), args->json);
+  };
+}
+
+Command add_trace_command(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* sub = app.add_subcommand("trace", "Write the per-layer trace of a scenario as JSON");
+  add_scenario_options(sub, *args);
+  sub->add_option("-o,--output", args->output, "Trace file to write (- for stdout)")->required();
+  return [args]() {
+    const Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
+    const Trace trace = generate_trace(scenario);
+    if (args->output == "-")
+      std::cout << trace_to_json(trace);
+    else
+      write_trace_json(trace, args->output);
+    return 0;
+  };
+}
+
+Command add_replay_command(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* sub = app.add_subcommand("replay", "Replay a trace file (from podsim trace or by hand)");
+  sub->add_option("trace", args->scenario, "Trace JSON file")->required();
+  sub->add_option("--json", args->json, "Write the metrics as JSON to FILE (- for stdout)");
+  sub->add_flag("--exact", args->exact, "Simulate every layer (no periodicity shortcut)");
+  return [args]() {
+    Trace trace = read_trace_json(args->scenario);
+    if (args->exact) trace.scenario.exact = true;
+    return simulate(trace, args->json);
+  };
+}
+
+}  // namespace podsim::cli

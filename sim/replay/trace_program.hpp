@@ -1,0 +1,50 @@
+#pragma once
+// Lowering of a Trace to the chips' task graphs (pure C++: no SimGrid here). Each op of a layer
+// runs after the previous one on every chip:
+//   einsum / elementwise: the MXU work (flops at peak) and the HBM traffic (weights, KV cache,
+//     activations) start together and the op ends when both end: the roofline max(flops/peak,
+//     bytes/bandwidth), resolved by SimGrid;
+//   collective: the point-to-point algorithm of sim/collective/.
+//
+// Periodicity (DESIGN.md §7): the `repeat` identical layers of a step are simulated
+// `kSampledRepeats` times and the rest extrapolated from the last simulated period, unless
+// `exact`. A test proves the extrapolation matches the full simulation on small models.
+
+#include <vector>
+
+#include "sim/collective/program.hpp"
+#include "sim/workload/trace.hpp"
+
+namespace podsim {
+
+// Layers simulated per repeated layer on the fast path: the first absorbs the start-up, the
+// second and third give the steady-state period.
+inline constexpr int kSampledRepeats = 3;
+
+// Where each simulated layer instance ends, as mark indices into the replay's mark times.
+struct LayerMarks {
+  int repeat = 1;         // the trace's repeat count
+  int simulated = 1;      // instances simulated
+  std::vector<int> ends;  // mark index of the end of each simulated instance
+};
+struct StepMarks {
+  int start = -1;  // mark index of the step's start (-1: the step starts at time 0)
+  std::vector<LayerMarks> layers;
+};
+
+struct LoweredTrace {
+  Program program;
+  std::vector<StepMarks> steps;
+};
+
+// Throws InputError for a collective the slice cannot run (validate_collective).
+LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact);
+
+// Step durations from the replay's mark times, extrapolating unsimulated repeats.
+struct StepTiming {
+  Seconds duration_s = 0;
+  std::vector<Seconds> layer_s;  // per layer of the step, repeats included
+};
+std::vector<StepTiming> step_timings(const LoweredTrace& lowered, const std::vector<Seconds>& mark_s);
+
+}  // namespace podsim

@@ -1,0 +1,141 @@
+#include "sim/report/run_metrics.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/workload/trace_json.hpp"
+
+namespace podsim {
+
+Breakdown& Breakdown::operator+=(const Breakdown& o) {
+  compute_s += o.compute_s;
+  weight_load_s += o.weight_load_s;
+  kv_load_s += o.kv_load_s;
+  exposed_comm_s += o.exposed_comm_s;
+  other_s += o.other_s;
+  return *this;
+}
+
+namespace {
+
+Breakdown step_breakdown(const StepTrace& step, const ChipSpec& chip, Seconds step_s) {
+  Breakdown b;
+  Seconds ops_s = 0;
+  for (const LayerTrace& layer : step.layers)
+    for (const Op& op : layer.ops) {
+      if (op.kind == OpKind::collective) continue;
+      const double bytes = static_cast<double>(op.weight_bytes + op.kv_bytes + op.activation_bytes);
+      const Seconds compute = op.flops / chip.peak_flops_per_s;
+      const Seconds memory = bytes / chip.hbm_bytes_per_s;
+      const double n = layer.repeat;
+      if (compute >= memory) {
+        b.compute_s += n * compute;
+      } else {
+        b.weight_load_s += n * memory * static_cast<double>(op.weight_bytes) / bytes;
+        b.kv_load_s += n * memory * static_cast<double>(op.kv_bytes) / bytes;
+        b.other_s += n * memory * static_cast<double>(op.activation_bytes) / bytes;
+      }
+      ops_s += n * std::max(compute, memory);
+    }
+  b.exposed_comm_s = std::max(0.0, step_s - ops_s);
+  return b;
+}
+
+double mfu_of(double parameters, double tokens, const Scenario& s, Seconds time_s) {
+  if (time_s <= 0) return 0;
+  return 2.0 * parameters * tokens /
+         (static_cast<double>(s.chips()) * s.platform.chip.peak_flops_per_s * time_s);
+}
+
+}  // namespace
+
+RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_s, bool exact) {
+  const Scenario& s = trace.scenario;
+  RunMetrics m;
+  m.path = exact ? "exact" : fmt::format("fast (each repeated layer simulated {} times, the rest "
+                                         "extrapolated from the last period)", 3);
+  m.memory = trace.memory;
+  double prefill_tokens = 0, decode_tokens = 0;
+  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
+    const StepTrace& step = trace.steps[i];
+    const Seconds t = step_s.at(i);
+    m.breakdown += step_breakdown(step, s.platform.chip, t);
+    if (step.phase == "prefill") {
+      m.prefill_s += t;
+      prefill_tokens += static_cast<double>(step.batch * step.new_tokens);
+    } else {
+      m.decode_steps_s.push_back(t);
+      m.decode_s += t;
+      decode_tokens += static_cast<double>(step.batch * step.new_tokens);
+    }
+  }
+  if (!m.decode_steps_s.empty()) m.decode_step_s = m.decode_s / m.decode_steps_s.size();
+  m.total_s = m.prefill_s + m.decode_s;
+  // MFU counts the matmul FLOPs of the unpadded model (FACTS.md §2).
+  const double n = s.model.parameters(false);
+  m.prefill_mfu = mfu_of(n, prefill_tokens, s, m.prefill_s);
+  m.decode_mfu = mfu_of(n, decode_tokens, s, m.decode_s);
+  m.mfu = mfu_of(n, prefill_tokens + decode_tokens, s, m.total_s);
+  const double tokens = prefill_tokens + decode_tokens;
+  m.cost_chip_s_per_token = tokens > 0 ? static_cast<double>(s.chips()) * m.total_s / tokens : 0;
+  return m;
+}
+
+nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
+  nlohmann::json doc;
+  doc["scenario"] = nlohmann::json::parse(trace_to_json(trace))["scenario"];
+  doc["path"] = m.path;
+  doc["prefill_s"] = m.prefill_s;
+  doc["decode_step_s"] = m.decode_step_s;
+  doc["decode_s"] = m.decode_s;
+  doc["decode_steps_s"] = m.decode_steps_s;
+  doc["total_s"] = m.total_s;
+  doc["mfu"] = m.mfu;
+  doc["prefill_mfu"] = m.prefill_mfu;
+  doc["decode_mfu"] = m.decode_mfu;
+  doc["cost_chip_s_per_token"] = m.cost_chip_s_per_token;
+  doc["breakdown"] = {{"compute_s", m.breakdown.compute_s},
+                      {"weight_load_s", m.breakdown.weight_load_s},
+                      {"kv_load_s", m.breakdown.kv_load_s},
+                      {"exposed_comm_s", m.breakdown.exposed_comm_s},
+                      {"other_s", m.breakdown.other_s}};
+  doc["memory"] = {{"weights_bytes", m.memory.weights_bytes},
+                   {"kv_bytes", m.memory.kv_bytes},
+                   {"activation_bytes", m.memory.activation_bytes},
+                   {"hbm_bytes", m.memory.hbm_bytes},
+                   {"fits", m.memory.fits}};
+  return doc;
+}
+
+std::string metrics_text(const Trace& trace, const RunMetrics& m) {
+  const Scenario& s = trace.scenario;
+  const auto ms = [](Seconds t) { return fmt::format("{:.3f} ms", t * 1e3); };
+  const auto gib = [](Bytes b) { return fmt::format("{:.2f} GiB", static_cast<double>(b) / (1 << 30)); };
+  std::string out;
+  out += fmt::format("{}: {} on {} ({} chips), batch {}, {} input tokens, {} generated\n", s.name,
+                     s.model.name, s.shape.name(), s.chips(), s.batch, s.input_tokens,
+                     s.generate_tokens);
+  out += fmt::format("  simulation path    {}\n", m.path);
+  if (m.prefill_s > 0)
+    out += fmt::format("  prefill latency    {}   MFU {:.1f}%\n", ms(m.prefill_s), 100 * m.prefill_mfu);
+  if (!m.decode_steps_s.empty()) {
+    out += fmt::format("  decode step        {} (per generated token of every sequence)\n",
+                       ms(m.decode_step_s));
+    out += fmt::format("  decode total       {}   MFU {:.1f}%\n", ms(m.decode_s), 100 * m.decode_mfu);
+  }
+  out += fmt::format("  total latency      {}   MFU {:.1f}%\n", ms(m.total_s), 100 * m.mfu);
+  out += fmt::format("  cost               {:.4f} chip-ms per token\n", m.cost_chip_s_per_token * 1e3);
+  const Breakdown& b = m.breakdown;
+  out += fmt::format("  breakdown          compute {}, weight load {}, KV load {}, exposed "
+                     "communication {}, other {}\n",
+                     ms(b.compute_s), ms(b.weight_load_s), ms(b.kv_load_s), ms(b.exposed_comm_s),
+                     ms(b.other_s));
+  out += fmt::format("  memory per chip    weights {} + KV cache {} + activations {} of {} HBM{}\n",
+                     gib(m.memory.weights_bytes), gib(m.memory.kv_bytes),
+                     gib(m.memory.activation_bytes), gib(m.memory.hbm_bytes),
+                     m.memory.fits ? "" : "  (DOES NOT FIT: simulated anyway)");
+  return out;
+}
+
+}  // namespace podsim

@@ -1,0 +1,49 @@
+#pragma once
+// Metrics of a simulated run (DESIGN.md §6), from the trace and the simulated step times:
+// latencies, MFU, cost, the step breakdown and memory. Pure C++ (no SimGrid).
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "sim/workload/trace.hpp"
+
+namespace podsim {
+
+// Where a step's time went. compute/weight/kv/other split every einsum and element-wise op's
+// roofline time max(flops/peak, bytes/HBM bandwidth) by what bounds it; exposed communication is
+// the rest of the simulated step time (time a chip waits on ICI with nothing else to do).
+struct Breakdown {
+  Seconds compute_s = 0;
+  Seconds weight_load_s = 0;
+  Seconds kv_load_s = 0;
+  Seconds exposed_comm_s = 0;
+  Seconds other_s = 0;  // activations' HBM traffic of memory-bound ops
+  Breakdown& operator+=(const Breakdown& o);
+};
+
+struct RunMetrics {
+  std::string path;  // "fast (periodic layers extrapolated)" or "exact"
+  Seconds prefill_s = 0;                 // 0 without a prefill step
+  std::vector<Seconds> decode_steps_s;   // one per decode step
+  Seconds decode_s = 0;                  // sum of the decode steps
+  Seconds decode_step_s = 0;             // mean decode step (one token per sequence)
+  Seconds total_s = 0;
+  double prefill_mfu = 0, decode_mfu = 0, mfu = 0;
+  double cost_chip_s_per_token = 0;      // chips x total time / tokens of the run's phase
+  Breakdown breakdown;                   // the whole run
+  MemoryPlan memory;
+};
+
+// `step_s` holds the simulated duration of each trace step, in order.
+RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_s, bool exact);
+
+// The JSON report: stable keys prefill_s, decode_step_s, decode_s, total_s, mfu, prefill_mfu,
+// decode_mfu, cost_chip_s_per_token, breakdown{...}, memory{...}, path, scenario.
+nlohmann::json metrics_json(const Trace& trace, const RunMetrics& metrics);
+
+// The short text table `podsim run` prints.
+std::string metrics_text(const Trace& trace, const RunMetrics& metrics);
+
+}  // namespace podsim
