@@ -8,8 +8,7 @@
 #include "sim/cli/commands.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/core/logging.hpp"
-#include "sim/replay/replay.hpp"
-#include "sim/replay/trace_program.hpp"
+#include "sim/replay/trace_replay.hpp"
 #include "sim/report/run_metrics.hpp"
 #include "sim/workload/trace_generator.hpp"
 #include "sim/workload/trace_json.hpp"
@@ -35,15 +34,8 @@ std::vector<std::string> all_overrides(const RunArgs& args) {
 }
 
 int simulate(const Trace& trace, const std::string& json_path) {
-  const Scenario& s = trace.scenario;
-  const Torus torus(s.shape);
-  const LoweredTrace lowered = lower_trace(trace, torus, s.exact);
-  logger("run")->info("lowered {} steps to {} tasks", trace.steps.size(),
-                      lowered.program.task_count());
-  const ReplayResult result = replay(s.platform.chip, torus, lowered.program);
-  std::vector<Seconds> step_s;
-  for (const StepTiming& t : step_timings(lowered, result.mark_s)) step_s.push_back(t.duration_s);
-  const RunMetrics metrics = compute_metrics(trace, step_s, s.exact);
+  const TraceTiming timing = simulate_trace(trace, trace.scenario.exact);
+  const RunMetrics metrics = compute_metrics(trace, timing.step_s, timing.path);
   if (!trace.memory.fits)
     std::cerr << "warning: the memory plan does not fit in HBM; simulated anyway "
                  "(allow_oversubscribe)\n";

@@ -50,11 +50,11 @@ double mfu_of(double parameters, double tokens, const Scenario& s, Seconds time_
 
 }  // namespace
 
-RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_s, bool exact) {
+RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_s,
+                           const std::string& path) {
   const Scenario& s = trace.scenario;
   RunMetrics m;
-  m.path = exact ? "exact" : fmt::format("fast (each repeated layer simulated {} times, the rest "
-                                         "extrapolated from the last period)", 3);
+  m.path = path;
   m.memory = trace.memory;
   double prefill_tokens = 0, decode_tokens = 0;
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {

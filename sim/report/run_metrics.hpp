@@ -24,7 +24,7 @@ struct Breakdown {
 };
 
 struct RunMetrics {
-  std::string path;  // "fast (periodic layers extrapolated)" or "exact"
+  std::string path;  // how the step times were obtained (exact, or the fast path's shortcuts)
   Seconds prefill_s = 0;                 // 0 without a prefill step
   std::vector<Seconds> decode_steps_s;   // one per decode step
   Seconds decode_s = 0;                  // sum of the decode steps
@@ -37,7 +37,9 @@ struct RunMetrics {
 };
 
 // `step_s` holds the simulated duration of each trace step, in order.
-RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_s, bool exact);
+// `path` says how the times were obtained (exact or which shortcuts), for the report.
+RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_s,
+                           const std::string& path);
 
 // The JSON report: stable keys prefill_s, decode_step_s, decode_s, total_s, mfu, prefill_mfu,
 // decode_mfu, cost_chip_s_per_token, breakdown{...}, memory{...}, path, scenario.
