@@ -1,0 +1,305 @@
+// `podsim compare SCENARIO --vary ffn_layout=ws-1d,ws-2d [--vary attention=heads,batch]`: runs
+// every combination of the varied keys (each in its own process, as `podsim run` would) and
+// prints one table, one row per variant, with the best value of each column marked.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "sim/cli/cli_common.hpp"
+#include "sim/cli/commands.hpp"
+#include "sim/cli/point_runner.hpp"
+#include "sim/config/scenario_loader.hpp"
+#include "sim/config/sweep_loader.hpp"
+#include "sim/core/input_error.hpp"
+#include "sim/report/sweep_table.hpp"
+
+namespace podsim::cli {
+
+namespace {
+
+struct CompareArgs {
+  std::string scenario;
+  std::vector<std::string> vary;
+  std::vector<std::string> overrides;
+  int jobs = 0;
+  std::string json;
+  std::string csv;
+  bool exact = false;
+  bool allow_oversubscribe = false;
+};
+
+struct Vary {
+  std::string key;
+  std::vector<std::string> values;
+};
+
+Vary parse_vary(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    throw InputError("--vary", fmt::format("'{}' must be key=value1,value2,... e.g. "
+                                           "ffn_layout=ws-1d,ws-2d",
+                                           text));
+  Vary v{text.substr(0, eq), {}};
+  const auto& keys = config::scenario_keys();
+  if (std::find(keys.begin(), keys.end(), v.key) == keys.end())
+    throw InputError("--vary", fmt::format("'{}' is not a scenario key; scenario keys are {}",
+                                           v.key, fmt::join(keys, ", ")));
+  std::size_t start = eq + 1;
+  while (start <= text.size()) {
+    std::size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string value = text.substr(start, end - start);
+    if (value.empty())
+      throw InputError("--vary", fmt::format("'{}' has an empty value", text));
+    if (std::find(v.values.begin(), v.values.end(), value) != v.values.end())
+      throw InputError("--vary", fmt::format("'{}' lists '{}' twice", text, value));
+    v.values.push_back(value);
+    start = end + 1;
+  }
+  return v;
+}
+
+// One table column: a metric, how to show it, and which way is better.
+struct Column {
+  std::string title;
+  std::string metric;  // metric column name, or "" for a derived value
+  bool higher_is_better = false;
+  double scale = 1;  // shown value = metric x scale
+  const char* format = "{:.3f}";
+};
+
+double memory_per_chip(const PointResult& r) {
+  double sum = 0;
+  for (const char* k : {"weights_bytes", "kv_bytes", "activation_bytes"}) {
+    const auto it = r.metrics.find(k);
+    if (it != r.metrics.end()) sum += it->second;
+  }
+  return sum;
+}
+
+std::optional<double> value_of(const PointResult& r, const Column& c) {
+  if (c.metric == "memory") {
+    if (r.metrics.count("weights_bytes") == 0) return std::nullopt;
+    return memory_per_chip(r) * c.scale;
+  }
+  if (r.status != kStatusOk) return std::nullopt;
+  const auto it = r.metrics.find(c.metric);
+  if (it == r.metrics.end()) return std::nullopt;
+  return it->second * c.scale;
+}
+
+std::vector<Column> columns_for(const std::vector<PointResult>& results) {
+  bool prefill = false, decode = false;
+  for (const PointResult& r : results) {
+    if (r.status != kStatusOk) continue;
+    prefill = prefill || r.metrics.at("prefill_s") > 0;
+    decode = decode || r.metrics.at("decode_step_s") > 0;
+  }
+  std::vector<Column> cols;
+  if (prefill) {
+    cols.push_back({"prefill ms", "prefill_s", false, 1e3});
+    cols.push_back({"prefill MFU%", "prefill_mfu", true, 100, "{:.1f}"});
+  }
+  if (decode) {
+    cols.push_back({"step ms", "decode_step_s", false, 1e3});
+    cols.push_back({"decode MFU%", "decode_mfu", true, 100, "{:.1f}"});
+  }
+  cols.push_back({"total ms", "total_s", false, 1e3});
+  cols.push_back({"MFU%", "mfu", true, 100, "{:.1f}"});
+  cols.push_back({"chip-ms/token", "cost_chip_s_per_token", false, 1e3, "{:.4f}"});
+  cols.push_back({"compute ms", "compute_s", false, 1e3});
+  cols.push_back({"weights ms", "weight_load_s", false, 1e3});
+  cols.push_back({"KV ms", "kv_load_s", false, 1e3});
+  cols.push_back({"comm ms", "exposed_comm_s", false, 1e3});
+  cols.push_back({"other ms", "other_s", false, 1e3});
+  cols.push_back({"HBM/chip GiB", "memory", false, 1.0 / (1 << 30), "{:.2f}"});
+  return cols;
+}
+
+std::string table_text(const std::string& scenario, const std::vector<PointResult>& results) {
+  const std::vector<Column> cols = columns_for(results);
+  std::vector<std::string> header = {"#", "variant", "fits"};
+  for (const Column& c : cols) header.push_back(c.title);
+  std::vector<std::vector<std::string>> cells;
+  // Best per column among the simulated variants: marked with '*' (ties, as shown, all marked).
+  std::vector<std::optional<std::string>> best(cols.size());
+  for (std::size_t c = 0; c < cols.size(); ++c) {
+    std::optional<double> b;
+    for (const PointResult& r : results) {
+      const auto v = value_of(r, cols[c]);
+      if (!v || r.status != kStatusOk) continue;
+      if (!b || (cols[c].higher_is_better ? *v > *b : *v < *b)) b = v;
+    }
+    if (b && results.size() > 1) best[c] = fmt::format(fmt::runtime(cols[c].format), *b);
+  }
+  for (const PointResult& r : results) {
+    std::vector<std::string> row = {std::to_string(r.index), r.point,
+                                    r.fits.empty() ? "-" : r.fits};
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      const auto v = value_of(r, cols[c]);
+      if (!v) {
+        row.push_back("-");
+        continue;
+      }
+      std::string text = fmt::format(fmt::runtime(cols[c].format), *v);
+      row.push_back(best[c] && *best[c] == text && r.status == kStatusOk ? text + "*" : text);
+    }
+    cells.push_back(std::move(row));
+  }
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t c = 0; c < header.size(); ++c) {
+    width[c] = header[c].size();
+    for (const auto& row : cells) width[c] = std::max(width[c], row[c].size());
+  }
+  const auto line = [&](const std::vector<std::string>& row) {
+    std::string out;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c) out += "  ";
+      // Text columns left-aligned, numbers right-aligned.
+      out += c == 1 || c == 2 ? fmt::format("{:<{}}", row[c], width[c])
+                              : fmt::format("{:>{}}", row[c], width[c]);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = fmt::format("{}: {} variants (* = best of the column)\n", scenario,
+                                results.size());
+  out += line(header);
+  for (const auto& row : cells) out += line(row);
+  for (const PointResult& r : results)
+    if (r.status != kStatusOk)
+      out += fmt::format("  #{} {}: {}: {}\n", r.index, r.point,
+                         r.status == kStatusNoFit ? "does not fit" : r.status, r.reason);
+  return out;
+}
+
+nlohmann::json results_json(const std::string& scenario, const std::vector<PointResult>& results) {
+  nlohmann::json doc;
+  doc["scenario"] = scenario;
+  doc["variants"] = nlohmann::json::array();
+  for (const PointResult& r : results) {
+    nlohmann::json v;
+    v["index"] = r.index;
+    v["variant"] = r.point;
+    v["status"] = r.status;
+    v["fits"] = r.fits.empty() ? nlohmann::json() : nlohmann::json(r.fits == "yes");
+    v["scenario"] = r.scenario;
+    v["metrics"] = r.metrics;
+    v["path"] = r.path;
+    v["reason"] = r.reason;
+    doc["variants"].push_back(std::move(v));
+  }
+  return doc;
+}
+
+int run_compare(const CompareArgs& args) {
+  std::vector<Vary> varies;
+  for (const std::string& text : args.vary) {
+    Vary v = parse_vary(text);
+    for (const Vary& other : varies)
+      if (other.key == v.key)
+        throw InputError("--vary", fmt::format("'{}' is varied twice; list all its values in one "
+                                               "--vary {}=a,b,c",
+                                               v.key, v.key));
+    varies.push_back(std::move(v));
+  }
+  std::vector<std::string> common = args.overrides;
+  for (const std::string& o : common) config::parse_override(o);  // checks key=value
+  if (args.exact) common.push_back("exact=true");
+  if (args.allow_oversubscribe) common.push_back("allow_oversubscribe=true");
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(args.scenario, ec))
+    throw InputError(SourceLocation{args.scenario, 0, 0}, "file", "does not exist");
+
+  // The variants: the cartesian product of the --vary lists, the first one varying slowest.
+  std::vector<std::vector<std::pair<std::string, std::string>>> variants(1);
+  for (const Vary& v : varies) {
+    std::vector<std::vector<std::pair<std::string, std::string>>> next;
+    for (const auto& partial : variants)
+      for (const std::string& value : v.values) {
+        auto p = partial;
+        p.emplace_back(v.key, value);
+        next.push_back(std::move(p));
+      }
+    variants = std::move(next);
+  }
+  std::vector<PointTask> tasks;
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    PointTask t;
+    t.index = i + 1;
+    t.overrides = common;
+    for (const auto& [key, value] : variants[i]) {
+      t.point += (t.point.empty() ? "" : " ") + key + "=" + value;
+      t.overrides.push_back(key + "=" + value);
+    }
+    tasks.push_back(std::move(t));
+  }
+  PointRunOptions options;
+  options.scenario = args.scenario;
+  options.jobs = args.jobs > 0 ? args.jobs : default_jobs();
+  options.requested = [&](const PointTask& task, const std::string& column) -> std::string {
+    for (const auto& [key, value] : variants[task.index - 1])
+      if (key == column) return value;
+    return "";
+  };
+  bool interrupted = false;
+  const std::vector<PointResult> results = run_points(tasks, options, nullptr, interrupted);
+  if (interrupted) {
+    std::fputs("interrupted\n", stderr);
+    return 130;
+  }
+  // Every variant refused for one same reason: the command itself is wrong (a misspelt --set
+  // key, a bad base scenario), so say it once, as bad input.
+  const bool all_same_invalid = std::all_of(results.begin(), results.end(), [&](const auto& r) {
+    return r.status == kStatusInvalid && r.reason == results.front().reason;
+  });
+  if (all_same_invalid && !results.empty()) {
+    std::fputs((results.front().reason + "\n").c_str(), stderr);
+    return 2;
+  }
+
+  if (!args.csv.empty()) {
+    std::string text = csv_line(result_header()) + "\n";
+    for (const PointResult& r : results) text += csv_line(result_fields(r)) + "\n";
+    if (args.csv == "-") {
+      std::cout << text;
+    } else {
+      std::ofstream out(args.csv, std::ios::binary | std::ios::trunc);
+      if (!out || !(out << text).flush())
+        throw InputError("--csv", fmt::format("cannot write {}", args.csv));
+    }
+  }
+  if (!args.json.empty()) write_json(results_json(args.scenario, results), args.json);
+  if (args.json != "-" && args.csv != "-") std::cout << table_text(args.scenario, results);
+  return 0;
+}
+
+}  // namespace
+
+Command add_compare_command(CLI::App& app) {
+  auto args = std::make_shared<CompareArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "compare", "Run variants of a scenario (--vary key=a,b) and compare them in one table");
+  sub->add_option("scenario", args->scenario, "Scenario YAML file")->required();
+  sub->add_option("--vary", args->vary,
+                  "A key and its values: --vary ffn_layout=ws-1d,ws-2d (repeatable; every "
+                  "combination is run)")
+      ->required();
+  sub->add_option("--set", args->overrides, "Override a scenario key for every variant");
+  sub->add_option("-j,--jobs", args->jobs, "Simulation processes at once (default: cores)")
+      ->check(CLI::Range(1, 1024));
+  sub->add_option("--json", args->json, "Write the variants as JSON to FILE (- for stdout)");
+  sub->add_option("--csv", args->csv, "Write the variants as CSV to FILE (- for stdout)");
+  sub->add_flag("--exact", args->exact, "Simulate every layer (no periodicity shortcut)");
+  sub->add_flag("--allow-oversubscribe", args->allow_oversubscribe,
+                "Simulate variants even when they do not fit in HBM");
+  return [args]() { return run_compare(*args); };
+}
+
+}  // namespace podsim::cli
