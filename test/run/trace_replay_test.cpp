@@ -92,3 +92,36 @@ TEST_CASE("the same scenario gives byte-identical JSON twice") {
 }
 
 }  // namespace podsim
+
+namespace podsim {
+
+TEST_CASE("a trace written by podsim trace and edited by hand replays") {
+  const std::string base = "run_trace_" + std::to_string(::getpid());
+  const std::string scenario = kRoot + "/scenarios/palm-8b-8chips.yaml";
+  const std::string podsim = PODSIM_BINARY;
+  REQUIRE(std::system((podsim + " trace " + scenario + " -o " + base + ".json").c_str()) == 0);
+  REQUIRE(std::system((podsim + " run " + scenario + " --json " + base + "_run.json > /dev/null").c_str()) == 0);
+  REQUIRE(std::system((podsim + " replay " + base + ".json --json " + base + "_replay.json > /dev/null").c_str()) == 0);
+  const auto number = [](const std::string& json, const std::string& key) {
+    const auto at = json.find("\"" + key + "\": ");
+    REQUIRE(at != std::string::npos);
+    return std::stod(json.substr(at + key.size() + 4));
+  };
+  const std::string run = slurp(base + "_run.json"), replayed = slurp(base + "_replay.json");
+  CHECK(number(replayed, "total_s") == Approx(number(run, "total_s")).epsilon(1e-12));
+  // By hand: double the transformer layers of every step (PaLM 8B has 32); the run then takes
+  // well over 1.5 times as long, the transformer layers being most of it.
+  std::string trace = slurp(base + ".json");
+  std::size_t edits = 0;
+  for (std::size_t at = trace.find("\"repeat\": 32"); at != std::string::npos;
+       at = trace.find("\"repeat\": 32", at + 1), ++edits)
+    trace.replace(at, 12, "\"repeat\": 64");
+  REQUIRE(edits > 0);
+  { std::ofstream(base + "_edited.json") << trace; }
+  REQUIRE(std::system((podsim + " replay " + base + "_edited.json --json " + base + "_edited_out.json > /dev/null").c_str()) == 0);
+  CHECK(number(slurp(base + "_edited_out.json"), "total_s") > 1.5 * number(run, "total_s"));
+  for (const char* suffix : {".json", "_run.json", "_replay.json", "_edited.json", "_edited_out.json"})
+    std::remove((base + suffix).c_str());
+}
+
+}  // namespace podsim
