@@ -80,4 +80,6 @@ t2 t2-high-throughput-decode 6.0 0.33
   echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${t2_rows[@]}"
 } > "$out"
+# Sweep wall times with -j 1 and -j 2 (issue 6): a section of its own, from scripts/bench_sweep.sh.
+if [ $quick -eq 0 ]; then "$root/scripts/bench_sweep.sh" "$podsim" >> "$out"; fi
 echo "wrote $out"
