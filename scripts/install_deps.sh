@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev
   libcli11-dev
   catch2                  # Catch2 v2
+  chromium                # headless browser: the HTML report tests (test/timeline/)
+  python3-matplotlib      # scripts/plot_*.py
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include "sim/analytic/collective_cost.hpp"
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/timeline_output.hpp"
 #include "sim/collective/algorithms.hpp"
 #include "sim/config/platform_loader.hpp"
 #include "sim/core/quantity_parse.hpp"
@@ -28,6 +29,7 @@ struct CollectiveArgs {
   std::string platform = "tpu-v4";
   std::string json;  // "" = text; "-" = JSON on stdout; else a file
   int top_links = 5;
+  TimelineArgs timeline;  // --perfetto, --html and what to keep
 };
 
 std::string wraps_name(const TorusShape& shape) {
@@ -55,7 +57,15 @@ int run_collective(const CollectiveArgs& args) {
   const std::int32_t label = program.add_label(std::string(collective_kind_name(spec.kind)));
   append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask), label);
   const CollectiveEstimate estimate = collective_estimate(spec, shape, platform.chip);
-  const ReplayResult result = replay(platform.chip, torus, program);
+  if (args.timeline.wanted())
+    check_capture_size(program, timeline_filter(args.timeline, torus.chip_count()), args.timeline,
+                       "this collective");
+  const ReplayResult result = replay(platform.chip, torus, program, capture_options(args.timeline));
+  if (args.timeline.wanted()) {
+    Timeline timeline = collective_timeline(program, torus, platform.chip, spec, result);
+    write_timeline_outputs(timeline, timeline_filter(args.timeline, torus.chip_count()),
+                           args.timeline, collective_report(timeline, spec, platform, result));
+  }
 
   const double simulated_s = result.makespan_s;
   const double ratio = estimate.time_s > 0 ? simulated_s / estimate.time_s : 0;
@@ -157,6 +167,7 @@ Command add_collective_command(CLI::App& app) {
       ->default_str("-");
   sub->add_option("--top-links", args->top_links, "Busiest links to list in the text output")
       ->capture_default_str();
+  add_timeline_options(sub, args->timeline, false);
   return [args]() { return run_collective(*args); };
 }
 

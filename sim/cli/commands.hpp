@@ -14,6 +14,7 @@ Command add_collective_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_trace_command(CLI::App& app);
 Command add_replay_command(CLI::App& app);
+Command add_explain_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);
 Command add_pareto_command(CLI::App& app);

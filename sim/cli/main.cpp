@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add(&podsim::cli::add_trace_command);
   add(&podsim::cli::add_replay_command);
   add(&podsim::cli::add_collective_command);
+  add(&podsim::cli::add_explain_command);
   add(&podsim::cli::add_compare_command);
   add(&podsim::cli::add_sweep_command);
   add(&podsim::cli::add_pareto_command);

@@ -6,6 +6,7 @@
 
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/timeline_output.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/core/logging.hpp"
 #include "sim/replay/trace_replay.hpp"
@@ -24,6 +25,7 @@ struct RunArgs {
   std::string output;
   bool exact = false;
   bool allow_oversubscribe = false;
+  TimelineArgs timeline;  // --perfetto, --html and what to keep
 };
 
 std::vector<std::string> all_overrides(const RunArgs& args) {
@@ -33,9 +35,12 @@ std::vector<std::string> all_overrides(const RunArgs& args) {
   return overrides;
 }
 
-int simulate(const Trace& trace, const std::string& json_path) {
-  const TraceTiming timing = simulate_trace(trace, trace.scenario.exact);
+int simulate(const Trace& trace, const std::string& json_path,
+             const TimelineArgs& timeline_args = {}) {
+  std::optional<Timeline> timeline;
+  const TraceTiming timing = simulate_with_timeline(trace, timeline_args, timeline);
   const RunMetrics metrics = compute_metrics(trace, timing.step_s, timing.path);
+  if (timeline) write_run_timeline(trace, metrics, *timeline, timeline_args);
   if (!trace.memory.fits)
     std::cerr << "warning: the memory plan does not fit in HBM; simulated anyway "
                  "(allow_oversubscribe)\n";
@@ -62,9 +67,10 @@ Command add_run_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("run", "Simulate a scenario and report latency, MFU, cost");
   add_scenario_options(sub, *args);
   sub->add_option("--json", args->json, "Write the metrics as JSON to FILE (- for stdout)");
+  add_timeline_options(sub, args->timeline, true);
   return [args]() {
     const Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
-    return simulate(generate_trace(scenario), args->json);
+    return simulate(generate_trace(scenario), args->json, args->timeline);
   };
 }
 
@@ -90,10 +96,11 @@ Command add_replay_command(CLI::App& app) {
   sub->add_option("trace", args->scenario, "Trace JSON file")->required();
   sub->add_option("--json", args->json, "Write the metrics as JSON to FILE (- for stdout)");
   sub->add_flag("--exact", args->exact, "Simulate every layer (no periodicity shortcut)");
+  add_timeline_options(sub, args->timeline, true);
   return [args]() {
     Trace trace = read_trace_json(args->scenario);
     if (args->exact) trace.scenario.exact = true;
-    return simulate(trace, args->json);
+    return simulate(trace, args->json, args->timeline);
   };
 }
 

@@ -320,19 +320,30 @@ class ChipRunner {
 };
 
 // Integrates every link's usage over time: at each clock advance, get_usage() is the rate that
-// held since the previous advance (FACTS.md §6).
+// held since the previous advance (FACTS.md §6). With `record`, also keeps each link's rate
+// changes as intervals (an open interval per link, closed when the rate changes); without it the
+// loop allocates nothing.
 class LinkMonitor {
  public:
-  explicit LinkMonitor(const std::vector<sg4::Link*>& links) {
+  LinkMonitor(const std::vector<sg4::Link*>& links, bool record) : record_(record) {
     for (std::size_t i = 0; i < links.size(); ++i)
       if (links[i] != nullptr) {
         links_.push_back(links[i]);
         stats_.push_back(LinkStats{static_cast<LinkId>(i)});
       }
+    if (record_) {
+      open_.assign(links_.size(), LinkInterval{});
+      per_link_.resize(links_.size());
+    }
   }
   void on_advance(double delta_s) {
+    // The engine has already moved its clock when it signals the advance: the rate held over
+    // [previous clock, clock]. Taking both ends from the clock keeps the intervals contiguous.
+    const double from = clock_s_;
+    clock_s_ = sg4::Engine::get_clock();
     for (std::size_t i = 0; i < links_.size(); ++i) {
       const double rate = links_[i]->get_usage();
+      if (record_) track(i, from, clock_s_, rate);
       if (rate <= 0) continue;
       stats_[i].bytes += rate * delta_s;
       stats_[i].busy_s += delta_s;
@@ -340,10 +351,39 @@ class LinkMonitor {
     }
   }
   std::vector<LinkStats> take() { return std::move(stats_); }
+  // Closes the open intervals; all intervals, link after link, each link's in time order.
+  std::vector<LinkInterval> take_intervals() {
+    std::vector<LinkInterval> out;
+    if (!record_) return out;
+    for (std::size_t i = 0; i < links_.size(); ++i) {
+      close(i);
+      out.insert(out.end(), per_link_[i].begin(), per_link_[i].end());
+    }
+    return out;
+  }
 
  private:
+  void track(std::size_t i, double from, double to, double rate) {
+    LinkInterval& open = open_[i];
+    if (rate == open.bytes_per_s && open.end_s == from && rate > 0) {
+      open.end_s = to;
+      return;
+    }
+    close(i);
+    if (rate > 0) open = LinkInterval{stats_[i].link, from, to, rate};
+  }
+  void close(std::size_t i) {
+    if (open_[i].bytes_per_s > 0 && open_[i].end_s > open_[i].start_s)
+      per_link_[i].push_back(open_[i]);
+    open_[i] = LinkInterval{};
+  }
+
+  bool record_;
+  double clock_s_ = 0;
   std::vector<sg4::Link*> links_;
   std::vector<LinkStats> stats_;
+  std::vector<LinkInterval> open_;
+  std::vector<std::vector<LinkInterval>> per_link_;
 };
 
 }  // namespace
@@ -387,13 +427,14 @@ ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& pro
   }
   mailboxes.make_eager(actors);
 
-  LinkMonitor monitor(platform.links);
+  LinkMonitor monitor(platform.links, options.record_link_intervals);
   sg4::Engine::on_time_advance_cb([&monitor](double delta_s) { monitor.on_advance(delta_s); });
   logger("replay")->info("replaying {} tasks on {} chips", program.task_count(), torus.chip_count());
   engine.run();
 
   result.makespan_s = sg4::Engine::get_clock();
   result.links = monitor.take();
+  result.link_intervals = monitor.take_intervals();
   for (const LinkStats& s : result.links) result.total_link_bytes += s.bytes;
   for (ChipId c = 0; c < torus.chip_count(); ++c) {
     PODSIM_CHECK(chip_marks[c].size() == program.chips[0].marks.size(),

@@ -24,6 +24,19 @@ namespace podsim {
 
 struct ReplayOptions {
   bool record_tasks = false;  // keep the start and end of every task (timelines)
+  // Keep every ICI link's utilisation intervals (ReplayResult::link_intervals). Off by default:
+  // the default path then allocates nothing per time advance.
+  bool record_link_intervals = false;
+};
+
+// One directed ICI link carried `bytes_per_s` (the sum of its flows' rates) from start_s to end_s.
+// Exact: SimGrid's link usage at every time advance, consecutive advances at the same rate merged.
+// Intervals with no traffic are not recorded.
+struct LinkInterval {
+  LinkId link = 0;
+  Seconds start_s = 0;
+  Seconds end_s = 0;
+  double bytes_per_s = 0;
 };
 
 struct LinkStats {
@@ -47,6 +60,8 @@ struct ReplayResult {
   double total_link_bytes = 0;        // sum of links[].bytes
   std::uint64_t transfers = 0;        // point-to-point messages simulated
   std::vector<TaskRecord> tasks;      // when options.record_tasks
+  // When options.record_link_intervals: per link (LinkId order), its intervals in time order.
+  std::vector<LinkInterval> link_intervals;
   // For each mark index i, the latest finish time over the chips of chips[c].marks[i].
   std::vector<Seconds> mark_s;
 };

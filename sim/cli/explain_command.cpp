@@ -1,0 +1,108 @@
+// `podsim explain`: teaching mode. Simulates one collective, then walks through it step by step
+// from the simulated events (sim/report/timeline_explain.hpp); --html writes the same as a page
+// that animates the steps on the torus picture.
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "sim/cli/cli_common.hpp"
+#include "sim/cli/commands.hpp"
+#include "sim/cli/timeline_output.hpp"
+#include "sim/collective/algorithms.hpp"
+#include "sim/config/platform_loader.hpp"
+#include "sim/core/quantity_parse.hpp"
+#include "sim/replay/replay.hpp"
+#include "sim/report/timeline_explain.hpp"
+
+namespace podsim::cli {
+
+namespace {
+
+struct ExplainArgs {
+  std::string shape = "4x4x1";
+  std::string wrap = "auto";
+  std::string op = "all-gather";
+  std::string axes = "x";
+  std::string bytes = "1MiB";
+  std::string algorithm = "auto";
+  std::string multi_axis = "concurrent";
+  std::string platform = "tpu-v4";
+  TimelineArgs timeline;
+};
+
+// Explanations are for looking at: a slice this large would list more than anyone reads.
+constexpr long long kMaxExplainTransfers = 200'000;
+
+int run_explain(const ExplainArgs& args) {
+  const Platform platform = config::load_platform(platform_path(args.platform));
+  TorusShape shape = parse_shape(args.shape, "--shape");
+  if (auto wraps = parse_wrap(args.wrap, "--wrap")) shape.wraps = *wraps;
+  CollectiveSpec spec;
+  spec.kind = parse_collective_kind(args.op, "--op");
+  spec.axes = parse_axes(args.axes, "--axes");
+  spec.bytes = parse_bytes(args.bytes, "--bytes");
+  spec.algorithm = parse_ring_algorithm(args.algorithm, "--algorithm");
+  spec.multi_axis = parse_multi_axis(args.multi_axis, "--multi-axis");
+  validate_collective(spec, shape, "--axes");
+
+  const Torus torus(shape);
+  Program program(torus.chip_count());
+  const std::int32_t label = program.add_label(std::string(collective_kind_name(spec.kind)));
+  append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask), label);
+  std::size_t sends = 0;
+  for (const ChipProgram& c : program.chips)
+    for (const Task& t : c.tasks) sends += t.kind == TaskKind::send;
+  if (static_cast<long long>(sends) > kMaxExplainTransfers)
+    throw InputError("--shape", fmt::format("{} transfers are too many to explain (at most {}): "
+                                            "take a smaller slice or fewer axes",
+                                            sends, kMaxExplainTransfers));
+  TimelineArgs capture = args.timeline;
+  if (capture.html.empty()) capture.perfetto = "(explain)";  // capture even without --html
+  const ReplayResult result = replay(platform.chip, torus, program, capture_options(capture));
+  Timeline timeline = collective_timeline(program, torus, platform.chip, spec, result);
+  const Explanation ex = explain_collective(timeline, spec, torus, platform.chip);
+  std::cout << ex.text;
+
+  if (!args.timeline.html.empty()) {
+    HtmlReport report = collective_report(timeline, spec, platform, result);
+    report.title = fmt::format("podsim explain: {}", report.title.substr(report.title.find(' ') + 1));
+    report.steps = ex.html_steps;
+    report.text = ex.text;
+    TimelineArgs html_only;
+    html_only.html = args.timeline.html;
+    write_timeline_outputs(timeline, TimelineFilter{}, html_only, report);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_explain_command(CLI::App& app) {
+  auto args = std::make_shared<ExplainArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "explain", "Walk through a collective step by step (who sends which chunk to whom, bytes "
+                 "per link, time per step, closed form beside simulated)");
+  sub->add_option("--op", args->op,
+                  "all-gather | reduce-scatter | all-reduce | all-to-all | permute")
+      ->capture_default_str();
+  sub->add_option("--axes", args->axes, "Axes to run over: a non-empty subset of xyz")
+      ->capture_default_str();
+  sub->add_option("--shape", args->shape, "Slice shape XxYxZ")->capture_default_str();
+  sub->add_option("--wrap", args->wrap, "Wraparound: auto (TPU v4 rule), none, or axes (e.g. x)")
+      ->capture_default_str();
+  sub->add_option("--bytes", args->bytes, "Per-chip size of the larger side, e.g. 1MiB")
+      ->capture_default_str();
+  sub->add_option("--algorithm", args->algorithm, "auto | bidir-ring | ring | line")
+      ->capture_default_str();
+  sub->add_option("--multi-axis", args->multi_axis, "concurrent | sequential")
+      ->capture_default_str();
+  sub->add_option("--platform", args->platform, "Platform name in platforms/ or a YAML file")
+      ->capture_default_str();
+  sub->add_option("--html", args->timeline.html,
+                  "Also write the walk-through as a self-contained HTML page that steps through "
+                  "the collective on the torus picture");
+  return [args]() { return run_explain(*args); };
+}
+
+}  // namespace podsim::cli

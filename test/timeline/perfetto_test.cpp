@@ -1,0 +1,182 @@
+// The Perfetto / Chrome trace JSON is valid Trace Event Format: every event has the fields its
+// phase needs, timestamps never go backwards on a track, slices of one thread never overlap, and
+// the counts match the program (one slice per send and per receive, counted independently from
+// the collective's definition). Filters cut what they say and say what they cut.
+
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "test/timeline/cli_support.hpp"
+
+namespace podsim::test {
+namespace {
+
+nlohmann::json load_trace(const fs::path& path) {
+  const std::string text = read_file(path);
+  REQUIRE(!text.empty());
+  return nlohmann::json::parse(text);
+}
+
+struct Counts {
+  std::size_t sends = 0, recvs = 0, counters = 0, flows_start = 0, flows_end = 0;
+  std::set<int> pids;
+};
+
+Counts check_trace_event_format(const nlohmann::json& doc) {
+  REQUIRE(doc.contains("traceEvents"));
+  REQUIRE(doc["traceEvents"].is_array());
+  REQUIRE(doc.contains("otherData"));
+  Counts counts;
+  std::map<std::pair<int, int>, std::pair<double, double>> last_slice;  // (pid, tid) -> ts, end
+  std::map<std::pair<int, std::string>, double> last_counter;
+  std::map<long long, int> flow_ends;
+  for (const auto& e : doc["traceEvents"]) {
+    REQUIRE(e.contains("ph"));
+    REQUIRE(e.contains("pid"));
+    REQUIRE(e.contains("name"));
+    const std::string ph = e["ph"];
+    const int pid = e["pid"];
+    if (ph == "M") {
+      CHECK(e["args"].contains(e["name"] == "process_name" || e["name"] == "thread_name"
+                                   ? "name"
+                                   : "sort_index"));
+      continue;
+    }
+    REQUIRE(e.contains("ts"));
+    const double ts = e["ts"];
+    CHECK(ts >= 0);
+    counts.pids.insert(pid);
+    if (ph == "X") {
+      REQUIRE(e.contains("tid"));
+      REQUIRE(e.contains("dur"));
+      const double dur = e["dur"];
+      CHECK(dur >= 0);
+      auto key = std::make_pair(pid, e["tid"].get<int>());
+      auto it = last_slice.find(key);
+      if (it != last_slice.end()) {
+        CHECK(ts >= it->second.first);   // monotonic per track
+        CHECK(ts >= it->second.second - 1e-9);  // no overlap within a thread
+      }
+      last_slice[key] = {ts, ts + dur};
+      if (e["cat"] == "ici") {
+        REQUIRE(e["args"].contains("step"));
+        REQUIRE(e["args"].contains("bytes"));
+        REQUIRE(e["args"].contains("op"));
+        if (e["args"].contains("to")) ++counts.sends;
+        if (e["args"].contains("from")) ++counts.recvs;
+      }
+    } else if (ph == "C") {
+      REQUIRE(e.contains("args"));
+      CHECK(e["args"].contains("GB/s"));
+      CHECK(e["args"]["GB/s"].get<double>() <= 45.0 * (1 + 1e-6));  // tpu-v4 link, FACTS.md §1
+      auto key = std::make_pair(pid, e["name"].get<std::string>());
+      auto it = last_counter.find(key);
+      if (it != last_counter.end()) CHECK(ts >= it->second);
+      last_counter[key] = ts;
+      ++counts.counters;
+    } else if (ph == "s" || ph == "f") {
+      REQUIRE(e.contains("id"));
+      REQUIRE(e.contains("tid"));
+      flow_ends[e["id"].get<long long>()] += ph == "s" ? 1 : 10;
+      (ph == "s" ? counts.flows_start : counts.flows_end)++;
+    } else {
+      FAIL("unexpected phase " << ph);
+    }
+  }
+  for (const auto& [id, ends] : flow_ends) CHECK(ends == 11);  // one start and one end each
+  return counts;
+}
+
+TEST_CASE("perfetto trace of an all-gather is valid trace event format", "[timeline]") {
+  TempDir dir;
+  const fs::path file = dir.path / "ag.json";
+  const Run run = run_podsim("collective --shape 4x4x4 --op all-gather --axes x --bytes 1MiB "
+                             "--perfetto '" + file.string() + "'");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const nlohmann::json doc = load_trace(file);
+  const Counts counts = check_trace_event_format(doc);
+  // Bidirectional ring over x (K = 4) on every x-ring: 64 chips x 2 directions x 3 steps.
+  CHECK(counts.sends == 64 * 2 * 3);
+  CHECK(counts.recvs == 64 * 2 * 3);
+  CHECK(counts.flows_start == counts.sends);
+  CHECK(counts.pids.size() == 64);
+  CHECK(counts.counters > 0);
+  CHECK(doc["otherData"]["cut"] == "nothing");
+  CHECK(doc["otherData"]["captured"].get<std::string>().find("in-process") != std::string::npos);
+}
+
+TEST_CASE("perfetto trace keeps only the chips and window asked for and says so", "[timeline]") {
+  TempDir dir;
+  const fs::path file = dir.path / "a2a.json";
+  const Run run = run_podsim("collective --shape 2x2x2 --op all-to-all --axes xyz --bytes 64KiB "
+                             "--perfetto '" + file.string() + "' --timeline-chips 0-1,5 "
+                             "--timeline-window 0:3us");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const nlohmann::json doc = load_trace(file);
+  const Counts counts = check_trace_event_format(doc);
+  CHECK(counts.pids == std::set<int>{1, 2, 6});  // pid = chip + 1
+  const std::string cut = doc["otherData"]["cut"].dump();
+  CHECK(cut.find("kept 3 of 8 chips") != std::string::npos);
+  CHECK(cut.find("time window") != std::string::npos);
+  for (const auto& e : doc["traceEvents"])
+    if (e["ph"] == "C") CHECK(e["ts"].get<double>() <= 3.0 + 1e-9);
+}
+
+TEST_CASE("a capture above the event limit is refused before simulating", "[timeline]") {
+  TempDir dir;
+  const Run run = run_podsim("collective --shape 8x8x8 --op all-to-all --axes xyz --bytes 64MiB "
+                             "--perfetto '" + (dir.path / "x.json").string() +
+                             "' --timeline-max-events 10000");
+  CHECK(run.exit_code == 2);
+  CHECK(run.err.find("--timeline-max-events") != std::string::npos);
+  CHECK(run.err.find("--timeline-chips") != std::string::npos);
+  CHECK(!fs::exists(dir.path / "x.json"));
+}
+
+TEST_CASE("podsim run writes a perfetto trace of an in-process capture", "[timeline]") {
+  TempDir dir;
+  const fs::path file = dir.path / "run.json";
+  const Run run = run_podsim("run '" + std::string(PODSIM_TEST_DIR) +
+                             "/run/toy-deep-generate.yaml' --set generate_tokens=3 --perfetto '" +
+                             file.string() + "' --timeline-layers 1:2");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const nlohmann::json doc = load_trace(file);
+  const Counts counts = check_trace_event_format(doc);
+  CHECK(counts.pids.size() == 8);
+  const std::string captured = doc["otherData"]["captured"];
+  CHECK(captured.find("in-process") != std::string::npos);
+  CHECK(captured.find("0 (prefill), 1 (decode)") != std::string::npos);
+  CHECK(doc["otherData"]["cut"].dump().find("kept layer instances 1 to 2") != std::string::npos);
+  // Only the second and third simulated layer instances of the prefill step remain.
+  for (const auto& e : doc["traceEvents"])
+    if (e["ph"] == "X") CHECK(e["args"]["where"].get<std::string>().find("step 0 (prefill)") == 0);
+}
+
+TEST_CASE("podsim run --exact captures the very simulation its metrics come from", "[timeline]") {
+  TempDir dir;
+  const fs::path file = dir.path / "exact.json";
+  const Run run = run_podsim("run '" + std::string(PODSIM_TEST_DIR) +
+                             "/run/toy-deep-generate.yaml' --set generate_tokens=2 --exact "
+                             "--json - --perfetto '" + file.string() + "'");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const nlohmann::json metrics = nlohmann::json::parse(run.out);
+  const nlohmann::json doc = load_trace(file);
+  check_trace_event_format(doc);
+  CHECK(doc["otherData"]["captured"].get<std::string>().find("exact run") != std::string::npos);
+  // The last slice ends when the run ends: the metrics' total is the captured makespan.
+  double last_end_us = 0;
+  for (const auto& e : doc["traceEvents"])
+    if (e["ph"] == "X")
+      last_end_us = std::max(last_end_us, e["ts"].get<double>() + e["dur"].get<double>());
+  CHECK(last_end_us == Approx(metrics["total_s"].get<double>() * 1e6).epsilon(1e-6));
+}
+
+}  // namespace
+}  // namespace podsim::test
