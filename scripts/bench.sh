@@ -82,4 +82,7 @@ t2 t2-high-throughput-decode 6.0 0.33
 } > "$out"
 # Sweep wall times with -j 1 and -j 2 (issue 6): a section of its own, from scripts/bench_sweep.sh.
 if [ $quick -eq 0 ]; then "$root/scripts/bench_sweep.sh" "$podsim" >> "$out"; fi
+# Timeline capture cost and output sizes (issue 5): a section of its own, from
+# scripts/bench_timeline.sh.
+if [ $quick -eq 0 ]; then "$root/scripts/bench_timeline.sh" "$podsim" >> "$out"; fi
 echo "wrote $out"
