@@ -11,13 +11,17 @@ trap 'rm -rf "$tmp"' EXIT
 
 rows=()
 sweep() {  # name, sweep file (relative to scenarios/sweeps)
-  local name=$1 file=$root/scenarios/sweeps/$2 j1 j2 t0 t1 same counts
+  local name=$1 file=$root/scenarios/sweeps/$2 same counts user sys
+  local -a wall cpu load
+  rm -f "$tmp"/j*.csv  # a fresh sweep, not a resumed one
   for j in 1 2; do
-    t0=$(date +%s.%N)
-    "$podsim" sweep "$file" -o "$tmp/j$j.csv" -j $j > /dev/null 2> "$tmp/j$j.log"
-    t1=$(date +%s.%N)
-    eval "j$j=\$(python3 -c \"print(\$t1 - \$t0)\")"
-    echo "$name -j $j: $(eval echo \$j$j) s" >&2
+    load[$j]=$(cut -d' ' -f1 /proc/loadavg)
+    /usr/bin/time -f "%e %U %S" -o "$tmp/time$j" \
+      "$podsim" sweep "$file" -o "$tmp/j$j.csv" -j $j > /dev/null 2> "$tmp/j$j.log" ||
+      { echo "podsim sweep $file failed:" >&2; tail -3 "$tmp/j$j.log" >&2; exit 1; }
+    read -r wall[$j] user sys < "$tmp/time$j"
+    cpu[$j]=$(python3 -c "print(round($user + $sys, 1))")
+    echo "$name -j $j: ${wall[$j]} s wall, ${cpu[$j]} s CPU, load ${load[$j]} before" >&2
   done
   cmp -s "$tmp/j1.csv" "$tmp/j2.csv" && same=identical || same=DIFFERENT
   counts=$(python3 - "$tmp/j1.csv" <<'PY'
@@ -26,8 +30,9 @@ c = collections.Counter(r["status"] for r in csv.DictReader(open(sys.argv[1])))
 print(", ".join(f"{n} {s}" for s, n in sorted(c.items())))
 PY
 )
-  rows+=("$(printf '| %s | `podsim sweep scenarios/sweeps/%s` | %s | %.1f | %.1f | %.2f | %s |' \
-    "$name" "$2" "$counts" "$j1" "$j2" "$(python3 -c "print($j1 / $j2)")" "$same")")
+  rows+=("$(printf '| %s | `podsim sweep scenarios/sweeps/%s` | %s | %.1f | %.1f | %.2f | %s | %s / %s | %s / %s |' \
+    "$name" "$2" "$counts" "${wall[1]}" "${wall[2]}" "$(python3 -c "print(${wall[1]} / ${wall[2]})")" \
+    "$same" "${cpu[1]}" "${cpu[2]}" "${load[1]}" "${load[2]}")")
 }
 
 sweep "1D vs 2D weight-stationary decode, PaLM 540B, batch 512" decode-1d-vs-2d.yaml
@@ -38,8 +43,11 @@ echo "## Sweeps (issue 6): wall time with -j 1 and -j 2"
 echo
 echo "Each point is simulated in its own \`podsim run\` process (points that are invalid or do not"
 echo "fit are answered without a simulation); wall time of the whole \`podsim sweep\`, in seconds."
-echo "The machine's $(nproc) cores may be shared with other work, which lowers the speed-up."
+echo "CPU = user + system time of the sweep and all its simulation processes. The machine has"
+echo "$(nproc) cores; when other work runs (load average before each run, in the last column) the"
+echo "speed-up of -j 2 falls below 2 and can fall below 1: compare the CPU times, which do not depend"
+echo "on the load."
 echo
-echo "| sweep | command | points | -j 1 (s) | -j 2 (s) | speed-up | -j 1 and -j 2 CSVs |"
-echo "|---|---|---|---|---|---|---|"
+echo "| sweep | command | points | -j 1 wall (s) | -j 2 wall (s) | speed-up | -j 1 and -j 2 CSVs | CPU -j 1 / -j 2 (s) | load before -j 1 / -j 2 |"
+echo "|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"

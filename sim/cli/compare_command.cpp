@@ -55,8 +55,7 @@ Vary parse_vary(const std::string& text) {
     std::size_t end = text.find(',', start);
     if (end == std::string::npos) end = text.size();
     const std::string value = text.substr(start, end - start);
-    if (value.empty())
-      throw InputError("--vary", fmt::format("'{}' has an empty value", text));
+    if (value.empty()) throw InputError("--vary", fmt::format("'{}' has an empty value", text));
     if (std::find(v.values.begin(), v.values.end(), value) != v.values.end())
       throw InputError("--vary", fmt::format("'{}' lists '{}' twice", text, value));
     v.values.push_back(value);
@@ -168,8 +167,8 @@ std::string table_text(const std::string& scenario, const std::vector<PointResul
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
   };
-  std::string out = fmt::format("{}: {} variants (* = best of the column)\n", scenario,
-                                results.size());
+  std::string out =
+      fmt::format("{}: {} variants (* = best of the column)\n", scenario, results.size());
   out += line(header);
   for (const auto& row : cells) out += line(row);
   for (const PointResult& r : results)

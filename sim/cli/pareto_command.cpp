@@ -128,14 +128,13 @@ int run_pareto(const ParetoArgs& args) {
     });
     text += fmt::format("{} frontier ({} latency vs cost): {} of {} points\n", phase.name,
                         phase.latency_column, frontier.size(), rows.size());
-    text += fmt::format("  {:>6}  {:>12}  {:>14}  {}\n", "row", "latency ms", "chip-ms/token",
-                        "point");
+    text +=
+        fmt::format("  {:>6}  {:>12}  {:>14}  {}\n", "row", "latency ms", "chip-ms/token", "point");
     nlohmann::json list = nlohmann::json::array();
     for (std::size_t k : frontier) {
       const std::size_t r = rows[k];
-      const std::string index =
-          index_col >= 0 ? table.rows[r][static_cast<std::size_t>(index_col)]
-                         : std::to_string(r + 1);
+      const std::string index = index_col >= 0 ? table.rows[r][static_cast<std::size_t>(index_col)]
+                                               : std::to_string(r + 1);
       text += fmt::format("  {:>6}  {:>12.4g}  {:>14.4g}  {}\n", index, points[k].latency_s * 1e3,
                           points[k].cost * 1e3, row_label(table, r));
       list.push_back({{"row", r + 1},

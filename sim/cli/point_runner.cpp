@@ -1,16 +1,15 @@
 #include "sim/cli/point_runner.hpp"
 
-#include <signal.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fmt/format.h>
-
 #include <chrono>
-#include <cstring>
 #include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -129,7 +128,8 @@ pid_t spawn_run(const std::string& exe, const std::string& scenario_path,
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0)
-    throw std::runtime_error(fmt::format("cannot start a simulation process ({}): error {}", exe, rc));
+    throw std::runtime_error(
+        fmt::format("cannot start a simulation process ({}): error {}", exe, rc));
   return pid;
 }
 
@@ -159,9 +159,9 @@ PointResult collect(const PointTask& task, const PointRunOptions& options, const
   }
   r.status = kStatusFailed;
   if (WIFSIGNALED(status))
-    r.reason = fmt::format("the simulation process was killed by signal {} ({}){}",
-                           WTERMSIG(status), strsignal(WTERMSIG(status)),
-                           err.empty() ? "" : ": " + err);
+    r.reason =
+        fmt::format("the simulation process was killed by signal {} ({}){}", WTERMSIG(status),
+                    strsignal(WTERMSIG(status)), err.empty() ? "" : ": " + err);
   else
     r.reason = fmt::format("the simulation process exited with status {}{}", WEXITSTATUS(status),
                            err.empty() ? "" : ": " + err);

@@ -3,9 +3,8 @@
 // sweep; writes the grid as a job list for GNU parallel or Slurm (--emit-jobs) and merges the
 // partial CSVs such jobs write (--merge).
 
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -134,8 +133,11 @@ std::string clock_text(double seconds) {
 class SweepProgress : public PointObserver {
  public:
   SweepProgress(std::size_t total, const std::string& output, Rows& rows)
-      : total_(total), rows_(rows), tty_(isatty(STDERR_FILENO) == 1),
-        start_(std::chrono::steady_clock::now()), out_(output, std::ios::binary | std::ios::app) {
+      : total_(total),
+        rows_(rows),
+        tty_(isatty(STDERR_FILENO) == 1),
+        start_(std::chrono::steady_clock::now()),
+        out_(output, std::ios::binary | std::ios::app) {
     if (!out_) throw InputError("-o", fmt::format("cannot write {}", output));
     draw();
   }
@@ -178,8 +180,8 @@ class SweepProgress : public PointObserver {
     bar.resize(kWidth, '.');
     std::string eta = "--:--";
     if (done_ > 0 && done_ < total_)
-      eta = "~" + clock_text(elapsed / static_cast<double>(done_) *
-                             static_cast<double>(total_ - done_));
+      eta = "~" +
+            clock_text(elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_));
     else if (done_ == total_)
       eta = "0:00";
     std::fputs(fmt::format("\r\033[K[{}] {}/{} points, {} failed, {} elapsed, {} remaining", bar,
@@ -211,9 +213,8 @@ int emit_jobs(const SweepArgs& args, const config::SweepSpec& spec,
   const std::string exe = self_executable();
   const std::string sweep = absolute(spec.file);
   for (std::size_t i : selected)
-    out << fmt::format("{} sweep {} --points {} -j 1 -o {}\n", shell_quote(exe),
-                       shell_quote(sweep), i,
-                       shell_quote((parts / fmt::format("point-{:05}.csv", i)).string()));
+    out << fmt::format("{} sweep {} --points {} -j 1 -o {}\n", shell_quote(exe), shell_quote(sweep),
+                       i, shell_quote((parts / fmt::format("point-{:05}.csv", i)).string()));
   if (!out.flush()) throw InputError("--emit-jobs", fmt::format("cannot write {}", args.emit_jobs));
   std::cout << fmt::format(
       "wrote {} jobs to {} (one podsim command per line, each writing one CSV into {})\n"
@@ -272,10 +273,10 @@ int run_sweep(const SweepArgs& args) {
     tasks.push_back(PointTask{i, spec.points[i - 1].id(), spec.overrides(i - 1)});
   }
   if (resumed > 0)
-    std::fputs(fmt::format("{}: {} points already done, {} to run\n", args.output, resumed,
-                           tasks.size())
-                   .c_str(),
-               stderr);
+    std::fputs(
+        fmt::format("{}: {} points already done, {} to run\n", args.output, resumed, tasks.size())
+            .c_str(),
+        stderr);
 
   PointRunOptions options;
   options.scenario = spec.base_scenario;
@@ -308,12 +309,10 @@ int run_sweep(const SweepArgs& args) {
                stderr);
     return 130;
   }
-  std::cout << fmt::format("{}: {} points in {} ({}), {} run now in {:.1f} s with -j {}{}\n",
-                           spec.name, rows.size(), args.output, counts.empty() ? "none" : counts,
-                           tasks.size(), wall, options.jobs,
-                           failed ? fmt::format(", {} without a result (see the reason column)",
-                                                failed)
-                                  : "");
+  std::cout << fmt::format(
+      "{}: {} points in {} ({}), {} run now in {:.1f} s with -j {}{}\n", spec.name, rows.size(),
+      args.output, counts.empty() ? "none" : counts, tasks.size(), wall, options.jobs,
+      failed ? fmt::format(", {} without a result (see the reason column)", failed) : "");
   return 0;
 }
 

@@ -39,11 +39,15 @@ std::string SweepSpec::requested(std::size_t i, const std::string& key) const {
 
 const std::vector<std::string>& scenario_keys() {
   // The keys read_scenario accepts (scenario_loader.cpp), in the order DESIGN.md §3 lists them.
-  static const std::vector<std::string> keys = {
-      "name",    "platform",          "topology",  "chips",      "wrap",
-      "model",   "phase",             "batch",     "input_tokens", "generate_tokens",
-      "weights", "ffn_layout",        "attention", "collective_einsum",
-      "pad_heads", "allow_oversubscribe", "exact"};
+  static const std::vector<std::string> keys = {"name",         "platform",
+                                                "topology",     "chips",
+                                                "wrap",         "model",
+                                                "phase",        "batch",
+                                                "input_tokens", "generate_tokens",
+                                                "weights",      "ffn_layout",
+                                                "attention",    "collective_einsum",
+                                                "pad_heads",    "allow_oversubscribe",
+                                                "exact"};
   return keys;
 }
 
@@ -97,7 +101,8 @@ std::vector<SweepPoint> read_grid(const MapReader& grid) {
     axes.emplace_back(key, std::move(values));
   }
   if (axes.empty())
-    throw InputError(grid.where(), grid.key_path("key"), "the grid names no key; give e.g. batch: [1, 64]");
+    throw InputError(grid.where(), grid.key_path("key"),
+                     "the grid names no key; give e.g. batch: [1, 64]");
   std::vector<SweepPoint> points(1);
   for (const auto& [key, values] : axes) {
     std::vector<SweepPoint> next;
@@ -128,9 +133,9 @@ SweepSpec load_sweep(const std::string& path) {
   fs::path base_path = fs::path(path).parent_path() / base;
   if (fs::path(base).is_absolute() || !fs::exists(base_path, ec)) base_path = base;
   if (!fs::is_regular_file(base_path, ec))
-    throw InputError(top.where(top.require("base")), "base",
-                     fmt::format("scenario file '{}' does not exist (looked next to {})", base,
-                                 path));
+    throw InputError(
+        top.where(top.require("base")), "base",
+        fmt::format("scenario file '{}' does not exist (looked next to {})", base, path));
   spec.base_scenario = fs::absolute(base_path, ec).lexically_normal().string();
   const YAML::Node base_root = load_yaml_file(spec.base_scenario);
   if (base_root.IsMap())
@@ -165,8 +170,8 @@ SweepSpec load_sweep(const std::string& path) {
   std::set<std::string> ids;
   for (const MapReader& grid : grids) {
     // A grid key that contradicts the base: `chips` and `topology` must not both be given.
-    for (const auto& [key, other] : {std::pair<std::string, std::string>{"chips", "topology"},
-                                     {"topology", "chips"}}) {
+    for (const auto& [key, other] :
+         {std::pair<std::string, std::string>{"chips", "topology"}, {"topology", "chips"}}) {
       bool in_set = false;
       for (const auto& [k, v] : spec.set) in_set = in_set || k == other;
       if (grid.has(key) && !grid.has(other) && !in_set && spec.base_values.count(other))

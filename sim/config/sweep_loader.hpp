@@ -33,8 +33,8 @@ struct SweepPoint {
 
 struct SweepSpec {
   std::string name;
-  std::string file;           // the sweep file as given
-  std::string base_scenario;  // absolute path of the base scenario file
+  std::string file;                                      // the sweep file as given
+  std::string base_scenario;                             // absolute path of the base scenario file
   std::vector<std::pair<std::string, std::string>> set;  // applied to every point, in file order
   // Top-level scalar values of the base scenario file (what a point asks for where the grid and
   // `set` do not say), for describing points that cannot be loaded.

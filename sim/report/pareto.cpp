@@ -17,7 +17,8 @@ std::vector<bool> pareto_frontier(const std::vector<ParetoPoint>& points) {
   std::vector<std::size_t> order(points.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (points[a].latency_s != points[b].latency_s) return points[a].latency_s < points[b].latency_s;
+    if (points[a].latency_s != points[b].latency_s)
+      return points[a].latency_s < points[b].latency_s;
     return points[a].cost < points[b].cost;
   });
   std::vector<bool> on(points.size(), false);

@@ -10,24 +10,40 @@
 namespace podsim {
 
 const std::vector<std::string>& scenario_columns() {
-  static const std::vector<std::string> columns = {
-      "model",           "phase",   "chips",      "topology",  "batch",           "input_tokens",
-      "generate_tokens", "weights", "ffn_layout", "attention", "collective_einsum"};
+  static const std::vector<std::string> columns = {"model",
+                                                   "phase",
+                                                   "chips",
+                                                   "topology",
+                                                   "batch",
+                                                   "input_tokens",
+                                                   "generate_tokens",
+                                                   "weights",
+                                                   "ffn_layout",
+                                                   "attention",
+                                                   "collective_einsum"};
   return columns;
 }
 
 const std::vector<std::string>& metric_columns() {
-  static const std::vector<std::string> columns = {
-      "prefill_s",        "decode_step_s",
-      "decode_s",         "total_s",
-      "prefill_mfu",      "decode_mfu",
-      "mfu",              "cost_chip_s_per_token",
-      "prefill_cost_chip_s_per_token", "decode_cost_chip_s_per_token",
-      "compute_s",        "weight_load_s",
-      "kv_load_s",        "exposed_comm_s",
-      "other_s",          "weights_bytes",
-      "kv_bytes",         "activation_bytes",
-      "hbm_bytes"};
+  static const std::vector<std::string> columns = {"prefill_s",
+                                                   "decode_step_s",
+                                                   "decode_s",
+                                                   "total_s",
+                                                   "prefill_mfu",
+                                                   "decode_mfu",
+                                                   "mfu",
+                                                   "cost_chip_s_per_token",
+                                                   "prefill_cost_chip_s_per_token",
+                                                   "decode_cost_chip_s_per_token",
+                                                   "compute_s",
+                                                   "weight_load_s",
+                                                   "kv_load_s",
+                                                   "exposed_comm_s",
+                                                   "other_s",
+                                                   "weights_bytes",
+                                                   "kv_bytes",
+                                                   "activation_bytes",
+                                                   "hbm_bytes"};
   return columns;
 }
 
@@ -83,8 +99,7 @@ void set_memory_metrics(const MemoryPlan& plan, std::map<std::string, double>& m
   metrics["hbm_bytes"] = static_cast<double>(plan.hbm_bytes);
 }
 
-std::map<std::string, double> metrics_from_run_json(const nlohmann::json& doc,
-                                                    const Scenario& s) {
+std::map<std::string, double> metrics_from_run_json(const nlohmann::json& doc, const Scenario& s) {
   std::map<std::string, double> m;
   for (const char* key : {"prefill_s", "decode_step_s", "decode_s", "total_s", "prefill_mfu",
                           "decode_mfu", "mfu", "cost_chip_s_per_token"})
@@ -192,15 +207,16 @@ CsvTable read_csv(const std::string& path, bool tolerate_torn_tail) {
     if (!ok || fields.size() != table.header.size() || !terminated) {
       if (tolerate_torn_tail) continue;
       if (ok && terminated)
-        throw InputError(SourceLocation{path, line_no, 1}, "row",
-                         fmt::format("has {} fields but the header has {}", fields.size(),
-                                     table.header.size()));
+        throw InputError(
+            SourceLocation{path, line_no, 1}, "row",
+            fmt::format("has {} fields but the header has {}", fields.size(), table.header.size()));
       if (!ok) throw InputError(SourceLocation{path, line_no, 1}, "row", "unterminated quote");
     }
     table.rows.push_back(std::move(fields));
   }
   if (table.header.empty())
-    throw InputError(SourceLocation{path, 0, 0}, "header", "the file is empty; expected a CSV header");
+    throw InputError(SourceLocation{path, 0, 0}, "header",
+                     "the file is empty; expected a CSV header");
   return table;
 }
 

@@ -7,10 +7,9 @@
 // on one line; floats with 9 significant digits ({:.9g}), so that the same results give the
 // same bytes whatever the order in which the points finished.
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -59,8 +59,8 @@ Run run_podsim(const std::string& args, const std::string& cwd = kRoot) {
   TempDir dir;
   const std::string out = dir.file("stdout");
   const std::string err = dir.file("stderr");
-  const std::string command = "cd '" + cwd + "' && '" + PODSIM_BINARY + "' " + args + " >'" +
-                              out + "' 2>'" + err + "' </dev/null";
+  const std::string command = "cd '" + cwd + "' && '" + PODSIM_BINARY + "' " + args + " >'" + out +
+                              "' 2>'" + err + "' </dev/null";
   const int status = std::system(command.c_str());
   REQUIRE(status != -1);
   REQUIRE(WIFEXITED(status));
@@ -159,7 +159,9 @@ double number(const std::string& text) {
 }
 
 // Equal to 9 significant digits (the CSV's precision).
-bool same9(double a, double b) { return std::abs(a - b) <= 1e-8 * std::max(std::abs(a), std::abs(b)) + 1e-300; }
+bool same9(double a, double b) {
+  return std::abs(a - b) <= 1e-8 * std::max(std::abs(a), std::abs(b)) + 1e-300;
+}
 
 const char* kSweepGrid = R"(name: toy explore sweep
 base: toy.yaml
@@ -176,9 +178,9 @@ grid:
 TEST_CASE("compare rows equal podsim run of each variant alone", "[explore]") {
   TempDir dir;
   const std::string scenario = toy_scenario(dir);
-  const Run run = run_podsim("compare '" + scenario +
-                             "' --vary ffn_layout=ws-1d,ws-2d,wg-xyz -j 2 --json '" +
-                             dir.file("cmp.json") + "'");
+  const Run run =
+      run_podsim("compare '" + scenario + "' --vary ffn_layout=ws-1d,ws-2d,wg-xyz -j 2 --json '" +
+                 dir.file("cmp.json") + "'");
   INFO(run.err << run.out);
   REQUIRE(run.exit_code == 0);
   const auto doc = nlohmann::json::parse(read_file(dir.file("cmp.json")));
@@ -212,7 +214,8 @@ TEST_CASE("compare marks the best total latency and explains rows that cannot ru
   // batch 4 on 8 chips cannot shard attention over the batch; palm-540b does not fit 8 chips.
   const Run run = run_podsim("compare '" + scenario +
                              "' --vary model=toy,palm-540b --vary attention=heads,batch "
-                             "--set batch=4 -j 2 --csv '" + dir.file("cmp.csv") + "'");
+                             "--set batch=4 -j 2 --csv '" +
+                             dir.file("cmp.csv") + "'");
   INFO(run.err << run.out);
   REQUIRE(run.exit_code == 0);
   auto rows = csv_records(read_file(dir.file("cmp.csv")));
@@ -289,8 +292,8 @@ TEST_CASE("sweep rows equal podsim run and are the same with -j 1 and -j 2", "[e
     }
   }
   // One point against podsim run alone, to the CSV's 9 significant digits.
-  const auto alone = run_alone(scenario, {"generate_tokens=3", "batch=8", "attention=batch",
-                                          "ffn_layout=ws-1d"});
+  const auto alone =
+      run_alone(scenario, {"generate_tokens=3", "batch=8", "attention=batch", "ffn_layout=ws-1d"});
   for (const char* key : {"prefill_s", "decode_step_s", "total_s", "mfu", "cost_chip_s_per_token"})
     CHECK(same9(number(rows[6][key]), alone[key].get<double>()));
   CHECK(rows[6]["chips"] == "8");
@@ -351,8 +354,7 @@ TEST_CASE("a sweep written as jobs and merged gives the same file", "[explore]")
   for (const auto& c : commands) script += c + " >/dev/null 2>&1\n";
   write_file(elsewhere.path / "jobs.sh", script);
   REQUIRE(std::system(("cd '" + elsewhere.path.string() + "' && bash jobs.sh").c_str()) == 0);
-  const Run merge =
-      run_podsim("sweep grid.yaml --merge merged.parts/*.csv -o merged.csv", cwd);
+  const Run merge = run_podsim("sweep grid.yaml --merge merged.parts/*.csv -o merged.csv", cwd);
   INFO(merge.err << merge.out);
   REQUIRE(merge.exit_code == 0);
   CHECK(contains(merge.out, "8 of 8 points"));
@@ -393,9 +395,9 @@ TEST_CASE("sweep file errors name the file line and key", "[explore]") {
   CHECK(contains(run.err, "typo.yaml:4:3: grid.atention"));
   CHECK(contains(run.err, "attention"));
   // chips on a base that names a topology would contradict it at every point.
-  write_file(dir.path / "topo.yaml", std::string(kToyScenario).replace(
-                                         std::string(kToyScenario).find("chips: 8"), 8,
-                                         "topology: 2x2x2"));
+  write_file(dir.path / "topo.yaml",
+             std::string(kToyScenario)
+                 .replace(std::string(kToyScenario).find("chips: 8"), 8, "topology: 2x2x2"));
   write_file(dir.path / "chips.yaml", "base: topo.yaml\ngrid:\n  chips: [8, 16]\n");
   run = run_podsim("sweep chips.yaml -o out.csv", dir.path.string());
   CHECK(run.exit_code == 2);
@@ -430,8 +432,8 @@ TEST_CASE("pareto marks the known frontier of a hand-made CSV", "[explore]") {
              "6,F,ok,,,0.005,0.0005\n"
              "7,G,ok,,,0.002,0.005\n"
              "8,H,failed,,,0.0001,0.0001\n");
-  const Run run = run_podsim("pareto h.csv -o marked.csv --max-latency decode=3.5ms",
-                             dir.path.string());
+  const Run run =
+      run_podsim("pareto h.csv -o marked.csv --max-latency decode=3.5ms", dir.path.string());
   INFO(run.err << run.out);
   REQUIRE(run.exit_code == 0);
   auto rows = csv_records(read_file(dir.file("marked.csv")));
