@@ -57,9 +57,8 @@ int run_explain(const ExplainArgs& args) {
     throw InputError("--shape", fmt::format("{} transfers are too many to explain (at most {}): "
                                             "take a smaller slice or fewer axes",
                                             sends, kMaxExplainTransfers));
-  TimelineArgs capture = args.timeline;
-  if (capture.html.empty()) capture.perfetto = "(explain)";  // capture even without --html
-  const ReplayResult result = replay(platform.chip, torus, program, capture_options(capture));
+  // The walk-through reads the timeline: always capture.
+  const ReplayResult result = replay(platform.chip, torus, program, ReplayOptions{true, true});
   Timeline timeline = collective_timeline(program, torus, platform.chip, spec, result);
   const Explanation ex = explain_collective(timeline, spec, torus, platform.chip);
   std::cout << ex.text;

@@ -132,7 +132,7 @@ window.addEventListener('error', function (e) {
     el('text', {x: 260, y: rows * rowH + 18, 'font-size': 11}, svg).textContent = '0';
     el('text', {x: 260 + W, y: rows * rowH + 18, 'font-size': 11, 'text-anchor': 'end'}, svg).textContent = fmtS(T);
     ops.slice(0, rows).forEach(function (op, i) {
-      el('text', {x: 0, y: i * rowH + 11, 'font-size': 11}, svg).textContent = op[0].length > 42 ? op[0].slice(0, 41) + '…' : op[0];
+      el('text', {x: 0, y: i * rowH + 11, 'font-size': 11}, svg).textContent = op[0].length > 42 ? '…' + op[0].slice(op[0].length - 41) : op[0];
       var r = el('rect', {x: 260 + W * op[1] / T, y: i * rowH + 2, width: Math.max(1, W * (op[2] - op[1]) / T), height: rowH - 4, fill: '#4e79a7'}, svg);
       el('title', {}, r).textContent = op[0] + ': ' + fmtS(op[1]) + ' to ' + fmtS(op[2]);
     });
