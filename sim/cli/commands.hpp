@@ -12,6 +12,7 @@ using Command = std::function<int()>;
 
 Command add_collective_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
+Command add_calibrate_command(CLI::App& app);
 Command add_trace_command(CLI::App& app);
 Command add_replay_command(CLI::App& app);
 Command add_explain_command(CLI::App& app);

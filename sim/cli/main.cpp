@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     commands[app.get_subcommands({})[before]] = std::move(command);
   };
   add(&podsim::cli::add_run_command);
+  add(&podsim::cli::add_calibrate_command);
   add(&podsim::cli::add_trace_command);
   add(&podsim::cli::add_replay_command);
   add(&podsim::cli::add_collective_command);

@@ -9,7 +9,8 @@
 //             writes into a pre-allocated buffer, as ICI DMA does), done when the data is in;
 //   compute - `flops` on the chip's MXU;
 //   hbm     - `bytes` of HBM traffic;
-//   join    - nothing: a point where several dependencies meet.
+//   join    - nothing: a point where several dependencies meet;
+//   delay   - `delay_s` of fixed cost (op launch, synchronisation) that occupies no resource.
 // Sends and receives of one `channel` between one pair of chips match in FIFO order, so every
 // algorithm keeps, per channel and pair, the receiver's order equal to the sender's.
 
@@ -22,7 +23,7 @@
 
 namespace podsim {
 
-enum class TaskKind : std::uint8_t { send, recv, compute, hbm, join };
+enum class TaskKind : std::uint8_t { send, recv, compute, hbm, join, delay };
 
 using TaskId = std::int32_t;
 inline constexpr TaskId kNoTask = -1;
@@ -35,6 +36,7 @@ struct Task {
   std::int32_t label = -1;  // index into Program::labels (op and step, for timelines), -1 = none
   Bytes bytes = 0;        // send/recv payload; hbm traffic
   Flops flops = 0;        // compute
+  Seconds delay_s = 0;    // delay
   std::vector<TaskId> successors;
   std::int32_t dependencies = 0;  // number of tasks that must finish before this one starts
 };

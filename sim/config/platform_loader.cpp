@@ -6,13 +6,14 @@
 
 #include "sim/config/yaml_source.hpp"
 #include "sim/core/quantity_parse.hpp"
+#include "sim/workload/calibration_case.hpp"
 
 namespace podsim::config {
 
 Platform load_platform(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
   const MapReader top(root, path, "");
-  top.allow_only({"name", "chip", "slices"});
+  top.allow_only({"name", "chip", "slices", "fit"});
 
   Platform platform;
   platform.source_file = path;
@@ -20,7 +21,9 @@ Platform load_platform(const std::string& path) {
 
   const MapReader chip = top.map("chip");
   chip.allow_only({"name", "peak_flops_per_s", "hbm_bytes", "hbm_bytes_per_s",
-                   "ici_link_bytes_per_s", "ici_hop_latency_s", "ici_links"});
+                   "ici_link_bytes_per_s", "ici_hop_latency_s", "ici_links", "mxu_tile",
+                   "mxu_row_granule", "mxu_efficiency", "hbm_efficiency", "ici_efficiency",
+                   "vector_flops_per_s", "op_overhead_s", "collective_overhead_s"});
   ChipSpec& spec = platform.chip;
   spec.name = chip.string("name");
   spec.peak_flops_per_s = chip.positive_number("peak_flops_per_s");
@@ -35,6 +38,44 @@ Platform load_platform(const std::string& path) {
       throw InputError(chip.where(links), chip.key_path("ici_links"),
                        fmt::format("podsim models a 3D torus with 6 links per chip, not {}",
                                    spec.ici_links));
+  }
+
+  if (chip.has("mxu_tile")) spec.mxu_tile = static_cast<int>(chip.positive_integer("mxu_tile", 4096));
+  if (chip.has("mxu_row_granule"))
+    spec.mxu_row_granule = static_cast<int>(chip.positive_integer("mxu_row_granule", 4096));
+  const auto fraction = [&](const std::string& key, double& out) {
+    if (!chip.has(key)) return;
+    const double value = chip.positive_number(key);
+    if (value > 1)
+      throw InputError(chip.where(chip.require(key)), chip.key_path(key),
+                       fmt::format("is a fraction of the peak and must be in (0, 1], not {}", value));
+    out = value;
+  };
+  fraction("mxu_efficiency", spec.mxu_efficiency);
+  fraction("hbm_efficiency", spec.hbm_efficiency);
+  fraction("ici_efficiency", spec.ici_efficiency);
+  if (chip.has("vector_flops_per_s")) spec.vector_flops_per_s = chip.non_negative_number("vector_flops_per_s");
+  if (chip.has("op_overhead_s")) spec.op_overhead_s = chip.non_negative_number("op_overhead_s");
+  if (chip.has("collective_overhead_s"))
+    spec.collective_overhead_s = chip.non_negative_number("collective_overhead_s");
+
+  if (top.has("fit")) {
+    const YAML::Node fit = top.require("fit");
+    if (!fit.IsSequence())
+      throw InputError(top.where(fit), "fit", "must be a list of chip parameters, e.g. [mxu_efficiency]");
+    for (const YAML::Node& item : fit) {
+      const std::string name = item.IsScalar() ? item.Scalar() : "";
+      bool known = false;
+      for (const std::string& f : fittable_parameters()) known = known || f == name;
+      if (!known) {
+        const auto close = closest_match(name, fittable_parameters());
+        throw InputError(top.where(item), "fit",
+                         fmt::format("'{}' cannot be fitted{}; fittable: {}", name,
+                                     close ? fmt::format(" (did you mean '{}'?)", *close) : "",
+                                     fmt::join(fittable_parameters(), ", ")));
+      }
+      platform.fitted.push_back(name);
+    }
   }
 
   if (top.has("slices")) {

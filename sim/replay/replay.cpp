@@ -84,7 +84,10 @@ class ChipRunner {
       if (!timers_.empty() && timers_.top().at_s <= now) {
         const TaskId t = timers_.top().task;
         timers_.pop();
-        post_send(t);
+        if (program_.tasks[t].kind == TaskKind::send)
+          post_send(t);
+        else
+          ready_.push_back(t);  // a delay has elapsed
         drain_ready();
         continue;
       }
@@ -207,6 +210,12 @@ class ChipRunner {
         break;
       case TaskKind::join:
         ready_.push_back(t);
+        break;
+      case TaskKind::delay:
+        if (task.delay_s > 0)
+          timers_.push(Timer{sg4::Engine::get_clock() + task.delay_s, timer_order_++, t});
+        else
+          ready_.push_back(t);
         break;
     }
   }

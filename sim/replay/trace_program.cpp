@@ -1,34 +1,131 @@
 #include "sim/replay/trace_program.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "sim/collective/algorithms.hpp"
 #include "sim/core/check.hpp"
+#include "sim/replay/looped_einsum.hpp"
 
 namespace podsim {
 
 namespace {
 
-// Appends one op on every chip after `frontier`; updates the frontier to the op's end.
-void lower_op(Program& program, const Torus& torus, const Op& op, std::int32_t label,
-              Frontier& frontier) {
-  if (op.kind == OpKind::collective) {
-    // Ops run one after another, so their channels can be reused: every chip finishes all its
-    // sends of one op before it sends anything of the next, which keeps FIFO matching per pair.
-    program.next_channel = 0;
-    frontier = append_collective(program, torus, op.collective, frontier, label);
-    return;
+// int8 weights are converted to bf16 on the vector unit before the matmul (paper §4.4): one
+// conversion and one scaling per weight element.
+constexpr double kDequantOpsPerWeight = 2.0;
+
+// What an einsum or element-wise op costs one chip under the chip model.
+EinsumWork work_of(const Op& op, const Scenario& scenario) {
+  const ChipSpec& chip = scenario.platform.chip;
+  EinsumWork work;
+  work.hbm_bytes = op.weight_bytes + op.kv_bytes + op.activation_bytes;
+  if (op.kind == OpKind::einsum) {
+    const auto& [m, k, n] = op.matmul_mkn;
+    work.mxu_flops = op.flops / (mxu_shape_efficiency(chip, m, k, n) * chip.mxu_efficiency);
+    if (scenario.weights == WeightDtype::int8)
+      work.vector_flops = kDequantOpsPerWeight * static_cast<double>(op.weight_bytes);
+  } else {
+    work.vector_flops = op.flops;
   }
-  const Bytes hbm_bytes = op.weight_bytes + op.kv_bytes + op.activation_bytes;
-  for (ChipId c = 0; c < torus.chip_count(); ++c) {
-    ChipProgram& chip = program.chips[c];
+  return work;
+}
+
+void add_delay(Program& program, Seconds delay_s, std::int32_t label, Frontier& frontier) {
+  if (delay_s <= 0) return;
+  for (ChipId c = 0; c < static_cast<ChipId>(program.chips.size()); ++c)
+    frontier[c] = program.chips[c].add(
+        Task{.kind = TaskKind::delay, .label = label, .delay_s = delay_s}, frontier[c]);
+}
+
+// Appends one einsum or element-wise op on every chip after `frontier`: the core work (MXU, and
+// vector work at its own rate) and the HBM traffic start together; the op ends when both end.
+void lower_compute_op(Program& program, const Scenario& scenario, const EinsumWork& work,
+                      std::int32_t label, Frontier& frontier) {
+  const ChipSpec& chip = scenario.platform.chip;
+  add_delay(program, chip.op_overhead_s, label, frontier);
+  const Flops core =
+      work.mxu_flops + (chip.vector_flops_per_s > 0
+                            ? work.vector_flops * chip.peak_flops_per_s / chip.vector_flops_per_s
+                            : 0.0);
+  for (ChipId c = 0; c < static_cast<ChipId>(program.chips.size()); ++c) {
+    ChipProgram& p = program.chips[c];
     const TaskId compute =
-        chip.add(Task{.kind = TaskKind::compute, .label = label, .flops = op.flops}, frontier[c]);
+        p.add(Task{.kind = TaskKind::compute, .label = label, .flops = core}, frontier[c]);
     const TaskId memory =
-        chip.add(Task{.kind = TaskKind::hbm, .label = label, .bytes = hbm_bytes}, frontier[c]);
-    frontier[c] = chip.join({compute, memory});
+        p.add(Task{.kind = TaskKind::hbm, .label = label, .bytes = work.hbm_bytes}, frontier[c]);
+    frontier[c] = p.join({compute, memory});
   }
 }
+
+void lower_collective(Program& program, const Torus& torus, const Scenario& scenario,
+                      const CollectiveSpec& spec, std::int32_t label, Frontier& frontier) {
+  add_delay(program, scenario.platform.chip.collective_overhead_s, label, frontier);
+  // Ops run one after another, so their channels can be reused: every chip finishes all its
+  // sends of one op before it sends anything of the next, which keeps FIFO matching per pair.
+  program.next_channel = 0;
+  frontier = append_collective(program, torus, spec, frontier, label);
+}
+
+// Which collectives of a layer run as Looped CollectiveEinsums, and with which einsum. An einsum
+// fed by an all-gather and drained by a reduce-scatter can loop only one of them (the loops cut
+// the einsum along different dimensions): the one that moves more bytes per chip.
+std::map<std::size_t, std::size_t> looped_pairs(const LayerTrace& layer) {
+  std::map<std::size_t, std::vector<std::size_t>> by_einsum;
+  for (std::size_t i = 0; i < layer.ops.size(); ++i) {
+    const Op& op = layer.ops[i];
+    if (op.kind != OpKind::collective || op.looped_with.empty()) continue;
+    for (std::size_t e = 0; e < layer.ops.size(); ++e)
+      if (layer.ops[e].kind == OpKind::einsum && layer.ops[e].name == op.looped_with) {
+        const bool before = i + 1 == e && op.collective.kind == CollectiveKind::all_gather;
+        const bool after = e + 1 == i && op.collective.kind == CollectiveKind::reduce_scatter;
+        if (before || after) by_einsum[e].push_back(i);
+      }
+  }
+  std::map<std::size_t, std::size_t> collective_of;  // einsum index -> collective index
+  for (const auto& [e, collectives] : by_einsum) {
+    std::size_t best = collectives.front();
+    for (std::size_t c : collectives)
+      if (layer.ops[c].collective.bytes > layer.ops[best].collective.bytes) best = c;
+    collective_of[e] = best;
+  }
+  return collective_of;
+}
+
+}  // namespace
+
+void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
+                 const LayerTrace& layer, const std::vector<std::int32_t>& labels,
+                 Frontier& frontier) {
+  const bool looped = scenario.collective_einsum == CollectiveEinsum::looped;
+  const std::map<std::size_t, std::size_t> loops =
+      looped ? looped_pairs(layer) : std::map<std::size_t, std::size_t>{};
+  std::vector<bool> fused(layer.ops.size(), false);
+  for (const auto& [e, c] : loops) fused[c] = true;
+  for (std::size_t i = 0; i < layer.ops.size(); ++i) {
+    const Op& op = layer.ops[i];
+    if (fused[i]) continue;  // lowered with its einsum
+    if (op.kind == OpKind::collective) {
+      lower_collective(program, torus, scenario, op.collective, labels[i], frontier);
+      continue;
+    }
+    const EinsumWork work = work_of(op, scenario);
+    const auto loop = loops.find(i);
+    if (loop == loops.end()) {
+      lower_compute_op(program, scenario, work, labels[i], frontier);
+      continue;
+    }
+    const Op& collective = layer.ops[loop->second];
+    add_delay(program, scenario.platform.chip.collective_overhead_s + scenario.platform.chip.op_overhead_s,
+              labels[i], frontier);
+    append_looped_einsum(program, torus,
+                         loop->second < i ? LoopedKind::all_gather_then_einsum
+                                          : LoopedKind::einsum_then_reduce_scatter,
+                         collective.collective, work, scenario.platform.chip, labels[i], frontier);
+  }
+}
+
+namespace {
 
 int mark(Program& program, const Frontier& frontier) {
   for (ChipId c = 0; c < static_cast<ChipId>(program.chips.size()); ++c) {
@@ -63,8 +160,7 @@ LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact) {
         labels.push_back(program.add_label(layer.name + "." + op.name));
       }
       for (int r = 0; r < layer_marks.simulated; ++r) {
-        for (std::size_t i = 0; i < layer.ops.size(); ++i)
-          lower_op(program, torus, layer.ops[i], labels[i], frontier);
+        lower_layer(program, torus, trace.scenario, layer, labels, frontier);
         layer_marks.ends.push_back(mark(program, frontier));
         for (ChipId c = 0; c < torus.chip_count(); ++c)
           frontier[c] = program.chips[c].marks.back();

@@ -4,7 +4,12 @@
 //   einsum / elementwise: the MXU work (flops at peak) and the HBM traffic (weights, KV cache,
 //     activations) start together and the op ends when both end: the roofline max(flops/peak,
 //     bytes/bandwidth), resolved by SimGrid;
-//   collective: the point-to-point algorithm of sim/collective/.
+//   collective: the point-to-point algorithm of sim/collective/;
+//   with `collective_einsum: looped`, an all-gather feeding an einsum or a reduce-scatter
+//   draining one becomes a Looped CollectiveEinsum (looped_einsum.hpp).
+// Chip-model terms (ChipSpec): MXU work is divided by the shape efficiency on the systolic tiles
+// and the achievable MXU fraction; element-wise and dequantisation work runs on the core at the
+// vector rate; every op and collective pays its fixed overhead as a delay before it.
 //
 // Periodicity (DESIGN.md §7): the `repeat` identical layers of a step are simulated
 // `kSampledRepeats` times and the rest extrapolated from the last simulated period, unless
@@ -39,6 +44,13 @@ struct LoweredTrace {
 
 // Throws InputError for a collective the slice cannot run (validate_collective).
 LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact);
+
+// Appends one instance of `layer` on every chip after `frontier` (labels: one per op), applying
+// the chip model of the scenario's platform (MXU shape efficiency, vector work, per-op and
+// per-collective overheads) and Looped CollectiveEinsum where the scenario asks for it.
+void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
+                 const LayerTrace& layer, const std::vector<std::int32_t>& labels,
+                 Frontier& frontier);
 
 // Step durations from the replay's mark times, extrapolating unsimulated repeats.
 struct StepTiming {

@@ -40,7 +40,15 @@ Json scenario_json(const Scenario& s) {
                   {"hbm_bytes_per_s", c.hbm_bytes_per_s},
                   {"ici_link_bytes_per_s", c.ici_link_bytes_per_s},
                   {"ici_hop_latency_s", c.ici_hop_latency_s},
-                  {"ici_links", c.ici_links}}},
+                  {"ici_links", c.ici_links},
+                  {"mxu_tile", c.mxu_tile},
+                  {"mxu_row_granule", c.mxu_row_granule},
+                  {"mxu_efficiency", c.mxu_efficiency},
+                  {"hbm_efficiency", c.hbm_efficiency},
+                  {"ici_efficiency", c.ici_efficiency},
+                  {"vector_flops_per_s", c.vector_flops_per_s},
+                  {"op_overhead_s", c.op_overhead_s},
+                  {"collective_overhead_s", c.collective_overhead_s}}},
                 {"slices", slices}}},
               {"topology",
                {{"dims", dims_json(s.shape.dims)},
@@ -159,15 +167,17 @@ class Reader {
     if (!(x >= min)) fail(key, fmt::format("must be at least {}, not {}", min, x));
     return x;
   }
-  long long integer(const std::string& key, long long min) const {
-    return integer_of(require(key), key, min);
+  long long integer(const std::string& key, long long min, long long max = 1LL << 62) const {
+    return integer_of(require(key), key, min, max);
   }
-  long long integer_of(const Json& v, const std::string& key, long long min) const {
+  long long integer_of(const Json& v, const std::string& key, long long min,
+                       long long max = 1LL << 62) const {
     if (!v.is_number_integer()) fail(key, "must be a whole number");
-    if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(1LL << 62))
-      fail(key, "is too large");
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(max))
+      fail(key, fmt::format("{} is too large (at most {})", v.get<std::uint64_t>(), max));
     const long long x = v.get<long long>();
     if (x < min) fail(key, fmt::format("must be at least {}, not {}", min, x));
+    if (x > max) fail(key, fmt::format("{} is too large (at most {})", x, max));
     return x;
   }
   Bytes bytes(const std::string& key, Bytes min = 0) const {
@@ -198,7 +208,9 @@ Platform read_platform(const Reader& r) {
   p.source_file = r.string("source_file");
   const Reader c = r.object("chip");
   c.allow_only({"name", "peak_flops_per_s", "hbm_bytes", "hbm_bytes_per_s", "ici_link_bytes_per_s",
-                "ici_hop_latency_s", "ici_links"});
+                "ici_hop_latency_s", "ici_links", "mxu_tile", "mxu_row_granule", "mxu_efficiency",
+                "hbm_efficiency", "ici_efficiency", "vector_flops_per_s", "op_overhead_s",
+                "collective_overhead_s"});
   p.chip.name = c.string("name", false);
   p.chip.peak_flops_per_s = c.number("peak_flops_per_s", 1);
   p.chip.hbm_bytes = c.bytes("hbm_bytes", 1);
@@ -207,6 +219,17 @@ Platform read_platform(const Reader& r) {
   p.chip.ici_hop_latency_s = c.number("ici_hop_latency_s", 0);
   p.chip.ici_links = static_cast<int>(c.integer("ici_links", 6));
   if (p.chip.ici_links != 6) c.fail("ici_links", "podsim models a 3D torus with 6 links per chip");
+  p.chip.mxu_tile = static_cast<int>(c.integer("mxu_tile", 1, 4096));
+  p.chip.mxu_row_granule = static_cast<int>(c.integer("mxu_row_granule", 1, 4096));
+  for (auto [key, field] : {std::pair{"mxu_efficiency", &p.chip.mxu_efficiency},
+                            std::pair{"hbm_efficiency", &p.chip.hbm_efficiency},
+                            std::pair{"ici_efficiency", &p.chip.ici_efficiency}}) {
+    *field = c.number(key, 0);
+    if (*field <= 0 || *field > 1) c.fail(key, "must be a fraction in (0, 1]");
+  }
+  p.chip.vector_flops_per_s = c.number("vector_flops_per_s", 0);
+  p.chip.op_overhead_s = c.number("op_overhead_s", 0);
+  p.chip.collective_overhead_s = c.number("collective_overhead_s", 0);
   const Reader slices = r.object("slices");
   for (const auto& [key, value] : r.require("slices").items()) {
     const auto count = parse_integer(key);
@@ -226,15 +249,18 @@ ModelSpec read_model(const Reader& r) {
   ModelSpec m;
   m.name = r.string("name", false);
   m.source_file = r.string("source_file");
-  m.layers = r.integer("layers", 1);
-  m.d_model = r.integer("d_model", 1);
-  m.d_ff = r.integer("d_ff", 1);
-  m.heads = r.integer("heads", 1);
-  m.padded_heads = r.integer("padded_heads", 0);
-  m.pad_heads_from_chips = r.integer("pad_heads_from_chips", 0);
-  m.d_head = r.integer("d_head", 1);
-  m.kv_heads = r.integer("kv_heads", 1);
-  m.vocab = r.integer("vocab", 1);
+  // The bounds of the model loader (config/model_loader.cpp): they keep parameter counts and
+  // per-chip products far from 64-bit overflow.
+  constexpr long long kMaxDim = 1LL << 24;
+  m.layers = r.integer("layers", 1, 1 << 16);
+  m.d_model = r.integer("d_model", 1, kMaxDim);
+  m.d_ff = r.integer("d_ff", 1, kMaxDim);
+  m.heads = r.integer("heads", 1, 1 << 16);
+  m.padded_heads = r.integer("padded_heads", 0, 1 << 16);
+  m.pad_heads_from_chips = r.integer("pad_heads_from_chips", 0, kMaxChips);
+  m.d_head = r.integer("d_head", 1, 1 << 16);
+  m.kv_heads = r.integer("kv_heads", 1, 1 << 16);
+  m.vocab = r.integer("vocab", 1, kMaxDim);
   m.block = parse_block_kind(r.string("block"), r.path("block"), r.where());
   m.activation = parse_activation(r.string("activation"), r.path("activation"), r.where());
   validate_model(m, r.path(""), r.where());
@@ -261,9 +287,10 @@ Scenario read_scenario(const Reader& r) {
   s.model = read_model(r.object("model"));
   s.pad_heads = r.boolean("pad_heads");
   s.phase = parse_phase(r.string("phase"), r.path("phase"), r.where());
-  s.batch = r.integer("batch", 1);
-  s.input_tokens = r.integer("input_tokens", 1);
-  s.generate_tokens = r.integer("generate_tokens", 0);
+  // The bounds of the scenario loader.
+  s.batch = r.integer("batch", 1, 1LL << 30);
+  s.input_tokens = r.integer("input_tokens", 1, 1LL << 30);
+  s.generate_tokens = r.integer("generate_tokens", 0, 1LL << 30);
   s.weights = parse_weight_dtype(r.string("weights"), r.path("weights"), r.where());
   s.ffn_layout = parse_ffn_layout(r.string("ffn_layout"), r.path("ffn_layout"), r.where());
   s.attention = parse_attn_sharding(r.string("attention"), r.path("attention"), r.where());
@@ -328,16 +355,16 @@ StepTrace read_step(const Reader& r, const TorusShape& shape) {
   step.phase = r.string("phase");
   if (step.phase != "prefill" && step.phase != "decode")
     r.fail("phase", fmt::format("'{}' is not a step phase; use prefill or decode", step.phase));
-  step.batch = r.integer("batch", 1);
-  step.new_tokens = r.integer("new_tokens", 1);
-  step.context = r.integer("context", 0);
+  step.batch = r.integer("batch", 1, 1LL << 30);
+  step.new_tokens = r.integer("new_tokens", 1, 1LL << 31);
+  step.context = r.integer("context", 0, 1LL << 31);
   const Json& layers = r.array("layers");
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const Reader l(layers[i], r.where().file, r.path(fmt::format("layers/{}", i)));
     l.allow_only({"name", "repeat", "ops"});
     LayerTrace layer;
     layer.name = l.string("name", false);
-    layer.repeat = static_cast<int>(l.integer("repeat", 1));
+    layer.repeat = static_cast<int>(l.integer("repeat", 1, 1 << 20));  // fits an int
     const Json& ops = l.array("ops");
     for (std::size_t k = 0; k < ops.size(); ++k) {
       const Reader o(ops[k], r.where().file, l.path(fmt::format("ops/{}", k)));
@@ -402,8 +429,23 @@ Trace trace_from_json(const std::string& text, const std::string& name) {
   try {
     root = Json::parse(text);
   } catch (const Json::parse_error& e) {
-    throw InputError(SourceLocation{name, 0, 0}, "json",
-                     fmt::format("not valid JSON (byte {}): {}", e.byte, e.what()));
+    // Position as file:line:col, and nlohmann's message without its "[json.exception...] parse
+    // error at line L, column C: " prefix.
+    SourceLocation where{name, 1, 1};
+    for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      where.column = text[i] == '\n' ? 1 : where.column + 1;
+      where.line += text[i] == '\n' ? 1 : 0;
+    }
+    std::string message = e.what();
+    if (const auto colon = message.find(": "); colon != std::string::npos)
+      message = message.substr(colon + 2);
+    throw InputError(where, "json", "not valid JSON: " + message);
+  } catch (const Json::exception& e) {
+    // out_of_range.406: a number too large for a double, such as 1e999.
+    std::string message = e.what();
+    if (const auto bracket = message.find("] "); bracket != std::string::npos)
+      message = message.substr(bracket + 2);
+    throw InputError(SourceLocation{name, 0, 0}, "json", "not valid: " + message);
   }
   const Reader r(root, name, "");
   r.allow_only({"format", "version", "scenario", "memory", "steps"});
@@ -433,6 +475,11 @@ Trace read_trace_json(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw InputError(SourceLocation{path, 0, 0}, "file", "does not exist or is not a file");
+  // A trace holds one entry per distinct layer, not per repeat: real ones are well below this.
+  constexpr std::uintmax_t kMaxTraceBytes = std::uintmax_t(1) << 30;
+  if (std::filesystem::file_size(path, ec) > kMaxTraceBytes)
+    throw InputError(SourceLocation{path, 0, 0}, "file",
+                     "is larger than 1 GiB; a trace holds each distinct layer once");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLocation{path, 0, 0}, "file", "cannot be read");
   std::ostringstream text;

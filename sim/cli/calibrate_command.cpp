@@ -1,0 +1,127 @@
+// `podsim calibrate FILE`: fits the chip-model parameters a platform file marks as fitted to the
+// measured cases of FILE, prints the fit and the per-case errors, and writes the fitted platform.
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <sstream>
+
+#include "sim/cli/cli_common.hpp"
+#include "sim/cli/commands.hpp"
+#include "sim/config/calibration_loader.hpp"
+#include "sim/config/platform_loader.hpp"
+#include "sim/replay/calibration.hpp"
+
+namespace podsim::cli {
+
+namespace {
+
+struct CalibrateArgs {
+  std::string file;
+  std::string platform = "tpu-v4";
+  std::string output;
+  std::string json;
+};
+
+// The platform file's text with each fitted key's value replaced (or added under `chip:`).
+std::string fitted_platform_text(const std::string& original, const CalibrationResult& fit,
+                                 const std::string& source) {
+  std::string text = original;
+  for (std::size_t k = 0; k < fit.names.size(); ++k) {
+    const std::string line = fmt::format("  {}: {:.6g}   # fitted by podsim calibrate to {}",
+                                         fit.names[k], fit.values[k], source);
+    const std::regex existing("^  " + fit.names[k] + ":.*$", std::regex::multiline);
+    if (std::regex_search(text, existing))
+      text = std::regex_replace(text, existing, line);
+    else
+      text = std::regex_replace(text, std::regex("^chip:[^\n]*$", std::regex::multiline),
+                                "$&\n" + line);
+  }
+  return text;
+}
+
+int run_calibrate(const CalibrateArgs& args) {
+  const std::string platform_file = platform_path(args.platform);
+  const Platform platform = config::load_platform(platform_file);
+  if (platform.fitted.empty())
+    throw InputError(SourceLocation{platform_file, 0, 0}, "fit",
+                     "the platform marks no parameter as fitted; add e.g. `fit: [mxu_efficiency]`");
+  const config::CalibrationFile file = config::load_calibration(args.file, platform_file, data_dir());
+  if (platform.fitted.size() > file.cases.size())
+    throw InputError(SourceLocation{platform_file, 0, 0}, "fit",
+                     fmt::format("{} parameters marked as fitted but {} has only {} cases: fit at "
+                                 "most as many parameters as there are measured cases",
+                                 platform.fitted.size(), args.file, file.cases.size()));
+
+  std::cout << fmt::format("calibrating {} against {} ({} cases, {} free parameters)\n",
+                           platform_file, args.file, file.cases.size(), platform.fitted.size());
+  const CalibrationResult fit = calibrate(file.cases, platform.chip, platform.fitted);
+
+  bool plausible = true;
+  std::cout << "fitted parameters (least squares over log errors, Levenberg-Marquardt):\n";
+  for (std::size_t k = 0; k < fit.names.size(); ++k) {
+    const bool overhead = fit.names[k].ends_with("_s");
+    const bool ok = overhead ? fit.values[k] < 1e-3 : fit.values[k] > 0 && fit.values[k] <= 1;
+    plausible = plausible && ok;
+    std::cout << fmt::format("  {:<24} {:>12.6g}   (was {:.6g}){}\n", fit.names[k], fit.values[k],
+                             get_parameter(platform.chip, fit.names[k]),
+                             ok ? "" : "   IMPLAUSIBLE");
+  }
+  std::cout << fmt::format("  plausibility: {}\n",
+                           plausible ? "efficiencies in (0, 1] and overheads below a millisecond"
+                                     : "some fitted values are physically implausible");
+  std::cout << "cases (all fitted):\n";
+  nlohmann::json cases = nlohmann::json::array();
+  for (std::size_t i = 0; i < file.cases.size(); ++i) {
+    const CalibrationCase& c = file.cases[i];
+    const double error = fit.simulated_s[i] / c.measured_s - 1;
+    std::cout << fmt::format("  {:<30} measured {:>10.4g} s   podsim {:>10.4g} s   error {:+6.1f}%\n",
+                             c.id, c.measured_s, fit.simulated_s[i], 100 * error);
+    cases.push_back({{"id", c.id}, {"measured_s", c.measured_s}, {"simulated_s", fit.simulated_s[i]},
+                     {"error", error}});
+  }
+  std::cout << fmt::format("rms log error {:.4f} after {} evaluations\n", fit.rms_log_error,
+                           fit.evaluations);
+  if (!args.output.empty()) {
+    std::ifstream in(platform_file);
+    std::stringstream original;
+    original << in.rdbuf();
+    std::ofstream out(args.output);
+    if (!out) throw InputError(SourceLocation{args.output, 0, 0}, "-o", "cannot write this file");
+    out << fitted_platform_text(original.str(), fit, file.source);
+    std::cout << "wrote " << args.output << "\n";
+  }
+  if (!args.json.empty()) {
+    nlohmann::json doc;
+    doc["platform"] = platform_file;
+    doc["calibration"] = args.file;
+    doc["source"] = file.source;
+    doc["cases"] = cases;
+    doc["rms_log_error"] = fit.rms_log_error;
+    doc["plausible"] = plausible;
+    for (std::size_t k = 0; k < fit.names.size(); ++k) doc["fitted"][fit.names[k]] = fit.values[k];
+    write_json(doc, args.json);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_calibrate_command(CLI::App& app) {
+  auto args = std::make_shared<CalibrateArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "calibrate", "Fit the platform's fitted chip-model parameters to measured cases");
+  sub->add_option("file", args->file, "Calibration file (e.g. scenarios/calibration/paper-table2.yaml)")
+      ->required();
+  sub->add_option("--platform", args->platform, "Platform name in platforms/ or a YAML file")
+      ->capture_default_str();
+  sub->add_option("-o,--output", args->output, "Write the fitted platform file here");
+  sub->add_option("--json", args->json, "Write the fit as JSON to FILE (- for stdout)");
+  return [args]() { return run_calibrate(*args); };
+}
+
+}  // namespace podsim::cli

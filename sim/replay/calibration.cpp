@@ -1,0 +1,93 @@
+#include "sim/replay/calibration.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/analytic/least_squares.hpp"
+#include "sim/core/check.hpp"
+#include "sim/core/input_error.hpp"
+#include "sim/replay/trace_replay.hpp"
+#include "sim/workload/trace_generator.hpp"
+
+namespace podsim {
+
+namespace {
+
+using Parameter = FittableParameter;
+
+}  // namespace
+
+Seconds simulate_case(const CalibrationCase& c, const ChipSpec& chip) {
+  Scenario scenario = c.scenario;
+  scenario.platform.chip = chip;
+  scenario.exact = false;
+  const Trace trace = generate_trace(scenario);
+  const TraceTiming timing = simulate_trace(trace, false);
+  Seconds prefill = 0, decode = 0;
+  std::size_t decode_steps = 0;
+  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
+    if (trace.steps[i].phase == "prefill") {
+      prefill += timing.step_s[i];
+    } else {
+      decode += timing.step_s[i];
+      ++decode_steps;
+    }
+  }
+  switch (c.metric) {
+    case CaseMetric::prefill_latency:
+      return prefill;
+    case CaseMetric::decode_latency:
+      return decode;
+    case CaseMetric::decode_step:
+      return decode_steps > 0 ? decode / static_cast<double>(decode_steps) : 0.0;
+  }
+  return 0;
+}
+
+CalibrationResult calibrate(
+    const std::vector<CalibrationCase>& cases, const ChipSpec& chip,
+    const std::vector<std::string>& names,
+    const std::function<Seconds(const CalibrationCase&, const ChipSpec&)>& simulate) {
+  if (names.size() > cases.size())
+    throw InputError("fit", fmt::format("{} parameters cannot be fitted to {} cases: fit at most "
+                                        "as many parameters as there are measured cases",
+                                        names.size(), cases.size()));
+  if (names.empty()) throw InputError("fit", "no parameter is marked as fitted");
+  std::vector<const Parameter*> params;
+  std::vector<double> x0;
+  for (const std::string& name : names) {
+    params.push_back(&fittable_parameter(name));
+    x0.push_back(to_free(*params.back(), chip.*(params.back()->field)));
+  }
+  const auto chip_at = [&](const std::vector<double>& x) {
+    ChipSpec trial = chip;
+    for (std::size_t k = 0; k < params.size(); ++k) trial.*(params[k]->field) = from_free(*params[k], x[k]);
+    return trial;
+  };
+  int evaluations = 0;
+  const auto residuals = [&](const std::vector<double>& x) {
+    const ChipSpec trial = chip_at(x);
+    std::vector<double> r;
+    for (const CalibrationCase& c : cases) r.push_back(std::log(simulate(c, trial) / c.measured_s));
+    ++evaluations;
+    return r;
+  };
+  LeastSquaresOptions options;
+  options.max_iterations = 20;
+  options.step = 1e-3;
+  options.tolerance = 1e-8;
+  const LeastSquaresResult fit = least_squares(residuals, x0, options);
+
+  CalibrationResult result;
+  result.names = names;
+  const ChipSpec fitted = chip_at(fit.x);
+  for (const std::string& name : names) result.values.push_back(get_parameter(fitted, name));
+  for (const CalibrationCase& c : cases) result.simulated_s.push_back(simulate(c, fitted));
+  result.rms_log_error = std::sqrt(fit.cost / static_cast<double>(cases.size()));
+  result.evaluations = evaluations;
+  return result;
+}
+
+}  // namespace podsim
