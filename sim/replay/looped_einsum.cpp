@@ -66,69 +66,67 @@ void append_looped_einsum(Program& program, const Torus& torus, LoopedKind kind,
   for (const std::vector<ChipId>& ring : ring_groups(torus, spec.axes)) {
     const int k = static_cast<int>(ring.size());
     PODSIM_CHECK(k >= 2, "a looped einsum needs at least two chips");
-    const Bytes shard = std::max<Bytes>(1, spec.bytes / static_cast<Bytes>(k));
-    const int forward_count = k / 2, backward_count = (k - 1) / 2;  // ceil, floor of (k-1)/2
+    // Every shard (or partial sum) is cut in two halves that travel opposite ways round the ring,
+    // K-1 steps each, as the bidirectional ring collective does: per step each direction carries
+    // half a shard, and the MXU works on two half-chunks.
+    const Bytes shard = std::max<Bytes>(2, spec.bytes / static_cast<Bytes>(k));
+    const Bytes half[2] = {shard - shard / 2, shard / 2};
+    const int chunks = 2 * k;
     for (int p = 0; p < k; ++p) {
-      const ChipId me = ring[p], next = ring[(p + 1) % k], previous = ring[(p + k - 1) % k];
+      const ChipId me = ring[p];
+      const ChipId toward[2] = {ring[(p + 1) % k], ring[(p + k - 1) % k]};
+      const ChipId from[2] = {toward[1], toward[0]};
+      const std::int32_t channel[2] = {forward_channel, backward_channel};
       ChipProgram& c = program.chips[me];
       const TaskId start = frontier[me];
       std::vector<TaskId> all{start};
-      const auto send = [&](ChipId to, std::int32_t channel, TaskId after) {
-        const TaskId t = c.add(Task{.kind = TaskKind::send, .peer = to, .channel = channel,
-                                    .hops = torus.route_hops(me, to), .label = label, .bytes = shard},
-                               after);
-        all.push_back(t);
-        return t;
+      const auto send = [&](int d, TaskId after) {
+        all.push_back(c.add(Task{.kind = TaskKind::send, .peer = toward[d], .channel = channel[d],
+                                 .hops = torus.route_hops(me, toward[d]), .label = label,
+                                 .bytes = half[d]},
+                            after));
       };
-      const auto receive = [&](ChipId from, std::int32_t channel) {
-        const TaskId t = c.add(Task{.kind = TaskKind::recv, .peer = from, .channel = channel,
-                                    .label = label, .bytes = shard},
+      const auto receive = [&](int d) {
+        const TaskId t = c.add(Task{.kind = TaskKind::recv, .peer = from[d], .channel = channel[d],
+                                    .label = label, .bytes = half[d]},
                                start);
         all.push_back(t);
         return t;
       };
-      const auto reduce = [&](TaskId after) {
+      const auto reduce = [&](int d, TaskId after) {
         const TaskId t = c.add(
             Task{.kind = TaskKind::hbm, .label = label,
-                 .bytes = static_cast<Bytes>(kReduceHbmBytesPerByte * static_cast<double>(shard))},
+                 .bytes = static_cast<Bytes>(kReduceHbmBytesPerByte * static_cast<double>(half[d]))},
             after);
         all.push_back(t);
         return t;
       };
+      TaskId compute = start;
       if (kind == LoopedKind::all_gather_then_einsum) {
-        // The own shard goes both ways at once and is computed first; every received shard is
-        // forwarded (while more are due that way) and computed in arrival order.
-        TaskId compute = add_chunk(c, work, k, label, {start}, chip);
-        TaskId forward_data = start, backward_data = start;
-        for (int j = 1; j <= forward_count; ++j) {
-          send(next, forward_channel, forward_data);
-          forward_data = receive(previous, forward_channel);
-          if (j <= backward_count) {
-            send(previous, backward_channel, backward_data);
-            backward_data = receive(next, backward_channel);
+        // The own shard's halves leave both ways at once and are computed first; each received
+        // half is forwarded (until it has gone K-1 steps) and computed in arrival order.
+        TaskId data[2] = {start, start};
+        compute = add_chunk(c, work, k, label, {start}, chip);
+        for (int step = 1; step < k; ++step)
+          for (int d = 0; d < 2; ++d) {
+            send(d, data[d]);
+            data[d] = receive(d);
+            compute = add_chunk(c, work, chunks, label, {compute, data[d]}, chip);
           }
-          compute = add_chunk(c, work, k, label, {compute, forward_data}, chip);
-          if (j <= backward_count) compute = add_chunk(c, work, k, label, {compute, backward_data}, chip);
-        }
-        all.push_back(compute);
       } else {
-        // Partial sums for the farthest destinations are computed first and travel towards them,
-        // each chip adding its own part; the chip's own chunk is computed last and receives the
-        // two incoming sums.
-        TaskId compute = start, forward_sum = kNoTask, backward_sum = kNoTask;
-        for (int j = 1; j <= forward_count; ++j) {
-          compute = add_chunk(c, work, k, label, {compute}, chip);
-          send(next, forward_channel, c.join({compute, forward_sum}));
-          forward_sum = reduce(receive(previous, forward_channel));
-          if (j <= backward_count) {
-            compute = add_chunk(c, work, k, label, {compute}, chip);
-            send(previous, backward_channel, c.join({compute, backward_sum}));
-            backward_sum = reduce(receive(next, backward_channel));
+        // The partial sums for the farthest chips are computed first; each travels one way,
+        // every chip adding its own part, until it reaches its chip after K-1 steps. The own
+        // chunk is computed last and receives the two incoming sums.
+        TaskId sum[2] = {kNoTask, kNoTask};
+        for (int step = 1; step < k; ++step)
+          for (int d = 0; d < 2; ++d) {
+            compute = add_chunk(c, work, chunks, label, {compute}, chip);
+            send(d, c.join({compute, sum[d]}));
+            sum[d] = reduce(d, receive(d));
           }
-        }
         compute = add_chunk(c, work, k, label, {compute}, chip);
-        all.push_back(compute);
       }
+      all.push_back(compute);
       frontier[me] = c.join(all);
     }
   }

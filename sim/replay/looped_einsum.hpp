@@ -2,9 +2,9 @@
 // Looped CollectiveEinsum (Wang et al., ASPLOS 2023; used by Pope et al. §3.5): an all-gather
 // feeding an einsum, or an einsum feeding a reduce-scatter, becomes a loop over the K chips of the
 // collective's group in which each chunk's matmul overlaps the collective permute of the next
-// chunk. Bidirectional: the shards (or partial sums) travel both ways round the group's ring,
-// ceil((K-1)/2) one way and floor((K-1)/2) the other, so every chip sends and receives exactly the
-// bytes of the plain collective, (K-1)/K of its larger side. Pure C++: appends tasks to a Program.
+// chunk. Bidirectional: every shard (or partial sum) is cut in halves that travel opposite ways
+// round the group's ring for K-1 steps, so every chip sends and receives exactly the bytes of the
+// plain collective, (K-1)/K of its larger side. Pure C++: appends tasks to a Program.
 
 #include <string>
 
