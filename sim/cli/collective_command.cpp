@@ -12,6 +12,7 @@
 #include "sim/collective/algorithms.hpp"
 #include "sim/config/platform_loader.hpp"
 #include "sim/core/quantity_parse.hpp"
+#include "sim/replay/memory_limit.hpp"
 #include "sim/replay/replay.hpp"
 
 namespace podsim::cli {
@@ -52,6 +53,9 @@ int run_collective(const CollectiveArgs& args) {
   spec.multi_axis = parse_multi_axis(args.multi_axis, "--multi-axis");
   validate_collective(spec, shape, "--axes");
 
+  check_memory_available(collective_memory_need(spec, shape),
+                         fmt::format("{} over {} on {}", collective_kind_name(spec.kind),
+                                     spec.axes.name(), shape.name()));
   const Torus torus(shape);
   Program program(torus.chip_count());
   const std::int32_t label = program.add_label(std::string(collective_kind_name(spec.kind)));

@@ -9,6 +9,7 @@
 #include "sim/cli/timeline_output.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/core/logging.hpp"
+#include "sim/replay/memory_limit.hpp"
 #include "sim/replay/trace_replay.hpp"
 #include "sim/report/run_metrics.hpp"
 #include "sim/workload/trace_generator.hpp"
@@ -37,6 +38,10 @@ std::vector<std::string> all_overrides(const RunArgs& args) {
 
 int simulate(const Trace& trace, const std::string& json_path,
              const TimelineArgs& timeline_args = {}) {
+  check_memory_available(replay_memory_need(trace, trace.scenario.exact),
+                         fmt::format("{} on {}{}", trace.scenario.name, trace.scenario.shape.name(),
+                                     trace.scenario.exact ? " (exact)" : ""),
+                         SourceLocation{trace.scenario.source_file, 0, 0});
   std::optional<Timeline> timeline;
   const TraceTiming timing = simulate_with_timeline(trace, timeline_args, timeline);
   const RunMetrics metrics = compute_metrics(trace, timing.step_s, timing.path);

@@ -5,14 +5,20 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+#include <map>
 #include <vector>
+
+#include <yaml-cpp/depthguard.h>
 
 #include "sim/core/quantity_parse.hpp"
 
 namespace podsim::config {
 
 namespace {
+
+// podsim's YAML files are a few kilobytes; the cap keeps `platform: /dev/zero` or a huge file given
+// by mistake from exhausting memory.
+constexpr std::size_t kMaxYamlBytes = 16 << 20;
 
 SourceLocation location(const std::string& file, const YAML::Mark& mark) {
   if (mark.is_null()) return SourceLocation{file, 0, 0};
@@ -28,6 +34,10 @@ YAML::Node parse(const std::string& text, const std::string& name) {
     if (!root || root.IsNull())
       throw InputError(SourceLocation{name, 1, 1}, "file", "is empty; expected a YAML map");
     return root;
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp's own message for this is "bad file".
+    throw InputError(location(name, e.mark), "syntax",
+                     fmt::format("nesting deeper than {} levels", e.depth()));
   } catch (const YAML::Exception& e) {
     throw InputError(location(name, e.mark), "syntax", e.msg);
   }
@@ -44,9 +54,15 @@ YAML::Node load_yaml_file(const std::string& path) {
     throw InputError(SourceLocation{path, 0, 0}, "file", "is a directory, not a YAML file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLocation{path, 0, 0}, "file", "cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse(text.str(), path);
+  std::string text;
+  char chunk[1 << 16];
+  while (text.size() <= kMaxYamlBytes && in.read(chunk, sizeof chunk).gcount() > 0)
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxYamlBytes)
+    throw InputError(SourceLocation{path, 0, 0}, "file",
+                     fmt::format("is larger than {} MiB; podsim's YAML files are a few kilobytes",
+                                 kMaxYamlBytes >> 20));
+  return parse(text, path);
 }
 
 YAML::Node load_yaml_string(const std::string& text, const std::string& name) {
@@ -58,6 +74,16 @@ MapReader::MapReader(const YAML::Node& node, std::string file, std::string path)
   if (!node_.IsMap())
     throw InputError(where(node_), path_.empty() ? std::string("file") : path_,
                      "must be a map of `key: value` lines");
+  // yaml-cpp keeps both entries of a repeated key and lookups see the first: refuse the file
+  // rather than silently use one of the two values.
+  std::map<std::string, int> first_line;
+  for (const auto& entry : node_) {
+    if (!entry.first.IsScalar()) continue;  // allow_only reports non-scalar keys
+    const auto [it, inserted] = first_line.emplace(entry.first.Scalar(), entry.first.Mark().line + 1);
+    if (!inserted)
+      throw InputError(where(entry.first), key_path(entry.first.Scalar()),
+                       fmt::format("appears twice (first on line {}); keep one", it->second));
+  }
 }
 
 std::string MapReader::key_path(const std::string& key) const {

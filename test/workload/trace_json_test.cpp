@@ -84,7 +84,7 @@ TEST_CASE("a trace with a bad value says what is wrong where") {
     j["scenario"]["topology"]["wraps"] = {false, false, false};
   });
   CHECK(error_of(z_on_flat).find("/collective") != std::string::npos);
-  CHECK(error_of("{ not json").find("edited.json: json: not valid JSON") == 0);
+  CHECK(error_of("{ not json").find("edited.json:1:4: json: not valid JSON: syntax error") == 0);
   CHECK(error_of(edited([](nlohmann::json& j) { j["format"] = "chrome-trace"; })) ==
         "edited.json: /format: must be \"podsim-trace\"; this is not a podsim trace");
 }

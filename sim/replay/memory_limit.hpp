@@ -1,0 +1,56 @@
+#pragma once
+// Limits: a simulation that would need more memory than the machine has is refused up front, with
+// what it would need, instead of being killed by the kernel half-way (issue 7, item 8).
+//
+// The estimate counts the tasks of the lowered program (program.hpp) without building it: the
+// program and the replay's state for it grow with the task count, and everything else of a run
+// is small beside them on large slices. The count is an upper bound computed from the same
+// algorithms (algorithms.hpp); a test compares it with Program::task_count() of real lowerings.
+// Pure C++ (no SimGrid): it only sits in sim/replay/ because it is about the replay's needs.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "sim/collective/collective.hpp"
+#include "sim/workload/trace.hpp"
+
+namespace podsim {
+
+// Peak resident bytes per task of a replay, program included, measured with /usr/bin/time -v on
+// `podsim collective` (Release build, README "Robustness"): a 16x16x16 all-gather over x (250k
+// tasks) 175 MiB, i.e. about 500 B per task above the base; an 8x8x8 all-to-all (524k tasks, all
+// transfers in flight at once, multi-hop routes) 753 MiB, about 1,410 B per task.
+inline constexpr double kReplayBytesPerTask = 500;
+inline constexpr double kAllToAllBytesPerTask = 1500;
+// Memory a simulation process needs besides its tasks (SimGrid, the platform, the libraries): a
+// 4x4x4 all-to-all (8k tasks) peaks at 49 MiB.
+inline constexpr Bytes kReplayBaseBytes = 64LL << 20;
+
+struct MemoryNeed {
+  double tasks = 0;  // double: counts of absurd requests may exceed 2^63
+  double bytes = 0;
+};
+
+// Tasks of one collective on every chip of `shape` (an upper bound; exact for rings and
+// all-to-all without zero-byte messages).
+double collective_task_bound(const CollectiveSpec& spec, const TorusShape& shape);
+
+// The largest simulation a run of `trace` performs in one process: every layer of every step when
+// `exact`, else (fast path, trace_replay.hpp) the first round: the non-decode steps and up to
+// three decode steps, each repeated layer simulated kSampledRepeats times.
+MemoryNeed replay_memory_need(const Trace& trace, bool exact);
+// A replay of one collective (before lowering it).
+MemoryNeed collective_memory_need(const CollectiveSpec& spec, const TorusShape& shape);
+
+// MemAvailable of /proc/meminfo, or $PODSIM_MEMORY_AVAILABLE (bytes, or a size such as 512MiB)
+// when set, which tests use to exercise the refusal. std::nullopt when neither is readable.
+std::optional<double> available_memory_bytes();
+
+// Throws InputError (`where`: memory: ...) when `need` exceeds the available memory, saying how
+// much it would take and what to change. `what` names the simulation ("toy prefill on 2x2x2").
+// Does nothing when the available memory is unknown.
+void check_memory_available(const MemoryNeed& need, const std::string& what,
+                            const SourceLocation& where = {});
+
+}  // namespace podsim

@@ -1,0 +1,127 @@
+// Limits (issue 7, item 8): the task-count estimate behind the memory check against real
+// lowerings, and the refusal as a user sees it (exit 2, one line saying what would be needed).
+
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "sim/collective/algorithms.hpp"
+#include "sim/config/scenario_loader.hpp"
+#include "sim/replay/memory_limit.hpp"
+#include "sim/replay/trace_program.hpp"
+#include "sim/workload/trace_generator.hpp"
+#include "test/robustness/podsim_process.hpp"
+
+namespace {
+
+using namespace podsim;
+using podsim::test::run_podsim;
+using podsim::test::shell_quote;
+
+const std::string kGood = std::string(PODSIM_TEST_DIR) + "/inputs/good";
+
+double lowered_tasks(const CollectiveSpec& spec, const TorusShape& shape) {
+  const Torus torus(shape);
+  Program program(torus.chip_count());
+  append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask), 0);
+  return static_cast<double>(program.task_count());
+}
+
+// Sets an environment variable for the scope (the podsim child processes inherit it).
+struct ScopedEnv {
+  std::string name;
+  ScopedEnv(const std::string& n, const std::string& value) : name(n) {
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() { ::unsetenv(name.c_str()); }
+};
+
+}  // namespace
+
+TEST_CASE("the collective task bound covers the lowered program and is tight on rings",
+          "[robustness]") {
+  for (const char* shape_text : {"2x2x2", "4x4x4", "2x4x8", "4x2x1"}) {
+    const TorusShape shape = parse_shape(shape_text, "shape");
+    for (CollectiveKind kind : {CollectiveKind::all_gather, CollectiveKind::reduce_scatter,
+                                CollectiveKind::all_reduce, CollectiveKind::all_to_all,
+                                CollectiveKind::permute})
+      for (const char* axes_text : {"x", "yz", "xyz"})
+        for (MultiAxis multi : {MultiAxis::concurrent, MultiAxis::sequential}) {
+          CollectiveSpec spec;
+          spec.kind = kind;
+          spec.axes = parse_axes(axes_text, "axes");
+          spec.bytes = 1 << 20;
+          spec.multi_axis = multi;
+          bool valid = true;
+          for (Axis a : spec.axes.axes()) valid = valid && shape.size(a) > 1;
+          if (!valid) continue;
+          const double actual = lowered_tasks(spec, shape);
+          const double bound = collective_task_bound(spec, shape);
+          INFO(collective_kind_name(kind) << " over " << axes_text << " on " << shape_text << " ("
+                                          << multi_axis_name(multi) << "): lowered " << actual
+                                          << " tasks, bound " << bound);
+          CHECK(bound >= actual);
+          // Exact on wrapped rings and all-to-all; a line (mesh axis) sends less than a ring.
+          CHECK(bound <= 2 * actual);
+          if (shape.wraps[0] && shape.wraps[1] && shape.wraps[2]) CHECK(bound == actual);
+        }
+  }
+}
+
+TEST_CASE("the replay memory need covers the lowered trace on the exact and fast paths",
+          "[robustness]") {
+  const Scenario scenario = config::load_scenario(kGood + "/toy-prefill.yaml");
+  const Trace trace = generate_trace(scenario);  // one prefill step: one simulation round
+  const Torus torus(scenario.shape);
+  for (bool exact : {false, true}) {
+    const double actual = static_cast<double>(lower_trace(trace, torus, exact).program.task_count());
+    const MemoryNeed need = replay_memory_need(trace, exact);
+    INFO((exact ? "exact" : "fast") << ": lowered " << actual << " tasks, estimate " << need.tasks);
+    CHECK(need.tasks >= actual);
+    CHECK(need.tasks <= 2 * actual);
+    CHECK(need.bytes >= need.tasks * kReplayBytesPerTask);
+  }
+}
+
+TEST_CASE("podsim run refuses a simulation larger than the available memory with what it needs",
+          "[robustness]") {
+  const ScopedEnv env("PODSIM_MEMORY_AVAILABLE", "1MiB");
+  const std::string scenario = kGood + "/toy-generate.yaml";
+  const test::Run run = run_podsim("run " + shell_quote(scenario));
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.out.empty());
+  CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+  CHECK(run.err.find("memory: toy generate on 8 chips on 2x2x2 would need about") !=
+        std::string::npos);
+  CHECK(run.err.find("but this machine has 0.0 GiB available") != std::string::npos);
+}
+
+TEST_CASE("podsim collective refuses a collective larger than the available memory",
+          "[robustness]") {
+  const ScopedEnv env("PODSIM_MEMORY_AVAILABLE", "1MiB");
+  const test::Run run = run_podsim("collective --shape 4x4x4 --op all-to-all --axes xyz");
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+  CHECK(run.err.rfind("memory: all-to-all over xyz on 4x4x4 would need about", 0) == 0);
+}
+
+TEST_CASE("a full-pod all-to-all is refused up front on a machine of ordinary size",
+          "[robustness]") {
+  // 4096 chips each sending to 4095 others: about 3.4e7 tasks, some 47 GiB at the measured cost.
+  const ScopedEnv env("PODSIM_MEMORY_AVAILABLE", "8GiB");
+  const test::Run run =
+      run_podsim("collective --shape 16x16x16 --op all-to-all --axes xyz --bytes 64MiB", 20);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.err.find("would need about") != std::string::npos);
+}
+
+TEST_CASE("a small run is not refused", "[robustness]") {
+  const ScopedEnv env("PODSIM_MEMORY_AVAILABLE", "1GiB");
+  const test::Run run = run_podsim("run " + shell_quote(kGood + "/toy-prefill.yaml"));
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 0);
+}

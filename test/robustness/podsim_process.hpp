@@ -1,0 +1,74 @@
+#pragma once
+// Running the podsim binary as a user does, for the robustness tests: a shell command with a
+// timeout, its exit code and what it printed.
+
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace podsim::test {
+
+namespace fs = std::filesystem;
+
+inline std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Quotes `text` for /bin/sh.
+inline std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// A fresh directory under the system temp directory, removed with its content.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "podsim_robustness_XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+};
+
+struct Run {
+  int exit_code = -1;  // 124: killed by the timeout; 128 + n: killed by signal n
+  std::string out;
+  std::string err;
+};
+
+// Runs `podsim <args>` (args already shell-quoted where needed) in `cwd` (empty: the current
+// directory), killing it after `timeout_s` seconds.
+inline Run run_podsim(const std::string& args, int timeout_s = 60, const std::string& cwd = "") {
+  TempDir dir;
+  const fs::path out = dir.path / "stdout";
+  const fs::path err = dir.path / "stderr";
+  std::string command;
+  if (!cwd.empty()) command = "cd " + shell_quote(cwd) + " && ";
+  command += "timeout -k 5 " + std::to_string(timeout_s) + " " + shell_quote(PODSIM_BINARY) + " " +
+             args + " >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
+  const int status = std::system(command.c_str());
+  REQUIRE(status != -1);
+  Run run;
+  if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) run.exit_code = 128 + WTERMSIG(status);
+  run.out = read_file(out);
+  run.err = read_file(err);
+  return run;
+}
+
+}  // namespace podsim::test
