@@ -34,7 +34,13 @@ bool read_all(int fd, void* data, std::size_t size) {
 }
 }  // namespace
 
-std::vector<double> run_in_child(const std::function<std::vector<double>()>& work) {
+namespace {
+struct Child {
+  pid_t pid;
+  int fd;
+};
+
+Child start_child(const std::function<std::vector<double>()>& work) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("cannot create a pipe for a simulation process");
   std::fflush(stdout);
@@ -58,20 +64,42 @@ std::vector<double> run_in_child(const std::function<std::vector<double>()>& wor
     _exit(status);
   }
   close(fds[1]);
+  return Child{pid, fds[0]};
+}
+
+std::vector<double> finish_child(const Child& child) {
   std::size_t n = 0;
   std::vector<double> values;
-  bool ok = read_all(fds[0], &n, sizeof n) && n < (std::size_t{1} << 32);
+  bool ok = read_all(child.fd, &n, sizeof n) && n < (std::size_t{1} << 32);
   if (ok) {
     values.resize(n);
-    ok = read_all(fds[0], values.data(), n * sizeof(double));
+    ok = read_all(child.fd, values.data(), n * sizeof(double));
   }
-  close(fds[0]);
+  close(child.fd);
   int status = 0;
-  waitpid(pid, &status, 0);
+  waitpid(child.pid, &status, 0);
   if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("a simulation process failed (exit status " +
                              std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
   return values;
+}
+}  // namespace
+
+std::vector<std::vector<double>> run_in_children(
+    const std::vector<std::function<std::vector<double>()>>& works, int parallel) {
+  std::vector<std::vector<double>> results(works.size());
+  std::size_t next = 0;
+  while (next < works.size()) {
+    std::vector<std::pair<std::size_t, Child>> batch;
+    for (int i = 0; i < std::max(1, parallel) && next < works.size(); ++i, ++next)
+      batch.emplace_back(next, start_child(works[next]));
+    for (const auto& [index, child] : batch) results[index] = finish_child(child);
+  }
+  return results;
+}
+
+std::vector<double> run_in_child(const std::function<std::vector<double>()>& work) {
+  return finish_child(start_child(work));
 }
 
 }  // namespace podsim

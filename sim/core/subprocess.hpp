@@ -13,4 +13,9 @@ namespace podsim {
 // its own message is already printed). The caller must not have started a SimGrid Engine.
 std::vector<double> run_in_child(const std::function<std::vector<double>()>& work);
 
+// Runs each of `works` in a forked child, at most `parallel` at a time, and returns their results
+// in order. Throws like run_in_child.
+std::vector<std::vector<double>> run_in_children(
+    const std::vector<std::function<std::vector<double>()>>& works, int parallel);
+
 }  // namespace podsim
