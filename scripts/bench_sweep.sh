@@ -44,9 +44,9 @@ echo
 echo "Each point is simulated in its own \`podsim run\` process (points that are invalid or do not"
 echo "fit are answered without a simulation); wall time of the whole \`podsim sweep\`, in seconds."
 echo "CPU = user + system time of the sweep and all its simulation processes. The machine has"
-echo "$(nproc) cores; when other work runs (load average before each run, in the last column) the"
-echo "speed-up of -j 2 falls below 2 and can fall below 1: compare the CPU times, which do not depend"
-echo "on the load."
+echo "$(nproc) cores: -j 2 can only gain the idle share of the second core, so read the speed-up"
+echo "with the load average measured before each run (last column); on a loaded machine it falls"
+echo "below 1 (two processes then share what one had)."
 echo
 echo "| sweep | command | points | -j 1 wall (s) | -j 2 wall (s) | speed-up | -j 1 and -j 2 CSVs | CPU -j 1 / -j 2 (s) | load before -j 1 / -j 2 |"
 echo "|---|---|---|---|---|---|---|---|---|"

@@ -361,29 +361,43 @@ TEST_CASE("a sweep written as jobs and merged gives the same file", "[explore]")
   CHECK(read_file(dir.file("merged.csv")) == read_file(dir.file("full.csv")));
 }
 
-TEST_CASE("a point that does not fit in HBM is a row with its numbers", "[explore]") {
+TEST_CASE("points that do not fit or cannot be sharded are rows with their reasons", "[explore]") {
   TempDir dir;
   toy_scenario(dir);
   write_file(dir.path / "grid.yaml", R"(base: toy.yaml
-grid:
-  model: [palm-540b]
-  weights: [bf16, int8]
+grids:
+  - model: [palm-540b]
+    weights: [bf16, int8]
+  - chips: [64]
+    batch: [1]
+    attention: [batch]
 )");
   const Run run = run_podsim("sweep grid.yaml -o out.csv -j 1", dir.path.string());
   INFO(run.err << run.out);
   REQUIRE(run.exit_code == 0);
   auto rows = csv_records(read_file(dir.file("out.csv")));
-  REQUIRE(rows.size() == 2);
-  for (auto& r : rows) {
+  REQUIRE(rows.size() == 3);
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto& r = rows[i];
     CHECK(r["status"] == "no-fit");
     CHECK(r["fits"] == "no");
     CHECK(r["model"] == "palm-540b");
     CHECK(number(r["hbm_bytes"]) == 34359738368.0);  // 32 GiB (platforms/tpu-v4.yaml)
     CHECK(contains(r["reason"], "32.00 GiB"));
+    CHECK(r["total_s"].empty());
   }
   // int8 halves the weights: 540e9 x 1 B / 8 chips against 540e9 x 2 B / 8 chips.
   CHECK(number(rows[1]["weights_bytes"]) / number(rows[0]["weights_bytes"]) ==
         Approx(0.5).epsilon(0.01));
+  // Batch-sharded attention with one sequence on 64 chips: nothing to split.
+  CHECK(rows[2]["point"] == "chips=64 batch=1 attention=batch");
+  CHECK(rows[2]["status"] == "invalid");
+  CHECK(rows[2]["fits"].empty());
+  CHECK(rows[2]["chips"] == "64");
+  CHECK(rows[2]["batch"] == "1");
+  CHECK(contains(rows[2]["reason"], "attention"));
+  CHECK(contains(rows[2]["reason"], "64"));
+  CHECK(rows[2]["total_s"].empty());
 }
 
 TEST_CASE("sweep file errors name the file line and key", "[explore]") {
