@@ -25,6 +25,7 @@ struct CalibrateArgs {
   std::string platform = "tpu-v4";
   std::string output;
   std::string json;
+  bool no_fit = false;
 };
 
 // The platform file's text with each fitted key's value replaced (or added under `chip:`).
@@ -59,10 +60,24 @@ int run_calibrate(const CalibrateArgs& args) {
 
   std::cout << fmt::format("calibrating {} against {} ({} cases, {} free parameters)\n",
                            platform_file, args.file, file.cases.size(), platform.fitted.size());
-  const CalibrationResult fit = calibrate(file.cases, platform.chip, platform.fitted);
+  CalibrationResult fit;
+  if (args.no_fit) {
+    // Evaluate the cases with the platform's current (already fitted) values.
+    fit.names = platform.fitted;
+    double sum = 0;
+    for (const std::string& name : fit.names) fit.values.push_back(get_parameter(platform.chip, name));
+    for (const CalibrationCase& c : file.cases) {
+      fit.simulated_s.push_back(simulate_case(c, platform.chip));
+      sum += std::pow(std::log(fit.simulated_s.back() / c.measured_s), 2);
+    }
+    fit.rms_log_error = std::sqrt(sum / static_cast<double>(file.cases.size()));
+  } else {
+    fit = calibrate(file.cases, platform.chip, platform.fitted);
+  }
 
   bool plausible = true;
-  std::cout << "fitted parameters (least squares over log errors, Levenberg-Marquardt):\n";
+  std::cout << (args.no_fit ? "parameters as in the platform file (not refitted):\n"
+                            : "fitted parameters (least squares over log errors, Levenberg-Marquardt):\n");
   for (std::size_t k = 0; k < fit.names.size(); ++k) {
     const bool overhead = fit.names[k].ends_with("_s");
     const bool ok = overhead ? fit.values[k] < 1e-3 : fit.values[k] > 0 && fit.values[k] <= 1;
@@ -121,6 +136,8 @@ Command add_calibrate_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("-o,--output", args->output, "Write the fitted platform file here");
   sub->add_option("--json", args->json, "Write the fit as JSON to FILE (- for stdout)");
+  sub->add_flag("--no-fit", args->no_fit,
+                "Only evaluate the cases with the platform's current values (no fitting)");
   return [args]() { return run_calibrate(*args); };
 }
 
