@@ -44,10 +44,7 @@ namespace {
 TaskId add_chunk(ChipProgram& chip, const EinsumWork& work, int chunks, std::int32_t label,
                  const std::vector<TaskId>& after, const ChipSpec& spec) {
   const TaskId ready = chip.join(after);
-  const Flops core = work.mxu_flops / chunks +
-                     (spec.vector_flops_per_s > 0
-                          ? work.vector_flops / chunks * spec.peak_flops_per_s / spec.vector_flops_per_s
-                          : 0.0);
+  const Flops core = core_flops(work, spec) / chunks;
   const TaskId mxu = chip.add(Task{.kind = TaskKind::compute, .label = label, .flops = core}, ready);
   const TaskId hbm = chip.add(
       Task{.kind = TaskKind::hbm, .label = label, .bytes = work.hbm_bytes / static_cast<Bytes>(chunks)},

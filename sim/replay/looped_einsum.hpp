@@ -10,16 +10,9 @@
 
 #include "sim/collective/program.hpp"
 #include "sim/model/chip_spec.hpp"
-#include "sim/workload/trace.hpp"
+#include "sim/workload/op_cost.hpp"
 
 namespace podsim {
-
-// The work of one einsum on one chip, as the lowering charges it.
-struct EinsumWork {
-  Flops mxu_flops = 0;  // MXU work, efficiency and padding applied
-  Bytes hbm_bytes = 0;  // weights + KV cache + activations, per chip
-  Flops vector_flops = 0;  // vector-unit work charged on the core (e.g. int8 dequantisation)
-};
 
 // The chips of each group of `axes`, each in ring order: a snake (boustrophedon) walk over the
 // group's coordinates, so that consecutive chips are neighbours (one hop) and the last returns to

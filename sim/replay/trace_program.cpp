@@ -6,30 +6,11 @@
 #include "sim/collective/algorithms.hpp"
 #include "sim/core/check.hpp"
 #include "sim/replay/looped_einsum.hpp"
+#include "sim/workload/op_cost.hpp"
 
 namespace podsim {
 
 namespace {
-
-// int8 weights are converted to bf16 on the vector unit before the matmul (paper §4.4): one
-// conversion and one scaling per weight element.
-constexpr double kDequantOpsPerWeight = 2.0;
-
-// What an einsum or element-wise op costs one chip under the chip model.
-EinsumWork work_of(const Op& op, const Scenario& scenario) {
-  const ChipSpec& chip = scenario.platform.chip;
-  EinsumWork work;
-  work.hbm_bytes = op.weight_bytes + op.kv_bytes + op.activation_bytes;
-  if (op.kind == OpKind::einsum) {
-    const auto& [m, k, n] = op.matmul_mkn;
-    work.mxu_flops = op.flops / (mxu_shape_efficiency(chip, m, k, n) * chip.mxu_efficiency);
-    if (scenario.weights == WeightDtype::int8)
-      work.vector_flops = kDequantOpsPerWeight * static_cast<double>(op.weight_bytes);
-  } else {
-    work.vector_flops = op.flops;
-  }
-  return work;
-}
 
 void add_delay(Program& program, Seconds delay_s, std::int32_t label, Frontier& frontier) {
   if (delay_s <= 0) return;
@@ -44,10 +25,7 @@ void lower_compute_op(Program& program, const Scenario& scenario, const EinsumWo
                       std::int32_t label, Frontier& frontier) {
   const ChipSpec& chip = scenario.platform.chip;
   add_delay(program, chip.op_overhead_s, label, frontier);
-  const Flops core =
-      work.mxu_flops + (chip.vector_flops_per_s > 0
-                            ? work.vector_flops * chip.peak_flops_per_s / chip.vector_flops_per_s
-                            : 0.0);
+  const Flops core = core_flops(work, chip);
   for (ChipId c = 0; c < static_cast<ChipId>(program.chips.size()); ++c) {
     ChipProgram& p = program.chips[c];
     const TaskId compute =

@@ -21,7 +21,7 @@
 namespace podsim {
 
 // Relative distance from the straight line below which a run of decode steps counts as linear.
-inline constexpr double kLinearTolerance = 1e-5;
+inline constexpr double kLinearTolerance = 1e-4;
 
 struct TraceTiming {
   std::vector<Seconds> step_s;  // per trace step

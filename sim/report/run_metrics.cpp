@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "sim/workload/op_cost.hpp"
 #include "sim/workload/trace_json.hpp"
 
 namespace podsim {
@@ -19,24 +20,30 @@ Breakdown& Breakdown::operator+=(const Breakdown& o) {
 
 namespace {
 
-Breakdown step_breakdown(const StepTrace& step, const ChipSpec& chip, Seconds step_s) {
+// Per einsum and element-wise op: its core time counts as compute; HBM time beyond it as weight,
+// KV-cache or activation loading (in proportion to the bytes); its fixed overhead as other. The
+// rest of the simulated step is communication no op overlapped.
+Breakdown step_breakdown(const StepTrace& step, const Scenario& scenario, Seconds step_s) {
+  const ChipSpec& chip = scenario.platform.chip;
+  const double hbm_bytes_per_s = chip.hbm_bytes_per_s * chip.hbm_efficiency;
   Breakdown b;
   Seconds ops_s = 0;
   for (const LayerTrace& layer : step.layers)
     for (const Op& op : layer.ops) {
       if (op.kind == OpKind::collective) continue;
-      const double bytes = static_cast<double>(op.weight_bytes + op.kv_bytes + op.activation_bytes);
-      const Seconds compute = op.flops / chip.peak_flops_per_s;
-      const Seconds memory = bytes / chip.hbm_bytes_per_s;
+      const EinsumWork work = work_of(op, scenario);
+      const Seconds core = core_seconds(work, chip);
+      const Seconds memory = static_cast<double>(work.hbm_bytes) / hbm_bytes_per_s;
       const double n = layer.repeat;
-      if (compute >= memory) {
-        b.compute_s += n * compute;
-      } else {
-        b.weight_load_s += n * memory * static_cast<double>(op.weight_bytes) / bytes;
-        b.kv_load_s += n * memory * static_cast<double>(op.kv_bytes) / bytes;
-        b.other_s += n * memory * static_cast<double>(op.activation_bytes) / bytes;
+      b.compute_s += n * core;
+      if (memory > core) {
+        const double excess = n * (memory - core) / static_cast<double>(work.hbm_bytes);
+        b.weight_load_s += excess * static_cast<double>(op.weight_bytes);
+        b.kv_load_s += excess * static_cast<double>(op.kv_bytes);
+        b.other_s += excess * static_cast<double>(op.activation_bytes);
       }
-      ops_s += n * std::max(compute, memory);
+      b.other_s += n * chip.op_overhead_s;
+      ops_s += n * (std::max(core, memory) + chip.op_overhead_s);
     }
   b.exposed_comm_s = std::max(0.0, step_s - ops_s);
   return b;
@@ -60,7 +67,7 @@ RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     const StepTrace& step = trace.steps[i];
     const Seconds t = step_s.at(i);
-    m.breakdown += step_breakdown(step, s.platform.chip, t);
+    m.breakdown += step_breakdown(step, s, t);
     if (step.phase == "prefill") {
       m.prefill_s += t;
       prefill_tokens += static_cast<double>(step.batch * step.new_tokens);

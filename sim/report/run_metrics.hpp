@@ -11,9 +11,10 @@
 
 namespace podsim {
 
-// Where a step's time went. compute/weight/kv/other split every einsum and element-wise op's
-// roofline time max(flops/peak, bytes/HBM bandwidth) by what bounds it; exposed communication is
-// the rest of the simulated step time (time a chip waits on ICI with nothing else to do).
+// Where a step's time went: compute = core time of every op (chip model applied); weight, KV and
+// other loading = HBM time beyond the core time, by bytes; other also holds per-op overheads;
+// exposed communication = the rest of the simulated step (a chip waiting on ICI with nothing else
+// to do; with looped collectives, what the loops did not hide).
 struct Breakdown {
   Seconds compute_s = 0;
   Seconds weight_load_s = 0;
