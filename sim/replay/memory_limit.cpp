@@ -17,7 +17,9 @@ namespace {
 
 // Per chip, the tasks of one op other than a collective: compute, HBM traffic, their join
 // (trace_program.cpp).
-constexpr double kTasksPerComputeOp = 3;
+constexpr double kTasksPerComputeOp = 4;  // + the op's overhead delay
+// A Looped CollectiveEinsum's tasks over those of the plain collective it replaces.
+constexpr double kLoopedTaskFactor = 2;
 // Per chip and simulated layer instance: the join that marks its end.
 constexpr double kTasksPerMark = 1;
 
@@ -48,6 +50,12 @@ MemoryNeed step_need(const StepTrace& step, const TorusShape& shape, bool exact)
       if (op.kind == OpKind::collective) {
         op_need = collective_memory_need(op.collective, shape);
         op_need.bytes -= static_cast<double>(kReplayBaseBytes);
+        // Its overhead delay; a Looped CollectiveEinsum has, per half-shard step, a send, a
+        // receive, an addition and a chunk plus joins, and only one of an einsum's two collectives is
+        // looped: counted as twice the plain ring (checked against lowered traces by a test).
+        const double factor = op.looped_with.empty() ? 1.0 : kLoopedTaskFactor;
+        op_need.tasks = op_need.tasks * factor + chips;
+        op_need.bytes = op_need.bytes * factor + chips * kReplayBytesPerTask;
       } else {
         op_need.tasks = chips * kTasksPerComputeOp;
         op_need.bytes = op_need.tasks * kReplayBytesPerTask;
