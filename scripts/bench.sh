@@ -72,8 +72,8 @@ t2 t2-high-throughput-decode 6.0 0.33
   echo "## Paper Table 2 (PaLM 540B, 64 chips): simulated beside published"
   echo
   echo "Latency = prefill latency, or the 64 decode steps after the prefill. The paper's values are"
-  echo "measurements on TPU v4 (arXiv 2211.05102, Table 2); podsim's chip model is not calibrated"
-  echo "yet (a plain roofline with exact ICI), so the gap is the prediction error of that model."
+  echo "measurements on TPU v4 (arXiv 2211.05102, Table 2); podsim uses the chip model of"
+  echo "platforms/tpu-v4.yaml as committed (VALIDATION.md: calibration and predictions)."
   echo "Wall time and peak memory are those of the whole \`podsim run\` (fast path)."
   echo
   echo "| scenario | paper latency (s) | podsim (s) | error | paper MFU | podsim MFU | wall (h:mm:ss) | peak memory (MiB) |"
