@@ -82,16 +82,21 @@ def why(name):
 fit = json.load(open(os.path.join(tmp, "fit.json")))
 out = []
 out.append("# podsim validation\n")
+fitted_yet = "fitted by podsim calibrate to" in open("platforms/tpu-v4.yaml").read()
 out.append("Written by `scripts/validate.sh` — do not edit by hand. Times are podsim's simulation with the")
-out.append("calibrated platform (`platforms/tpu-v4.yaml`); published values from Pope et al., arXiv 2211.05102.\n")
+out.append("platform `platforms/tpu-v4.yaml`; published values from Pope et al., arXiv 2211.05102.\n")
+if not fitted_yet:
+    out.append("**The parameters under `fit:` still have their starting values (efficiencies 1, overheads 1 us):**")
+    out.append("they have not been fitted yet. `scripts/validate.sh --refit` fits them (many simulations of the six")
+    out.append("cases; longer than a session here allowed) and writes them into the platform file.\n")
 out.append("## Calibration cases (fitted)\n")
-out.append(f"Fitted parameters ({len(fit['fitted'])}, to {len(fit['cases'])} cases; least squares over log errors): " +
+out.append(f"{'Fitted' if fitted_yet else 'Fittable (not yet fitted)'} parameters ({len(fit['fitted'])}, to {len(fit['cases'])} cases; least squares over log errors): " +
            ", ".join(f"`{k}` = {v:.4g}" for k, v in fit["fitted"].items()) +
            f". Physically plausible: {'yes' if fit['plausible'] else 'NO'}. RMS log error {fit['rms_log_error']:.3f}.\n")
 out.append("| case | paper | podsim | error | |")
 out.append("|---|---|---|---|---|")
 for c in fit["cases"]:
-    out.append(f"| {c['id']} | {fmt_s(c['measured_s'])} | {fmt_s(c['simulated_s'])} | {100*c['error']:+.1f}% | fitted |")
+    out.append(f"| {c['id']} | {fmt_s(c['measured_s'])} | {fmt_s(c['simulated_s'])} | {100*c['error']:+.1f}% | {'fitted' if fitted_yet else 'calibration case (not yet fitted)'} |")
 out.append("\n## Predictions (not fitted)\n")
 out.append("Each row states the paper's claim, podsim's numbers and whether podsim reproduces it.\n")
 out.append("| claim (paper) | podsim | holds |")
