@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "sim/collective/algorithms.hpp"
@@ -15,14 +16,8 @@ namespace podsim {
 
 namespace {
 
-// Per chip, the tasks of one op other than a collective: compute, HBM traffic, their join
-// (trace_program.cpp).
-constexpr double kTasksPerComputeOp = 4;  // + the op's overhead delay
-// A Looped CollectiveEinsum's tasks over those of the plain collective it replaces.
-constexpr double kLoopedTaskFactor = 2;
-// Per chip and simulated layer instance: the join that marks its end.
-constexpr double kTasksPerMark = 1;
-
+// Per chip, an upper bound on the tasks of a ring collective (algorithms.cpp): per phase, stream
+// and step at most a send and a receive, plus the addition of a reduction, and the phase's join.
 double per_chip_ring_tasks(const CollectiveSpec& spec, const TorusShape& shape) {
   double tasks = 0;
   const auto parts = ring_collective_parts(spec, shape);
@@ -31,41 +26,78 @@ double per_chip_ring_tasks(const CollectiveSpec& spec, const TorusShape& shape) 
       const double k = shape.size(phase.axis);
       const RingAlgorithm algorithm = effective_algorithm(spec.algorithm, shape, phase.axis);
       const double streams = algorithm == RingAlgorithm::ring ? 1 : 2;
-      // Per stream and step at most a send and a receive, plus the addition of a reduction.
-      tasks += streams * (k - 1) * (phase.reduce ? 3 : 2) + 1;  // + the phase's join
+      tasks += streams * (k - 1) * (phase.reduce ? 3 : 2) + 1;
     }
   if (parts.size() > 1) tasks += 1;  // the join of the parts
   return tasks;
 }
 
-// Tasks and bytes of the ops of one step, without the base.
-MemoryNeed step_need(const StepTrace& step, const TorusShape& shape, bool exact) {
-  const double chips = shape.chip_count();
-  MemoryNeed need{chips * kTasksPerMark, 0};  // the step's start
-  need.bytes = need.tasks * kReplayBytesPerTask;
-  for (const LayerTrace& layer : step.layers) {
-    MemoryNeed layer_need{chips * kTasksPerMark, chips * kTasksPerMark * kReplayBytesPerTask};
-    for (const Op& op : layer.ops) {
-      MemoryNeed op_need;
-      if (op.kind == OpKind::collective) {
-        op_need = collective_memory_need(op.collective, shape);
-        op_need.bytes -= static_cast<double>(kReplayBaseBytes);
-        // Its overhead delay; a Looped CollectiveEinsum has, per half-shard step, a send, a
-        // receive, an addition and a chunk plus joins, and only one of an einsum's two collectives is
-        // looped: counted as twice the plain ring (checked against lowered traces by a test).
-        const double factor = op.looped_with.empty() ? 1.0 : kLoopedTaskFactor;
-        op_need.tasks = op_need.tasks * factor + chips;
-        op_need.bytes = op_need.bytes * factor + chips * kReplayBytesPerTask;
-      } else {
-        op_need.tasks = chips * kTasksPerComputeOp;
-        op_need.bytes = op_need.tasks * kReplayBytesPerTask;
-      }
-      layer_need.tasks += op_need.tasks;
-      layer_need.bytes += op_need.bytes;
+double base_bytes(const TorusShape& shape) {
+  return static_cast<double>(kReplayBaseBytes) + kReplayBytesPerChip * shape.chip_count();
+}
+
+// Per chip and simulated layer instance: the join that marks its end.
+constexpr double kTasksPerMark = 1;
+// Layers whose collectives alone would exceed this many tasks are not lowered to be counted: the
+// analytic bound of their collectives stands for them (it refuses them on any real machine).
+constexpr double kMaxTasksToLower = 2e7;
+
+// Tasks and bytes of one instance of `layer`, without the base: counted on a lowering of that
+// instance alone (so the estimate follows trace_program.cpp, chip-model delays and Looped
+// CollectiveEinsum included), all-to-all tasks at their own measured cost.
+MemoryNeed layer_need(const Trace& trace, const Torus& torus, const LayerTrace& layer) {
+  const TorusShape& shape = torus.shape();
+  MemoryNeed bound;
+  for (const Op& op : layer.ops)
+    if (op.kind == OpKind::collective) {
+      const MemoryNeed c = collective_memory_need(op.collective, shape);
+      bound.tasks += c.tasks;
+      bound.bytes += c.bytes - base_bytes(shape);
+    } else {  // delay, compute, HBM, join
+      bound.tasks += 4.0 * shape.chip_count();
+      bound.bytes += 4.0 * shape.chip_count() * kReplayBytesPerTask;
     }
+  if (bound.tasks > kMaxTasksToLower) return bound;
+  Program program(torus.chip_count());
+  std::vector<std::int32_t> labels;
+  for (const Op& op : layer.ops) labels.push_back(program.add_label(op.name));
+  Frontier frontier(torus.chip_count(), kNoTask);
+  lower_layer(program, torus, trace.scenario, layer, labels, frontier);
+  MemoryNeed need;
+  for (const ChipProgram& chip : program.chips)
+    for (const Task& task : chip.tasks) {
+      const bool all_to_all =
+          task.label >= 0 && static_cast<std::size_t>(task.label) < layer.ops.size() &&
+          layer.ops[task.label].kind == OpKind::collective &&
+          layer.ops[task.label].collective.kind == CollectiveKind::all_to_all;
+      need.tasks += 1;
+      need.bytes += all_to_all ? kAllToAllBytesPerTask : kReplayBytesPerTask;
+    }
+  need.tasks += torus.chip_count() * kTasksPerMark;
+  need.bytes += torus.chip_count() * kTasksPerMark * kReplayBytesPerTask;
+  return need;
+}
+
+// Tasks and bytes of one step, without the base. `cache` keeps the need of each layer already
+// counted (decode steps repeat the same layers with other numbers, which do not change tasks).
+MemoryNeed step_need(const Trace& trace, const Torus& torus, const StepTrace& step, bool exact,
+                     std::map<std::string, MemoryNeed>& cache) {
+  const double chips = torus.chip_count();
+  MemoryNeed need{chips * kTasksPerMark, chips * kTasksPerMark * kReplayBytesPerTask};
+  for (const LayerTrace& layer : step.layers) {
+    // Same ops in the same order and with the same collectives: the same task count.
+    std::string key = layer.name;
+    for (const Op& op : layer.ops)
+      key += "|" + op.name + (op.kind == OpKind::collective
+                                  ? ":" + std::string(collective_kind_name(op.collective.kind)) +
+                                        op.collective.axes.name() +
+                                        std::to_string(op.collective.bytes)
+                                  : "");
+    auto it = cache.find(key);
+    if (it == cache.end()) it = cache.emplace(key, layer_need(trace, torus, layer)).first;
     const int simulated = exact ? layer.repeat : std::min(layer.repeat, kSampledRepeats);
-    need.tasks += simulated * layer_need.tasks;
-    need.bytes += simulated * layer_need.bytes;
+    need.tasks += simulated * it->second.tasks;
+    need.bytes += simulated * it->second.bytes;
   }
   return need;
 }
@@ -93,18 +125,19 @@ MemoryNeed collective_memory_need(const CollectiveSpec& spec, const TorusShape& 
   const double tasks = collective_task_bound(spec, shape);
   const double per_task =
       spec.kind == CollectiveKind::all_to_all ? kAllToAllBytesPerTask : kReplayBytesPerTask;
-  return MemoryNeed{tasks, static_cast<double>(kReplayBaseBytes) + tasks * per_task};
+  return MemoryNeed{tasks, base_bytes(shape) + tasks * per_task};
 }
 
 MemoryNeed replay_memory_need(const Trace& trace, bool exact) {
-  const TorusShape& shape = trace.scenario.shape;
-  MemoryNeed need{0, static_cast<double>(kReplayBaseBytes)};
+  const Torus torus(trace.scenario.shape);
+  std::map<std::string, MemoryNeed> cache;
+  MemoryNeed need{0, base_bytes(trace.scenario.shape)};
   const auto add = [&need](const MemoryNeed& more) {
     need.tasks += more.tasks;
     need.bytes += more.bytes;
   };
   if (exact) {
-    for (const StepTrace& step : trace.steps) add(step_need(step, shape, true));
+    for (const StepTrace& step : trace.steps) add(step_need(trace, torus, step, true, cache));
     return need;
   }
   // The fast path's first round: every non-decode step and the first, middle and last decode
@@ -113,9 +146,9 @@ MemoryNeed replay_memory_need(const Trace& trace, bool exact) {
   std::vector<MemoryNeed> decode;
   for (const StepTrace& step : trace.steps) {
     if (step.phase == "decode")
-      decode.push_back(step_need(step, shape, false));
+      decode.push_back(step_need(trace, torus, step, false, cache));
     else
-      add(step_need(step, shape, false));
+      add(step_need(trace, torus, step, false, cache));
   }
   std::sort(decode.begin(), decode.end(),
             [](const MemoryNeed& a, const MemoryNeed& b) { return a.bytes > b.bytes; });
@@ -144,11 +177,11 @@ void check_memory_available(const MemoryNeed& need, const std::string& what,
   throw InputError(
       where, "memory",
       fmt::format("{} would need about {} ({:.3g} simulated tasks at {}-{} bytes each, plus "
-                  "{} MiB) but this machine has {} available; simulate fewer steps or layers "
+                  "the platform) but this machine has {} available; simulate fewer steps or layers "
                   "(drop --exact), a smaller batch or slice, or run it on a machine with more "
                   "memory",
                   what, gib(need.bytes), need.tasks, kReplayBytesPerTask, kAllToAllBytesPerTask,
-                  kReplayBaseBytes >> 20, gib(*available)));
+                  gib(*available)));
 }
 
 }  // namespace podsim

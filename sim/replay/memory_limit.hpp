@@ -2,11 +2,12 @@
 // Limits: a simulation that would need more memory than the machine has is refused up front, with
 // what it would need, instead of being killed by the kernel half-way (issue 7, item 8).
 //
-// The estimate counts the tasks of the lowered program (program.hpp) without building it: the
-// program and the replay's state for it grow with the task count, and everything else of a run
-// is small beside them on large slices. The count is an upper bound computed from the same
-// algorithms (algorithms.hpp); a test compares it with Program::task_count() of real lowerings.
-// Pure C++ (no SimGrid): it only sits in sim/replay/ because it is about the replay's needs.
+// The estimate counts the tasks of the lowered program (program.hpp): the program and the
+// replay's state for it grow with the task count, and everything else of a run is small beside
+// them on large slices. A run's count lowers one instance of each distinct layer and multiplies
+// by the instances simulated; a lone collective uses an upper bound computed from the algorithms
+// (algorithms.hpp). Tests compare both with Program::task_count() of real lowerings. Pure C++
+// (no SimGrid): it sits in sim/replay/ because it is about the replay's needs.
 
 #include <cstdint>
 #include <optional>
@@ -17,14 +18,20 @@
 
 namespace podsim {
 
-// Peak resident bytes per task of a replay, program included, measured with /usr/bin/time -v on
-// `podsim collective` (Release build, README "Robustness"): a 16x16x16 all-gather over x (250k
-// tasks) 175 MiB, i.e. about 500 B per task above the base; an 8x8x8 all-to-all (524k tasks, all
-// transfers in flight at once, multi-hop routes) 753 MiB, about 1,410 B per task.
-inline constexpr double kReplayBytesPerTask = 500;
+// Peak resident bytes of a replay = base + per chip + per task, fitted (rounded up) to
+// /usr/bin/time -v peaks of Release builds (README, "Robustness"):
+//   podsim collective 16x16x16 all-gather over x, 250k tasks        171 MiB (model 208 MiB)
+//   podsim collective 8x8x8 all-to-all over xyz, 524k tasks          753 MiB (model 824 MiB)
+//   podsim collective 4x4x4 all-to-all over xyz, 8k tasks             49 MiB (model  77 MiB)
+//   podsim run --exact scenarios/palm-8b-8chips.yaml, 636k tasks     133 MiB (model 186 MiB)
+//   podsim run --exact scenarios/t2-low-latency-prefill.yaml, 2.3M   391 MiB (model 502 MiB)
+// All-to-all tasks cost more: all its transfers are in flight at once, each a SimGrid activity
+// on a multi-hop route.
+inline constexpr double kReplayBytesPerTask = 200;
 inline constexpr double kAllToAllBytesPerTask = 1500;
-// Memory a simulation process needs besides its tasks (SimGrid, the platform, the libraries): a
-// 4x4x4 all-to-all (8k tasks) peaks at 49 MiB.
+// The simulated platform: a host, six links and their routes, an actor and mailboxes per chip.
+inline constexpr double kReplayBytesPerChip = 24 << 10;
+// SimGrid, the libraries and the process itself.
 inline constexpr Bytes kReplayBaseBytes = 64LL << 20;
 
 struct MemoryNeed {
