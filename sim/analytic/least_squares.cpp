@@ -87,6 +87,7 @@ LeastSquaresResult least_squares(
         result.cost = cost;
         lambda = std::max(lambda / 4, 1e-9);
         improved = true;
+        if (options.progress) options.progress(result.iterations, result.cost, result.evaluations);
         if (gain < options.tolerance) return result;
       } else {
         lambda *= 8;

@@ -13,6 +13,8 @@ struct LeastSquaresOptions {
   int max_iterations = 30;
   double step = 1e-3;        // finite-difference step in the (unconstrained) parameters
   double tolerance = 1e-10;  // stop when the cost improves by less than this, relatively
+  // Called after each iteration with its number (from 1), the cost and the evaluations so far.
+  std::function<void(int iteration, double cost, int evaluations)> progress;
 };
 
 struct LeastSquaresResult {

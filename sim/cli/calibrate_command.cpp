@@ -72,7 +72,13 @@ int run_calibrate(const CalibrateArgs& args) {
     }
     fit.rms_log_error = std::sqrt(sum / static_cast<double>(file.cases.size()));
   } else {
-    fit = calibrate(file.cases, platform.chip, platform.fitted);
+    std::cerr << "fitting: every iteration simulates each case once per parameter and more\n";
+    fit = calibrate(file.cases, platform.chip, platform.fitted, simulate_case,
+                    [](int iteration, double rms, int evaluations) {
+                      std::cerr << fmt::format(
+                          "  iteration {}: rms log error {:.4f} after {} evaluations\n",
+                          iteration, rms, evaluations);
+                    });
   }
 
   bool plausible = true;

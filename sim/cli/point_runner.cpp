@@ -144,6 +144,9 @@ PointResult collect(const PointTask& task, const PointRunOptions& options, const
       r.metrics = metrics_from_run_json(doc, run.scenario);
       r.fits = doc.at("memory").at("fits").get<bool>() ? "yes" : "no";
       r.path = doc.value("path", "");
+      // `ffn_layout: auto` is decided by the simulation process: show what it chose.
+      if (doc.contains("layout_ranking"))
+        r.scenario["ffn_layout"] = doc.at("scenario").at("ffn_layout").get<std::string>();
       r.status = kStatusOk;
       return r;
     } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include "sim/cli/timeline_output.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/core/logging.hpp"
+#include "sim/replay/layout_search.hpp"
 #include "sim/replay/memory_limit.hpp"
 #include "sim/replay/trace_replay.hpp"
 #include "sim/report/run_metrics.hpp"
@@ -36,21 +37,59 @@ std::vector<std::string> all_overrides(const RunArgs& args) {
   return overrides;
 }
 
+nlohmann::json ranking_json(const LayoutRanking& ranking) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const LayoutRankEntry& e : ranking.entries) {
+    nlohmann::json row = {{"ffn_layout", ffn_layout_name(e.layout)},
+                          {"pad_heads", e.pad_heads},
+                          {"status", e.status},
+                          {"bound_low_s", e.bound_low_s},
+                          {"bound_high_s", e.bound_high_s}};
+    if (e.status == "simulated") {
+      row["prefill_s"] = e.prefill_s;
+      row["decode_s"] = e.decode_s;
+      row["total_s"] = e.total_s;
+    } else {
+      row["reason"] = e.reason;
+    }
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// Resolves `ffn_layout: auto` by simulated time (replay/layout_search): the scenario becomes the
+// winner's; its ranking is printed (stderr when stdout carries JSON) and returned.
+std::optional<LayoutRanking> resolve_auto_layout(Scenario& scenario, bool stdout_is_data) {
+  if (scenario.layout_candidates.empty()) return std::nullopt;
+  LayoutRanking ranking = rank_layouts(scenario);
+  const LayoutRankEntry& best = ranking.entries.front();
+  scenario = with_layout(scenario, best.layout, best.pad_heads);
+  (stdout_is_data ? std::cerr : std::cout) << ranking_text(ranking);
+  return ranking;
+}
+
 int simulate(const Trace& trace, const std::string& json_path,
-             const TimelineArgs& timeline_args = {}) {
+             const TimelineArgs& timeline_args = {},
+             const std::optional<LayoutRanking>& ranking = std::nullopt) {
   check_memory_available(replay_memory_need(trace, trace.scenario.exact),
                          fmt::format("{} on {}{}", trace.scenario.name, trace.scenario.shape.name(),
                                      trace.scenario.exact ? " (exact)" : ""),
                          SourceLocation{trace.scenario.source_file, 0, 0});
   std::optional<Timeline> timeline;
-  const TraceTiming timing = simulate_with_timeline(trace, timeline_args, timeline);
+  // The auto layout's fast-path run already timed the winner.
+  const bool reuse = ranking && ranking->chosen_timing && !trace.scenario.exact &&
+                     !timeline_args.wanted();
+  const TraceTiming timing =
+      reuse ? *ranking->chosen_timing : simulate_with_timeline(trace, timeline_args, timeline);
   const RunMetrics metrics = compute_metrics(trace, timing.step_s, timing.path);
   if (timeline) write_run_timeline(trace, metrics, *timeline, timeline_args);
   if (!trace.memory.fits)
     std::cerr << "warning: the memory plan does not fit in HBM; simulated anyway "
                  "(allow_oversubscribe)\n";
   if (!json_path.empty()) {
-    write_json(metrics_json(trace, metrics), json_path);
+    nlohmann::json doc = metrics_json(trace, metrics);
+    if (ranking) doc["layout_ranking"] = ranking_json(*ranking);
+    write_json(doc, json_path);
     if (json_path == "-") return 0;
   }
   std::cout << metrics_text(trace, metrics);
@@ -74,8 +113,9 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--json", args->json, "Write the metrics as JSON to FILE (- for stdout)");
   add_timeline_options(sub, args->timeline, true);
   return [args]() {
-    const Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
-    return simulate(generate_trace(scenario), args->json, args->timeline);
+    Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
+    const auto ranking = resolve_auto_layout(scenario, args->json == "-");
+    return simulate(generate_trace(scenario), args->json, args->timeline, ranking);
   };
 }
 
@@ -85,7 +125,8 @@ Command add_trace_command(CLI::App& app) {
   add_scenario_options(sub, *args);
   sub->add_option("-o,--output", args->output, "Trace file to write (- for stdout)")->required();
   return [args]() {
-    const Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
+    Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
+    resolve_auto_layout(scenario, true);
     const Trace trace = generate_trace(scenario);
     if (args->output == "-")
       std::cout << trace_to_json(trace);

@@ -57,14 +57,20 @@ bool parse_flag(const MapReader& r, const std::string& key) {
   throw InputError(r.where(node), key, fmt::format("'{}' must be true or false", text));
 }
 
-// Resolves `ffn_layout: auto` by the paper's communication volume (FACTS.md §3): decode picks
-// 2D weight-stationary, prefill weight-stationary or weight-gathered by tokens per batch.
-FfnLayout choose_layout(Scenario s, const std::string& pad_mode) {
+// The layouts `ffn_layout: auto` may choose from (those that can shard the model here) and
+// among them the one with the least paper communication volume (FACTS.md §3), summed over the
+// prefill pass and the decode steps. The run then ranks the candidates by simulated time
+// (replay/layout_search); the closed-form choice stands for commands that do not simulate.
+FfnLayout choose_layout(Scenario& s, const std::string& pad_mode) {
+  s.layout_candidates.clear();
   std::vector<FfnLayout> valid;
   for (FfnLayout layout : kFfnLayouts) {
-    s.ffn_layout = layout;
-    if (pad_mode == "auto") s.pad_heads = auto_pad_heads(s);
-    if (!sharding_problem(s)) valid.push_back(layout);
+    Scenario candidate = s;
+    candidate.ffn_layout = layout;
+    candidate.pad_heads = pad_mode == "yes" || (pad_mode == "auto" && auto_pad_heads(candidate));
+    if (sharding_problem(candidate)) continue;
+    valid.push_back(layout);
+    s.layout_candidates.push_back({layout, candidate.pad_heads});
   }
   if (valid.empty()) return FfnLayout::ws_2d;  // validation then says what is wrong
   const ModelSpec& m = s.model;

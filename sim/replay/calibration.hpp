@@ -24,10 +24,13 @@ struct CalibrationResult {
 };
 
 // Fits `names` (each in fittable_parameters()) starting from `chip`. Throws InputError (key
-// `fit`) when there are more names than cases. `simulate` defaults to simulate_case.
+// `fit`) when there are more names than cases. `simulate` defaults to simulate_case. `progress`
+// is told, after each iteration, its number, the rms log error and the evaluations so far.
+using CalibrationProgress = std::function<void(int iteration, double rms_log_error, int evaluations)>;
 CalibrationResult calibrate(
     const std::vector<CalibrationCase>& cases, const ChipSpec& chip,
     const std::vector<std::string>& names,
-    const std::function<Seconds(const CalibrationCase&, const ChipSpec&)>& simulate = simulate_case);
+    const std::function<Seconds(const CalibrationCase&, const ChipSpec&)>& simulate = simulate_case,
+    const CalibrationProgress& progress = {});
 
 }  // namespace podsim

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "sim/analytic/collective_cost.hpp"
 #include "sim/workload/op_cost.hpp"
 #include "sim/workload/trace_json.hpp"
 
@@ -15,6 +16,7 @@ Breakdown& Breakdown::operator+=(const Breakdown& o) {
   kv_load_s += o.kv_load_s;
   exposed_comm_s += o.exposed_comm_s;
   other_s += o.other_s;
+  comm_s += o.comm_s;
   return *this;
 }
 
@@ -30,7 +32,12 @@ Breakdown step_breakdown(const StepTrace& step, const Scenario& scenario, Second
   Seconds ops_s = 0;
   for (const LayerTrace& layer : step.layers)
     for (const Op& op : layer.ops) {
-      if (op.kind == OpKind::collective) continue;
+      if (op.kind == OpKind::collective) {
+        // Valid: the replay validated every collective before it simulated.
+        b.comm_s += layer.repeat * (collective_estimate(op.collective, scenario.shape, chip).time_s +
+                                    chip.collective_overhead_s);
+        continue;
+      }
       const EinsumWork work = work_of(op, scenario);
       const Seconds core = core_seconds(work, chip);
       const Seconds memory = static_cast<double>(work.hbm_bytes) / hbm_bytes_per_s;
@@ -55,6 +62,28 @@ double mfu_of(double parameters, double tokens, const Scenario& s, Seconds time_
          (static_cast<double>(s.chips()) * s.platform.chip.peak_flops_per_s * time_s);
 }
 
+// Per phase: a step's communication on its own, how much of it was hidden, how much exposed.
+std::string comm_text(const Trace& trace, const RunMetrics& m) {
+  std::string out;
+  for (const char* phase : {"prefill", "decode"}) {
+    Breakdown sum;
+    int steps = 0;
+    for (std::size_t i = 0; i < m.step_breakdowns.size(); ++i)
+      if (trace.steps[i].phase == phase) {
+        sum += m.step_breakdowns[i];
+        ++steps;
+      }
+    if (steps == 0 || sum.comm_s <= 0) continue;
+    const double per = 1.0 / steps;
+    out += fmt::format(
+        "  {:<18} {:.3f} ms of collectives per step: {:.3f} ms hidden ({:.0f}%), {:.3f} ms "
+        "exposed\n",
+        std::string(phase) + " comm", sum.comm_s * per * 1e3, sum.hidden_comm_s() * per * 1e3,
+        100 * sum.hidden_comm_s() / sum.comm_s, sum.exposed_comm_s * per * 1e3);
+  }
+  return out;
+}
+
 }  // namespace
 
 RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_s,
@@ -63,11 +92,13 @@ RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_
   RunMetrics m;
   m.path = path;
   m.memory = trace.memory;
+  m.step_s = step_s;
   double prefill_tokens = 0, decode_tokens = 0;
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     const StepTrace& step = trace.steps[i];
     const Seconds t = step_s.at(i);
-    m.breakdown += step_breakdown(step, s, t);
+    m.step_breakdowns.push_back(step_breakdown(step, s, t));
+    m.breakdown += m.step_breakdowns.back();
     if (step.phase == "prefill") {
       m.prefill_s += t;
       prefill_tokens += static_cast<double>(step.batch * step.new_tokens);
@@ -106,7 +137,19 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
                       {"weight_load_s", m.breakdown.weight_load_s},
                       {"kv_load_s", m.breakdown.kv_load_s},
                       {"exposed_comm_s", m.breakdown.exposed_comm_s},
-                      {"other_s", m.breakdown.other_s}};
+                      {"other_s", m.breakdown.other_s},
+                      {"comm_s", m.breakdown.comm_s},
+                      {"hidden_comm_s", m.breakdown.hidden_comm_s()}};
+  nlohmann::json steps = nlohmann::json::array();
+  for (std::size_t i = 0; i < m.step_breakdowns.size(); ++i) {
+    const Breakdown& b = m.step_breakdowns[i];
+    steps.push_back({{"phase", trace.steps[i].phase},
+                     {"duration_s", m.step_s[i]},
+                     {"comm_s", b.comm_s},
+                     {"hidden_comm_s", b.hidden_comm_s()},
+                     {"exposed_comm_s", b.exposed_comm_s}});
+  }
+  doc["steps"] = steps;
   doc["memory"] = {{"weights_bytes", m.memory.weights_bytes},
                    {"kv_bytes", m.memory.kv_bytes},
                    {"activation_bytes", m.memory.activation_bytes},
@@ -138,6 +181,7 @@ std::string metrics_text(const Trace& trace, const RunMetrics& m) {
                      "communication {}, other {}\n",
                      ms(b.compute_s), ms(b.weight_load_s), ms(b.kv_load_s), ms(b.exposed_comm_s),
                      ms(b.other_s));
+  out += comm_text(trace, m);
   out += fmt::format("  memory per chip    weights {} + KV cache {} + activations {} of {} HBM{}\n",
                      gib(m.memory.weights_bytes), gib(m.memory.kv_bytes),
                      gib(m.memory.activation_bytes), gib(m.memory.hbm_bytes),

@@ -15,12 +15,17 @@ namespace podsim {
 // other loading = HBM time beyond the core time, by bytes; other also holds per-op overheads;
 // exposed communication = the rest of the simulated step (a chip waiting on ICI with nothing else
 // to do; with looped collectives, what the loops did not hide).
+// comm_s is what the step's collectives take on their own, one after another, on an idle slice
+// (the closed forms of analytic/collective_cost plus each collective's overhead); the part of it
+// that is not exposed was hidden behind compute (Looped CollectiveEinsum, overlapping ops).
 struct Breakdown {
   Seconds compute_s = 0;
   Seconds weight_load_s = 0;
   Seconds kv_load_s = 0;
   Seconds exposed_comm_s = 0;
   Seconds other_s = 0;  // activations' HBM traffic of memory-bound ops
+  Seconds comm_s = 0;
+  Seconds hidden_comm_s() const { return comm_s > exposed_comm_s ? comm_s - exposed_comm_s : 0; }
   Breakdown& operator+=(const Breakdown& o);
 };
 
@@ -34,6 +39,8 @@ struct RunMetrics {
   double prefill_mfu = 0, decode_mfu = 0, mfu = 0;
   double cost_chip_s_per_token = 0;      // chips x total time / tokens of the run's phase
   Breakdown breakdown;                   // the whole run
+  std::vector<Seconds> step_s;             // per trace step, simulated
+  std::vector<Breakdown> step_breakdowns;  // per trace step
   MemoryPlan memory;
 };
 
@@ -43,7 +50,8 @@ RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_
                            const std::string& path);
 
 // The JSON report: stable keys prefill_s, decode_step_s, decode_s, total_s, mfu, prefill_mfu,
-// decode_mfu, cost_chip_s_per_token, breakdown{...}, memory{...}, path, scenario.
+// decode_mfu, cost_chip_s_per_token, breakdown{...}, steps[{phase, duration_s, comm_s,
+// hidden_comm_s, exposed_comm_s}], memory{...}, path, scenario.
 nlohmann::json metrics_json(const Trace& trace, const RunMetrics& metrics);
 
 // The short text table `podsim run` prints.

@@ -30,7 +30,9 @@ const FittableParameter& fittable_parameter(const std::string& name) {
 // one microsecond when they are zero (exp cannot reach zero).
 double to_free(const FittableParameter& p, double value) {
   if (p.fraction) {
-    const double v = std::clamp(value, 1e-6, 0.999);
+    // Start no closer to 1 than 0.95: the logit's slope vanishes there and the fit would not
+    // move (a platform value of exactly 1 is a placeholder, not a measurement).
+    const double v = std::clamp(value, 1e-3, 0.95);
     return std::log(v / (1 - v));
   }
   return std::log(std::max(value, 1e-6));

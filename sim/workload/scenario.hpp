@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sim/core/input_error.hpp"
 #include "sim/model/chip_spec.hpp"
@@ -56,6 +57,15 @@ struct Scenario {
   CollectiveEinsum collective_einsum = CollectiveEinsum::looped;
   bool allow_oversubscribe = false;  // simulate even when the memory plan does not fit
   bool exact = false;                // replay every layer and step (no periodicity shortcut)
+  // `ffn_layout: auto`: the layouts that can shard this model on this slice, each with its
+  // resolved pad_heads, in kFfnLayouts order. ffn_layout then holds the closed-form choice
+  // (least paper communication volume) until replay/layout_search ranks them by simulated time.
+  // Empty when the layout was given.
+  struct LayoutCandidate {
+    FfnLayout layout = FfnLayout::ws_2d;
+    bool pad_heads = false;
+  };
+  std::vector<LayoutCandidate> layout_candidates;
 
   // Where each key was given (scenario file position or `--set`), for messages raised after
   // loading (divisibility, memory). Keys absent here are reported without a position.

@@ -17,62 +17,23 @@
 #include <string>
 #include <vector>
 
+#include "test/support/podsim_process.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 
 const std::string kRoot = PODSIM_TEST_DIR "/..";
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using podsim::test::contains;
+using podsim::test::read_file;
+using podsim::test::Run;
+using podsim::test::TempDir;
+using podsim::test::write_file;
 
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "podsim_explore_test_XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `podsim <args>` from `cwd` (args are already shell-quoted where needed).
+// Runs `podsim <args>` from `cwd` (args already shell-quoted where needed).
 Run run_podsim(const std::string& args, const std::string& cwd = kRoot) {
-  TempDir dir;
-  const std::string out = dir.file("stdout");
-  const std::string err = dir.file("stderr");
-  const std::string command = "cd '" + cwd + "' && '" + PODSIM_BINARY + "' " + args + " >'" + out +
-                              "' 2>'" + err + "' </dev/null";
-  const int status = std::system(command.c_str());
-  REQUIRE(status != -1);
-  REQUIRE(WIFEXITED(status));
-  Run run;
-  run.exit_code = WEXITSTATUS(status);
-  run.out = read_file(out);
-  run.err = read_file(err);
-  return run;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
+  return podsim::test::run_podsim(args, 600, cwd);
 }
 
 // A small CSV reader written for the tests (quoted fields with doubled quotes, no line breaks

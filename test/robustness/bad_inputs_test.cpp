@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "test/robustness/podsim_process.hpp"
+#include "test/support/podsim_process.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "test/robustness/podsim_process.hpp"
+#include "test/support/podsim_process.hpp"
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include "sim/replay/memory_limit.hpp"
 #include "sim/replay/trace_program.hpp"
 #include "sim/workload/trace_generator.hpp"
-#include "test/robustness/podsim_process.hpp"
+#include "test/support/podsim_process.hpp"
 
 namespace {
 

@@ -145,8 +145,10 @@ TEST_CASE("timeline steps of a ring all-gather follow the ring", "[timeline]") {
   const ChipSpec chip = tpu_v4();
   const ReplayResult result = replay(chip, torus, program, options);
   const Timeline timeline = build_timeline(program, torus, chip, result, "test");
-  // Closed form of one bidirectional ring step: hop latency + (S / K / 2) / bandwidth.
-  const double step_s = chip.ici_hop_latency_s + (kMiB / 8.0) / chip.ici_link_bytes_per_s;
+  // Closed form of one bidirectional ring step: hop latency + (S / K / 2) / bandwidth, the
+  // bandwidth being the link's achieved fraction (ici_efficiency) of its peak.
+  const double step_s = chip.ici_hop_latency_s +
+                        (kMiB / 8.0) / (chip.ici_link_bytes_per_s * chip.ici_efficiency);
   int sends = 0;
   for (const TimelineTask& t : timeline.tasks) {
     if (t.track != Track::ici_send) continue;

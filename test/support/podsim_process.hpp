@@ -1,6 +1,6 @@
 #pragma once
-// Running the podsim binary as a user does, for the robustness tests: a shell command with a
-// timeout, its exit code and what it printed.
+// Running the podsim binary as a user does, for the tests that drive the command line: a shell
+// command with a timeout, its exit code and what it printed; temporary directories and files.
 
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -22,6 +22,14 @@ inline std::string read_file(const fs::path& path) {
   return text.str();
 }
 
+inline void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 // Quotes `text` for /bin/sh.
 inline std::string shell_quote(const std::string& text) {
   std::string out = "'";
@@ -33,7 +41,7 @@ inline std::string shell_quote(const std::string& text) {
 struct TempDir {
   fs::path path;
   TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "podsim_robustness_XXXXXX").string();
+    std::string pattern = (fs::temp_directory_path() / "podsim_test_XXXXXX").string();
     REQUIRE(mkdtemp(pattern.data()) != nullptr);
     path = pattern;
   }
@@ -43,6 +51,7 @@ struct TempDir {
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path / name).string(); }
 };
 
 struct Run {
@@ -51,17 +60,14 @@ struct Run {
   std::string err;
 };
 
-// Runs `podsim <args>` (args already shell-quoted where needed) in `cwd` (empty: the current
-// directory), killing it after `timeout_s` seconds.
-inline Run run_podsim(const std::string& args, int timeout_s = 60, const std::string& cwd = "") {
+// Runs a shell command line with stdin from /dev/null, capturing its stdout and stderr.
+inline Run run_command(const std::string& command) {
   TempDir dir;
   const fs::path out = dir.path / "stdout";
   const fs::path err = dir.path / "stderr";
-  std::string command;
-  if (!cwd.empty()) command = "cd " + shell_quote(cwd) + " && ";
-  command += "timeout -k 5 " + std::to_string(timeout_s) + " " + shell_quote(PODSIM_BINARY) + " " +
-             args + " >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string());
-  const int status = std::system(command.c_str());
+  const std::string line = "( " + command + " ) >" + shell_quote(out.string()) + " 2>" +
+                           shell_quote(err.string()) + " </dev/null";
+  const int status = std::system(line.c_str());
   REQUIRE(status != -1);
   Run run;
   if (WIFEXITED(status)) run.exit_code = WEXITSTATUS(status);
@@ -69,6 +75,16 @@ inline Run run_podsim(const std::string& args, int timeout_s = 60, const std::st
   run.out = read_file(out);
   run.err = read_file(err);
   return run;
+}
+
+// Runs `podsim <args>` (args already shell-quoted where needed) in `cwd` (empty: the current
+// directory), killing it after `timeout_s` seconds.
+inline Run run_podsim(const std::string& args, int timeout_s = 600, const std::string& cwd = "") {
+  std::string command;
+  if (!cwd.empty()) command = "cd " + shell_quote(cwd) + " && ";
+  command += "timeout -k 5 " + std::to_string(timeout_s) + " " + shell_quote(PODSIM_BINARY) + " " +
+             args;
+  return run_command(command);
 }
 
 }  // namespace podsim::test
