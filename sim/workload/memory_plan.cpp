@@ -22,7 +22,7 @@ Bytes weights_per_chip(const Scenario& s) {
   Bytes layer = Bytes(E * in_cols / n + out_rows * E / n);
   // The single multiquery K/V head: E split over the stored E axes only.
   if (m.multiquery()) layer += Bytes(E / axes_size(sh.weight_e_stored, s.shape) * 2 * Q);
-  const Bytes table = Bytes(m.vocab * E / n);
+  const Bytes table = Bytes(s.vocab_used() * E / n);
   return (layer * Bytes(m.layers) + table) * s.weight_bytes_per_element();
 }
 

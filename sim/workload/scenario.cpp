@@ -58,6 +58,11 @@ long long Scenario::max_context() const {
   return phase == Phase::prefill ? input_tokens : input_tokens + generate_tokens;
 }
 
+long long Scenario::vocab_used() const {
+  const long long n = chips();
+  return (model.vocab + n - 1) / n * n;
+}
+
 SourceLocation Scenario::location_of(const std::string& key) const {
   const auto it = where.find(key);
   if (it != where.end()) return it->second;
@@ -126,7 +131,14 @@ std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
 
   const ModelSpec& m = s.model;
   const long long cols = axes_size(sh.columns, shape);
-  if (s.heads_used() % cols != 0) {
+  // Head-sharded attention keeps whole heads on a chip: the heads must divide. Batch-sharded
+  // attention only splits the projections' head columns (H x d_head; the all-to-all then
+  // gathers whole heads per sequence), so those columns must divide (and the multihead K/V's).
+  const bool whole_heads = s.attention == AttnSharding::heads;
+  const bool columns_divide =
+      (s.heads_used() * m.d_head) % cols == 0 &&
+      (m.multiquery() || (s.kv_heads_used() * m.d_head) % cols == 0);
+  if (whole_heads ? s.heads_used() % cols != 0 : !columns_divide) {
     std::string fix;
     if (!s.pad_heads && m.padded_heads > 0 && m.padded_heads % cols == 0)
       fix = fmt::format("pad them to {} (pad_heads: yes)", m.padded_heads);
@@ -155,8 +167,7 @@ std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
                         dim_problem("d_model (stored weights)", m.d_model, sh.weight_e_stored),
                         dim_problem("d_model (embedding table)", m.d_model, all_axes()),
                         dim_problem("d_ff (stored weights)", m.d_ff, sh.weight_f_stored),
-                        dim_problem("d_ff (between the einsums)", m.d_ff, sh.columns),
-                        dim_problem("vocab (logits)", m.vocab, all_axes())})
+                        dim_problem("d_ff (between the einsums)", m.d_ff, sh.columns)})
     if (p) return p;
   return std::nullopt;
 }

@@ -77,6 +77,11 @@ struct Scenario {
   Bytes weight_bytes_per_element() const { return weight_element_bytes(weights); }
   // Largest number of cached positions per sequence during the run (KV-cache capacity).
   long long max_context() const;
+  // The vocabulary padded up to a multiple of the chips, so that the embedding table and the
+  // logits split evenly (padded rows are zero and their logits ignored), as Megatron-LM pads the
+  // vocabulary to its model-parallel degree. PaLM's 256128 = 2^7 x 2001 would otherwise stop
+  // at 128 chips.
+  long long vocab_used() const;
   SourceLocation location_of(const std::string& key) const;
 };
 

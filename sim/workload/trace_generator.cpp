@@ -106,7 +106,7 @@ class LayerBuilder {
 
   LayerTrace final_layer() {
     LayerTrace layer{"final", 1, {}};
-    const long long B = s_.batch, E = s_.model.d_model, V = s_.model.vocab, n = s_.chips();
+    const long long B = s_.batch, E = s_.model.d_model, V = s_.vocab_used(), n = s_.chips();
     // Only the last position of each sequence reaches the logits.
     const long long b = B / size(sh_.batch);
     const long long norm_elems = b * E / size(sh_.residual_e);
@@ -287,7 +287,9 @@ class LayerBuilder {
     const long long n_eu = size(sh_.e_used), n_c = size(sh_.columns);
     const bool mq = m.multiquery();
 
-    long long kv_rows_after = M * KV / n_c;  // K rows of local heads for RoPE (multihead)
+    // Local head columns (H x d_head / n_c): whole heads for head-sharded attention, possibly a
+    // part of a head for batch-sharded attention (validate_scenario checks they divide).
+    long long k_elems = M * (KV * Q / n_c);  // K of local heads for RoPE (multihead)
     if (mq) {
       // The single K/V head: weight E_{e_used}Q, replicated over the other axes. Head-sharded
       // attention needs every sequence's K/V on every chip of a head group, so those chips
@@ -314,25 +316,24 @@ class LayerBuilder {
         add_collective(layer, "allreduce_{}_kv", CollectiveKind::all_reduce, sh_.e_used,
                        Bytes(m_kv * 2 * Q) * act_, "",
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu), kv_out));
-        kv_rows_after = m_kv;
+        k_elems = m_kv * Q;
       } else {
         add_collective(layer, "reducescatter_{}_kv", CollectiveKind::reduce_scatter, sh_.e_used,
                        Bytes(m_kv * 2 * Q) * act_, "",
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu),
                                    tensor("BLQ", {{'B', axes_union(kv_batch, sh_.e_used)}})));
-        kv_rows_after = m_kv / n_eu;
+        k_elems = m_kv / n_eu * Q;
       }
     }
 
-    const long long q_elems = M * H / n_c * Q;
-    const long long k_elems = kv_rows_after * Q;
+    const long long q_elems = M * (H * Q / n_c);
     Op rope = elementwise("rope", double(q_elems + k_elems) * kRopeOpsPerElement,
                           2 * (q_elems + k_elems));
     rope.shapes = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
     layer.ops.push_back(rope);
 
     // Batch-sharded attention: Q (and multihead K, V) move from heads-split to batch-split.
-    const long long a2a_elems = q_elems + (mq ? 0 : 2 * M * KV / n_c * Q);
+    const long long a2a_elems = q_elems + (mq ? 0 : 2 * M * (KV * Q / n_c));
     const std::string heads_split = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
     const std::string batch_split = tensor("BLHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
     add_collective(layer, "alltoall_{}_q", CollectiveKind::all_to_all, sh_.all_to_all,
