@@ -14,6 +14,7 @@ packages=(
   catch2                  # Catch2 v2
   chromium                # headless browser: the HTML report tests (test/timeline/)
   python3-matplotlib      # scripts/plot_*.py
+  libbenchmark-dev        # Google Benchmark: scripts/microbench.sh
 )
 
 missing=()

@@ -41,10 +41,12 @@ for shape in 64:4x4x4 128:8x4x4 256:4x8x8; do
   done
 done
 # 2. Prefill MFU of 2D weight-stationary vs weight-gathered over batch on 64 chips (Figure 7).
+# Batch-sharded attention needs a sequence per chip; fewer sequences shard attention by heads.
 for batch in 1 8 64 512; do
-  for layout in ws-2d wg-xyz; do
+  attention=batch; [ "$batch" -lt 64 ] && attention=heads
+  for layout in ws-2d wg-x wg-xy wg-xyz; do
     run "prefill_${layout}_${batch}" scenarios/t2-high-throughput-prefill.yaml batch=$batch \
-      ffn_layout=$layout attention=batch allow_oversubscribe=true
+      ffn_layout=$layout attention=$attention allow_oversubscribe=true
   done
 done
 # 3. Decode step vs context (Figure 8): multiquery batch-sharded, head-sharded; multihead.
@@ -64,6 +66,9 @@ for id in t2-low-latency-prefill t2-low-latency-decode t2-high-throughput-prefil
   run "looped_$id" scenarios/$id.yaml collective_einsum=looped
   run "off_$id" scenarios/$id.yaml collective_einsum=off
 done
+# 7. ffn_layout: auto on the paper's two layout choices (Table 2): decode batch 64, prefill 512.
+run auto_decode scenarios/t2-low-latency-decode.yaml ffn_layout=auto generate_tokens=1
+run auto_prefill scenarios/t2-high-throughput-prefill.yaml ffn_layout=auto allow_oversubscribe=true
 
 python3 - "$tmp" > "$root/VALIDATION.md" <<'PY'
 import json, os, sys
@@ -97,6 +102,11 @@ out.append("| case | paper | podsim | error | |")
 out.append("|---|---|---|---|---|")
 for c in fit["cases"]:
     out.append(f"| {c['id']} | {fmt_s(c['measured_s'])} | {fmt_s(c['simulated_s'])} | {100*c['error']:+.1f}% | {'fitted' if fitted_yet else 'calibration case (not yet fitted)'} |")
+within = all(abs(c["error"]) <= 0.15 for c in fit["cases"])
+dof = len(fit["cases"]) - len(fit["fitted"])
+out.append(f"\nEvery case within 15% of the paper: {'yes' if within else 'NO'}. With {len(fit['fitted'])} parameters for "
+           f"{len(fit['cases'])} cases the fit keeps {dof} degree(s) of freedom: agreement here shows the chip model can express")
+out.append("these measurements with plausible constants, not that it predicts; the predictions below are the test.")
 out.append("\n## Predictions (not fitted)\n")
 out.append("Each row states the paper's claim, podsim's numbers and whether podsim reproduces it.\n")
 out.append("| claim (paper) | podsim | holds |")
@@ -111,14 +121,22 @@ valid = [(c, a / b) for c, a, b in r if a and b]
 holds = bool(valid) and all(x > 1 for _, x in valid) and all(valid[i][1] <= valid[i+1][1] for i in range(len(valid)-1))
 out.append(f"| 2D weight-stationary beats 1D for decode at batch 512 on 64–256 chips, by more as chips grow (Fig. 6) | {txt} | {'yes' if holds else 'no'} (compared where both run) |")
 # 2
+# The weight-gathered MFU at a batch is that of the best of wg-x, wg-xy and wg-xyz that runs
+# (the paper picks among them by batch); the trend is read between the smallest and the largest
+# batch at which both layouts run.
 rows = []
 for b in (1, 8, 64, 512):
-    ws = load(f"prefill_ws-2d_{b}"); wg = load(f"prefill_wg-xyz_{b}")
-    rows.append((b, ws.get("mfu"), wg.get("mfu")))
-txt = "; ".join(f"B={b}: 2D {'refused' if x is None else f'{x:.2f}'}, WG {'refused' if y is None else f'{y:.2f}'}" for b, x, y in rows)
-small = rows[0]; large = rows[-1]
-holds = None not in (small[1], small[2], large[1], large[2]) and small[1] >= small[2] and large[2] > large[1]
-out.append(f"| weight-gathered overtakes 2D weight-stationary in prefill MFU as batch grows on 64 chips (Fig. 7) | MFU {txt} | {'yes' if holds else 'no'} |")
+    ws = load(f"prefill_ws-2d_{b}").get("mfu")
+    wgs = [(load(f"prefill_{l}_{b}").get("mfu"), l) for l in ("wg-x", "wg-xy", "wg-xyz")]
+    wgs = [w for w in wgs if w[0] is not None]
+    wg = max(wgs) if wgs else (None, None)
+    rows.append((b, ws, wg[0], wg[1]))
+txt = "; ".join(f"B={b}: 2D {'refused' if x is None else f'{x:.2f}'}, WG " +
+                ("refused (batch splits over no layout's batch axes)" if y is None else f"{y:.2f} ({l})")
+                for b, x, y, l in rows)
+both = [r for r in rows if r[1] is not None and r[2] is not None]
+holds = len(both) >= 2 and both[0][1] >= both[0][2] and both[-1][2] > both[-1][1]
+out.append(f"| weight-gathered overtakes 2D weight-stationary in prefill MFU as batch grows on 64 chips (Fig. 7) | MFU {txt} | {'yes' if holds else 'no'} (between B={both[0][0] if both else '-'} and B={both[-1][0] if both else '-'}; podsim's weight-gathered layouts split only the batch, not the tokens, so B below the batch axes' chips is refused) |")
 # 3
 mb = (t("mq_batch_128"), t("mq_batch_8192")); mh = (t("mq_heads_128"), t("mq_heads_8192")); mha = (t("mh_128"), t("mh_8192"))
 def growth(p):
@@ -140,6 +158,32 @@ for ident in ("t2-low-latency-prefill", "t2-low-latency-decode", "t2-high-throug
     a, b = t(f"looped_{ident}"), t(f"off_{ident}")
     rows.append(f"{ident}: {b/a:.2f}x" if a and b else f"{ident}: n/a")
 out.append(f"| Looped CollectiveEinsum and related low-level work: about 1.4x (§3.5, all optimisations together) | speed-up of `looped` over `off`: {'; '.join(rows)} | partial: podsim models only the looped collectives |")
+# 7
+for name, paper, what in (("auto_decode", "ws-2d", "batch-64 decode"), ("auto_prefill", "wg-xyz", "batch-512 prefill")):
+    d = load(name)
+    if "error" in d:
+        out.append(f"| `ffn_layout: auto` picks {paper} for {what} on 64 chips (Table 2) | refused: {why(name)} | no |")
+        continue
+    chosen = d["scenario"]["ffn_layout"]
+    ranking = ", ".join(f"{r['ffn_layout']} {fmt_s(r['total_s'])}" if r["status"] == "simulated" else f"{r['ffn_layout']} {r['status']}"
+                        for r in d["layout_ranking"])
+    ok = chosen == paper or (paper.startswith("wg") and chosen.startswith("wg"))
+    out.append(f"| `ffn_layout: auto` picks {paper} for {what} on 64 chips (Table 2's layouts) | chose {chosen}; ranking by simulated time: {ranking} | {'yes' if ok else 'no'} |")
+
+out.append("\n## Communication hidden by Looped CollectiveEinsum (Table 2 scenarios)\n")
+out.append("Per step: the step's collectives on their own (closed forms on an idle slice plus overheads), the part")
+out.append("hidden behind compute and the part left exposed in the simulated step.\n")
+out.append("| scenario | collectives alone | hidden | exposed |")
+out.append("|---|---|---|---|")
+for ident in ("t2-low-latency-prefill", "t2-low-latency-decode", "t2-high-throughput-prefill", "t2-high-throughput-decode"):
+    d = load(f"looped_{ident}")
+    if "error" in d or not d.get("steps"):
+        continue
+    n = len(d["steps"])
+    comm = sum(s["comm_s"] for s in d["steps"]) / n
+    hidden = sum(s["hidden_comm_s"] for s in d["steps"]) / n
+    exposed = sum(s["exposed_comm_s"] for s in d["steps"]) / n
+    out.append(f"| {ident} (mean of {n} steps) | {fmt_s(comm)} | {fmt_s(hidden)} ({100*hidden/comm if comm else 0:.0f}%) | {fmt_s(exposed)} |")
 print("\n".join(out))
 PY
 echo "wrote $root/VALIDATION.md"

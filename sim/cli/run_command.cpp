@@ -89,6 +89,7 @@ int simulate(const Trace& trace, const std::string& json_path,
   if (!json_path.empty()) {
     nlohmann::json doc = metrics_json(trace, metrics);
     if (ranking) doc["layout_ranking"] = ranking_json(*ranking);
+    doc["transfers"] = timing.transfers;  // point-to-point messages simulated (all rounds)
     write_json(doc, json_path);
     if (json_path == "-") return 0;
   }
