@@ -38,6 +38,8 @@ double base_bytes(const TorusShape& shape) {
 
 // Per chip and simulated layer instance: the join that marks its end.
 constexpr double kTasksPerMark = 1;
+// Upper bound on the tasks per ring step and direction of a Looped CollectiveEinsum.
+constexpr double kLoopTasksPerStep = 7;
 // Layers whose collectives alone would exceed this many tasks are not lowered to be counted: the
 // analytic bound of their collectives stands for them (it refuses them on any real machine).
 constexpr double kMaxTasksToLower = 2e7;
@@ -48,8 +50,18 @@ constexpr double kMaxTasksToLower = 2e7;
 MemoryNeed layer_need(const Trace& trace, const Torus& torus, const LayerTrace& layer) {
   const TorusShape& shape = torus.shape();
   MemoryNeed bound;
+  const bool looped = trace.scenario.collective_einsum == CollectiveEinsum::looped;
   for (const Op& op : layer.ops)
-    if (op.kind == OpKind::collective) {
+    if (op.kind == OpKind::collective && looped && !op.looped_with.empty()) {
+      // A Looped CollectiveEinsum goes round one ring through every chip of its axes
+      // (looped_einsum.cpp): per step and direction a send, a receive, a reduction and a chunk
+      // (join, MXU, HBM, join), far more than the plain collective's ring phases.
+      double group = 1;
+      for (Axis a : op.collective.axes.axes()) group *= shape.size(a);
+      const double tasks = shape.chip_count() * (2 * (group - 1) * kLoopTasksPerStep + 4);
+      bound.tasks += tasks;
+      bound.bytes += tasks * kReplayBytesPerTask;
+    } else if (op.kind == OpKind::collective) {
       const MemoryNeed c = collective_memory_need(op.collective, shape);
       bound.tasks += c.tasks;
       bound.bytes += c.bytes - base_bytes(shape);

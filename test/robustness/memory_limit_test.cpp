@@ -119,6 +119,22 @@ TEST_CASE("a full-pod all-to-all is refused up front on a machine of ordinary si
   CHECK(run.err.find("would need about") != std::string::npos);
 }
 
+TEST_CASE("a full-pod exact decode step with looped einsums is refused up front",
+          "[robustness]") {
+  // MT-NLG 530B, batch 4096, ws-2d on 16x16x16: each Looped CollectiveEinsum goes round a ring
+  // of 256 chips (y z), 6 tasks per step and direction on 4096 chips, in each of 105 layers:
+  // about 1e10 tasks. Estimating it must not lower it (that alone once took over 23 GiB).
+  const ScopedEnv env("PODSIM_MEMORY_AVAILABLE", "16GiB");
+  const test::Run run = run_podsim(
+      "run " + shell_quote(std::string(PODSIM_TEST_DIR) + "/../scenarios/t2-high-throughput-decode.yaml") +
+          " --set model=mt-nlg-530b --set batch=4096 --set topology=16x16x16"
+          " --set generate_tokens=1 --set attention=batch --exact",
+      30);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.err.find("would need about") != std::string::npos);
+}
+
 TEST_CASE("a small run is not refused", "[robustness]") {
   const ScopedEnv env("PODSIM_MEMORY_AVAILABLE", "1GiB");
   const test::Run run = run_podsim("run " + shell_quote(kGood + "/toy-prefill.yaml"));
