@@ -7,11 +7,10 @@
 
 #include "sim/analytic/collective_cost.hpp"
 #include "sim/cli/cli_common.hpp"
+#include "sim/cli/collective_options.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/timeline_output.hpp"
 #include "sim/collective/algorithms.hpp"
-#include "sim/config/platform_loader.hpp"
-#include "sim/core/quantity_parse.hpp"
 #include "sim/replay/memory_limit.hpp"
 #include "sim/replay/replay.hpp"
 
@@ -20,14 +19,7 @@ namespace podsim::cli {
 namespace {
 
 struct CollectiveArgs {
-  std::string shape = "4x4x4";
-  std::string wrap = "auto";
-  std::string op = "all-gather";
-  std::string axes = "xyz";
-  std::string bytes = "64MiB";
-  std::string algorithm = "auto";
-  std::string multi_axis = "concurrent";
-  std::string platform = "tpu-v4";
+  CollectiveOptions collective{"4x4x4", "auto", "all-gather", "xyz", "64MiB"};
   std::string json;  // "" = text; "-" = JSON on stdout; else a file
   int top_links = 5;
   TimelineArgs timeline;  // --perfetto, --html and what to keep
@@ -41,17 +33,7 @@ std::string wraps_name(const TorusShape& shape) {
 }
 
 int run_collective(const CollectiveArgs& args) {
-  const Platform platform = config::load_platform(platform_path(args.platform));
-  TorusShape shape = parse_shape(args.shape, "--shape");
-  if (auto wraps = parse_wrap(args.wrap, "--wrap")) shape.wraps = *wraps;
-
-  CollectiveSpec spec;
-  spec.kind = parse_collective_kind(args.op, "--op");
-  spec.axes = parse_axes(args.axes, "--axes");
-  spec.bytes = parse_bytes(args.bytes, "--bytes");
-  spec.algorithm = parse_ring_algorithm(args.algorithm, "--algorithm");
-  spec.multi_axis = parse_multi_axis(args.multi_axis, "--multi-axis");
-  validate_collective(spec, shape, "--axes");
+  const auto [platform, shape, spec] = resolve_collective(args.collective);
 
   check_memory_available(collective_memory_need(spec, shape),
                          fmt::format("{} over {} on {}", collective_kind_name(spec.kind),
@@ -141,31 +123,7 @@ Command add_collective_command(CLI::App& app) {
   auto args = std::make_shared<CollectiveArgs>();
   CLI::App* sub = app.add_subcommand(
       "collective", "Simulate one collective on a slice and compare it with its closed form");
-  sub->add_option("--shape", args->shape, "Slice shape XxYxZ")->capture_default_str();
-  sub->add_option("--wrap", args->wrap,
-                  "Wraparound: auto (TPU v4 rule: all axes wrap when every dimension is a "
-                  "multiple of 4), none, or the axes that wrap (e.g. xy)")
-      ->capture_default_str();
-  sub->add_option("--op", args->op,
-                  "all-gather | reduce-scatter | all-reduce | all-to-all | permute")
-      ->capture_default_str();
-  sub->add_option("--axes", args->axes, "Axes to run over: a non-empty subset of xyz")
-      ->capture_default_str();
-  sub->add_option("--bytes", args->bytes,
-                  "Per-chip size of the larger side (all-gather output, reduce-scatter input, "
-                  "all-reduce/all-to-all/permute buffer), e.g. 4096, 4KiB, 64MiB, 1GiB")
-      ->capture_default_str();
-  sub->add_option("--algorithm", args->algorithm,
-                  "Per-axis algorithm: auto (bidir-ring on wrapped axes, line on mesh axes), "
-                  "bidir-ring (half of the data each way), ring (unidirectional, as in MPI), "
-                  "line (mesh axis)")
-      ->capture_default_str();
-  sub->add_option("--multi-axis", args->multi_axis,
-                  "Several axes: concurrent (data split across the axes, all busy at once) or "
-                  "sequential (one axis after another)")
-      ->capture_default_str();
-  sub->add_option("--platform", args->platform, "Platform name in platforms/ or a YAML file")
-      ->capture_default_str();
+  add_collective_options(sub, args->collective);
   sub->add_option("--json", args->json, "Write the result as JSON to FILE (- for stdout)")
       ->expected(0, 1)
       ->default_str("-");

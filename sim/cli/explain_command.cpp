@@ -7,11 +7,10 @@
 #include <iostream>
 
 #include "sim/cli/cli_common.hpp"
+#include "sim/cli/collective_options.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/timeline_output.hpp"
 #include "sim/collective/algorithms.hpp"
-#include "sim/config/platform_loader.hpp"
-#include "sim/core/quantity_parse.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/report/timeline_explain.hpp"
 
@@ -20,14 +19,7 @@ namespace podsim::cli {
 namespace {
 
 struct ExplainArgs {
-  std::string shape = "4x4x1";
-  std::string wrap = "auto";
-  std::string op = "all-gather";
-  std::string axes = "x";
-  std::string bytes = "1MiB";
-  std::string algorithm = "auto";
-  std::string multi_axis = "concurrent";
-  std::string platform = "tpu-v4";
+  CollectiveOptions collective{"4x4x1", "auto", "all-gather", "x", "1MiB"};
   TimelineArgs timeline;
 };
 
@@ -35,16 +27,7 @@ struct ExplainArgs {
 constexpr long long kMaxExplainTransfers = 200'000;
 
 int run_explain(const ExplainArgs& args) {
-  const Platform platform = config::load_platform(platform_path(args.platform));
-  TorusShape shape = parse_shape(args.shape, "--shape");
-  if (auto wraps = parse_wrap(args.wrap, "--wrap")) shape.wraps = *wraps;
-  CollectiveSpec spec;
-  spec.kind = parse_collective_kind(args.op, "--op");
-  spec.axes = parse_axes(args.axes, "--axes");
-  spec.bytes = parse_bytes(args.bytes, "--bytes");
-  spec.algorithm = parse_ring_algorithm(args.algorithm, "--algorithm");
-  spec.multi_axis = parse_multi_axis(args.multi_axis, "--multi-axis");
-  validate_collective(spec, shape, "--axes");
+  const auto [platform, shape, spec] = resolve_collective(args.collective);
 
   const Torus torus(shape);
   Program program(torus.chip_count());
@@ -82,22 +65,7 @@ Command add_explain_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "explain", "Walk through a collective step by step (who sends which chunk to whom, bytes "
                  "per link, time per step, closed form beside simulated)");
-  sub->add_option("--op", args->op,
-                  "all-gather | reduce-scatter | all-reduce | all-to-all | permute")
-      ->capture_default_str();
-  sub->add_option("--axes", args->axes, "Axes to run over: a non-empty subset of xyz")
-      ->capture_default_str();
-  sub->add_option("--shape", args->shape, "Slice shape XxYxZ")->capture_default_str();
-  sub->add_option("--wrap", args->wrap, "Wraparound: auto (TPU v4 rule), none, or axes (e.g. x)")
-      ->capture_default_str();
-  sub->add_option("--bytes", args->bytes, "Per-chip size of the larger side, e.g. 1MiB")
-      ->capture_default_str();
-  sub->add_option("--algorithm", args->algorithm, "auto | bidir-ring | ring | line")
-      ->capture_default_str();
-  sub->add_option("--multi-axis", args->multi_axis, "concurrent | sequential")
-      ->capture_default_str();
-  sub->add_option("--platform", args->platform, "Platform name in platforms/ or a YAML file")
-      ->capture_default_str();
+  add_collective_options(sub, args->collective);
   sub->add_option("--html", args->timeline.html,
                   "Also write the walk-through as a self-contained HTML page that steps through "
                   "the collective on the torus picture");

@@ -1,0 +1,51 @@
+#include "sim/cli/collective_options.hpp"
+
+#include "sim/cli/cli_common.hpp"
+#include "sim/config/platform_loader.hpp"
+#include "sim/core/quantity_parse.hpp"
+
+namespace podsim::cli {
+
+void add_collective_options(CLI::App* sub, CollectiveOptions& options) {
+  sub->add_option("--shape", options.shape, "Slice shape XxYxZ")->capture_default_str();
+  sub->add_option("--wrap", options.wrap,
+                  "Wraparound: auto (TPU v4 rule: all axes wrap when every dimension is a "
+                  "multiple of 4), none, or the axes that wrap (e.g. xy)")
+      ->capture_default_str();
+  sub->add_option("--op", options.op,
+                  "all-gather | reduce-scatter | all-reduce | all-to-all | permute")
+      ->capture_default_str();
+  sub->add_option("--axes", options.axes, "Axes to run over: a non-empty subset of xyz")
+      ->capture_default_str();
+  sub->add_option("--bytes", options.bytes,
+                  "Per-chip size of the larger side (all-gather output, reduce-scatter input, "
+                  "all-reduce/all-to-all/permute buffer), e.g. 4096, 4KiB, 64MiB, 1GiB")
+      ->capture_default_str();
+  sub->add_option("--algorithm", options.algorithm,
+                  "Per-axis algorithm: auto (bidir-ring on wrapped axes, line on mesh axes), "
+                  "bidir-ring (half of the data each way), ring (unidirectional, as in MPI), "
+                  "line (mesh axis)")
+      ->capture_default_str();
+  sub->add_option("--multi-axis", options.multi_axis,
+                  "Several axes: concurrent (data split across the axes, all busy at once) or "
+                  "sequential (one axis after another)")
+      ->capture_default_str();
+  sub->add_option("--platform", options.platform, "Platform name in platforms/ or a YAML file")
+      ->capture_default_str();
+}
+
+ResolvedCollective resolve_collective(const CollectiveOptions& options) {
+  ResolvedCollective r{config::load_platform(platform_path(options.platform)),
+                       parse_shape(options.shape, "--shape"),
+                       {}};
+  if (auto wraps = parse_wrap(options.wrap, "--wrap")) r.shape.wraps = *wraps;
+  r.spec.kind = parse_collective_kind(options.op, "--op");
+  r.spec.axes = parse_axes(options.axes, "--axes");
+  r.spec.bytes = parse_bytes(options.bytes, "--bytes");
+  r.spec.algorithm = parse_ring_algorithm(options.algorithm, "--algorithm");
+  r.spec.multi_axis = parse_multi_axis(options.multi_axis, "--multi-axis");
+  validate_collective(r.spec, r.shape, "--axes");
+  return r;
+}
+
+}  // namespace podsim::cli

@@ -1,0 +1,41 @@
+#pragma once
+// The options that name one collective on a slice, shared by `podsim collective` and
+// `podsim explain`: their flags, and their resolution into a platform, a shape and a validated
+// CollectiveSpec (bad values throw InputError naming the flag).
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+#include "sim/collective/collective.hpp"
+#include "sim/model/chip_spec.hpp"
+#include "sim/topology/torus.hpp"
+
+namespace podsim::cli {
+
+struct CollectiveOptions {
+  std::string shape;
+  std::string wrap = "auto";
+  std::string op = "all-gather";
+  std::string axes;
+  std::string bytes;
+  std::string algorithm = "auto";
+  std::string multi_axis = "concurrent";
+  std::string platform = "tpu-v4";
+};
+
+// Adds --shape --wrap --op --axes --bytes --algorithm --multi-axis --platform, with the
+// current values of `options` as their defaults.
+void add_collective_options(CLI::App* sub, CollectiveOptions& options);
+
+struct ResolvedCollective {
+  Platform platform;
+  TorusShape shape;
+  CollectiveSpec spec;
+};
+
+// Loads the platform, parses the shape, wrap and collective, and validates the collective on
+// the shape (reported against --axes).
+ResolvedCollective resolve_collective(const CollectiveOptions& options);
+
+}  // namespace podsim::cli
