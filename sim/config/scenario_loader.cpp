@@ -73,14 +73,7 @@ FfnLayout choose_layout(Scenario& s, const std::string& pad_mode) {
     s.layout_candidates.push_back({layout, candidate.pad_heads});
   }
   if (valid.empty()) return FfnLayout::ws_2d;  // validation then says what is wrong
-  const ModelSpec& m = s.model;
-  const double hq = double(m.heads_used(true) * m.d_head);
-  LayoutCostInputs in;
-  in.d_model = double(m.d_model);
-  in.ffn_in = double(m.ffn_in_width()) + hq;
-  in.ffn_out = double(m.d_ff) + hq;
-  in.weight_element_bytes = double(weight_element_bytes(s.weights));
-  in.batch = double(s.batch);
+  LayoutCostInputs in = layout_cost_inputs(s);
   // Tokens per pass summed over the run: the prefill pass and one per decode step.
   const double passes_decode = s.phase == Phase::prefill ? 0 : double(s.generate_tokens);
   FfnLayout best = valid.front();

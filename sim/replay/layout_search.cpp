@@ -31,13 +31,7 @@ Bounds closed_form_bounds(const Scenario& s) {
   const ModelSpec& m = s.model;
   const ChipSpec& chip = s.platform.chip;
   const double n = double(s.chips());
-  const double hq = double(s.heads_used() * m.d_head);
-  LayoutCostInputs in;
-  in.d_model = double(m.d_model);
-  in.ffn_in = double(m.ffn_in_width()) + hq;
-  in.ffn_out = double(m.d_ff) + hq;
-  in.weight_element_bytes = double(weight_element_bytes(s.weights));
-  in.batch = double(s.batch);
+  LayoutCostInputs in = layout_cost_inputs(s);
   const double weights = in.d_model * (in.ffn_in + in.ffn_out);  // elements per layer
   Bounds total;
   const auto add_pass = [&](double tokens, double passes) {

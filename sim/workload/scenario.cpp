@@ -172,6 +172,18 @@ std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
   return std::nullopt;
 }
 
+LayoutCostInputs layout_cost_inputs(const Scenario& s) {
+  const ModelSpec& m = s.model;
+  const double hq = double(s.heads_used() * m.d_head);
+  LayoutCostInputs in;
+  in.d_model = double(m.d_model);
+  in.ffn_in = double(m.ffn_in_width()) + hq;
+  in.ffn_out = double(m.d_ff) + hq;
+  in.weight_element_bytes = double(weight_element_bytes(s.weights));
+  in.batch = double(s.batch);
+  return in;
+}
+
 void validate_scenario(const Scenario& s) {
   const auto at_least = [&](const std::string& key, long long value, long long min) {
     if (value < min)

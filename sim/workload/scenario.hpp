@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/analytic/layout_cost.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/model/chip_spec.hpp"
 #include "sim/model/model_spec.hpp"
@@ -99,6 +100,11 @@ bool heads_need_padding(const Scenario& scenario);
 // least model.pad_heads_from_chips chips (the paper's choice for PaLM 540B on >= 64 chips) or
 // the layout could not split the unpadded heads.
 bool auto_pad_heads(const Scenario& scenario);
+
+// The inputs of the paper's closed-form layout costs (analytic/layout_cost) for this scenario:
+// its model's fused FFN widths with the heads it uses, weight element size and batch; `tokens`
+// is left for the caller (a prefill pass or a decode step).
+LayoutCostInputs layout_cost_inputs(const Scenario& scenario);
 
 // Throws InputError at the key's position for: non-positive batch or lengths, batch or heads or
 // model dimensions that the layout cannot split evenly (naming the axis, the chip count and what
