@@ -35,8 +35,11 @@ PY
     "$same" "${cpu[1]}" "${cpu[2]}" "${load[1]}" "${load[2]}")")
 }
 
-sweep "1D vs 2D weight-stationary decode, PaLM 540B, batch 512" decode-1d-vs-2d.yaml
-sweep "latency/cost frontier, PaLM 540B" pareto-palm-540b.yaml
+# Two sweeps of a minute or two each: the larger ones (decode-1d-vs-2d.yaml with 64-step decodes
+# on up to 256 chips, pareto-palm-540b.yaml whose 144 points each rank layouts by simulation)
+# take an hour here.
+sweep "prefill 2D weight-stationary vs weight-gathered, PaLM 540B, 64 chips" prefill-ws-vs-wg.yaml
+sweep "decode step vs context and attention, 8-layer PaLM 540B" decode-context-attention.yaml
 
 echo
 echo "## Sweeps (issue 6): wall time with -j 1 and -j 2"
