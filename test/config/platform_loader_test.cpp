@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "sim/core/input_error.hpp"
+#include "test/support/podsim_process.hpp"
 
 namespace podsim {
 namespace {
@@ -22,32 +23,8 @@ namespace fs = std::filesystem;
 
 const std::string kPlatformFile = PODSIM_TEST_DIR "/../platforms/tpu-v4.yaml";
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// A fresh directory per test case (test cases may run in parallel processes).
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "podsim_platform_test_XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& text) const {
-    const std::string file = (path / name).string();
-    std::ofstream out(file, std::ios::binary);
-    out << text;
-    return file;
-  }
-};
+using test::read_file;
+using test::TempDir;
 
 // The real platform file with the first occurrence of `from` replaced by `to`.
 std::string edited_platform(const std::string& from, const std::string& to) {

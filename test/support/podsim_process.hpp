@@ -52,6 +52,11 @@ struct TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   std::string file(const std::string& name) const { return (path / name).string(); }
+  // Writes `text` to the file `name` in this directory and returns its path.
+  std::string write(const std::string& name, const std::string& text) const {
+    write_file(path / name, text);
+    return file(name);
+  }
 };
 
 struct Run {
