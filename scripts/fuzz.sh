@@ -16,22 +16,8 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_scenario_yaml fuzz_platform_yaml fuzz_model_yaml fuzz_trace_json)
 fi
 
-"$root/scripts/install_deps.sh"
-# clang 14 and its sanitizer/libFuzzer runtimes (Debian 12), only if missing.
-missing=()
-for p in clang-14 libclang-rt-14-dev; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}"
-  sudo_cmd=()
-  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo_cmd[@]}" apt-get update -qq
-  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# clang 14 and its sanitizer/libFuzzer runtimes (Debian 12), with the usual dependencies.
+"$root/scripts/install_deps.sh" clang-14 libclang-rt-14-dev
 
 build="$root/build-fuzz"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs podsim's build and test dependencies from Debian 12 packages, only those missing.
 # Idempotent: when everything is present it only runs dpkg-query and exits.
+# Usage: scripts/install_deps.sh [EXTRA_PACKAGE...]   (extra packages of one script, e.g. clang)
 set -euo pipefail
 
 packages=(
@@ -14,8 +15,8 @@ packages=(
   catch2                  # Catch2 v2
   chromium                # headless browser: the HTML report tests (test/timeline/)
   python3-matplotlib      # scripts/plot_*.py
-  libbenchmark-dev        # Google Benchmark: scripts/microbench.sh
 )
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do
