@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (fuzz/) with clang in build-fuzz/ and runs each for SECONDS
+# Builds the libFuzzer targets (test/fuzz/) with clang in build-fuzz/ and runs each for SECONDS
 # (default 60). Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   targets: fuzz_scenario_yaml fuzz_platform_yaml fuzz_model_yaml fuzz_trace_json (default: all)
 # Seeds: the repository's valid files (platforms/, workloads/, scenarios/, test/inputs/good/) and
@@ -47,7 +47,7 @@ for target in "${targets[@]}"; do
   echo "== $target: ${seconds}s, corpus $(ls "$corpus" | wc -l) files"
   # -rss_limit_mb: a loader that allocates without bound is a finding, not a machine kill.
   # -timeout: one input taking more than 10 s is a finding (a hang).
-  if ! "$build/fuzz/$target" "$corpus" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
+  if ! "$build/test/fuzz/$target" "$corpus" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
       -rss_limit_mb=2048 -artifact_prefix="$artifacts/" -print_final_stats=1 \
       > "$build/$target.log" 2>&1; then
     echo "!! $target found a problem; see $build/$target.log and $artifacts/"

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sim/collective/algorithms.hpp"
+#include "sim/program/algorithms.hpp"
 
 namespace podsim {
 

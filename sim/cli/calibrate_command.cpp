@@ -14,7 +14,7 @@
 #include "sim/cli/commands.hpp"
 #include "sim/config/calibration_loader.hpp"
 #include "sim/config/platform_loader.hpp"
-#include "sim/replay/calibration.hpp"
+#include "sim/explore/calibration.hpp"
 
 namespace podsim::cli {
 

@@ -10,8 +10,8 @@
 #include "sim/cli/collective_options.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/timeline_output.hpp"
-#include "sim/collective/algorithms.hpp"
-#include "sim/replay/memory_limit.hpp"
+#include "sim/program/algorithms.hpp"
+#include "sim/program/task_budget.hpp"
 #include "sim/replay/replay.hpp"
 
 namespace podsim::cli {

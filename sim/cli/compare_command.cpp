@@ -13,7 +13,7 @@
 
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
-#include "sim/cli/point_runner.hpp"
+#include "sim/explore/point_runner.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/config/sweep_loader.hpp"
 #include "sim/core/input_error.hpp"

@@ -10,7 +10,7 @@
 #include "sim/cli/collective_options.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/timeline_output.hpp"
-#include "sim/collective/algorithms.hpp"
+#include "sim/program/algorithms.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/report/timeline_explain.hpp"
 

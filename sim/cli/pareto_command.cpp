@@ -15,7 +15,7 @@
 #include "sim/cli/commands.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/quantity_parse.hpp"
-#include "sim/report/pareto.hpp"
+#include "sim/explore/pareto.hpp"
 #include "sim/report/sweep_table.hpp"
 
 namespace podsim::cli {

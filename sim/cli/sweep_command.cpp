@@ -15,7 +15,7 @@
 #include <set>
 
 #include "sim/cli/commands.hpp"
-#include "sim/cli/point_runner.hpp"
+#include "sim/explore/point_runner.hpp"
 #include "sim/config/sweep_loader.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/quantity_parse.hpp"

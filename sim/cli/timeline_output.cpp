@@ -10,7 +10,7 @@
 #include "sim/core/input_error.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/replay/replay.hpp"
-#include "sim/replay/trace_program.hpp"
+#include "sim/program/trace_program.hpp"
 
 namespace podsim::cli {
 

@@ -9,11 +9,11 @@
 #include <optional>
 #include <string>
 
-#include "sim/collective/program.hpp"
-#include "sim/collective/collective.hpp"
+#include "sim/program/program.hpp"
+#include "sim/program/collective.hpp"
 #include "sim/model/chip_spec.hpp"
 #include "sim/replay/replay.hpp"
-#include "sim/replay/trace_replay.hpp"
+#include "sim/explore/trace_replay.hpp"
 #include "sim/report/html_report.hpp"
 #include "sim/report/perfetto.hpp"
 #include "sim/report/run_metrics.hpp"

@@ -1,7 +1,7 @@
 #pragma once
 // Timeline: what every chip did and what every directed ICI link carried over simulated time,
 // from one replay run with ReplayOptions{record_tasks, record_link_intervals} (DESIGN.md §1:
-// replay -> Timeline -> report). Pure C++: replay.hpp is SimGrid-free.
+// replay -> Timeline -> report). Pure C++: it reads program/replay_result.hpp, never the replay itself.
 //
 // Each recorded task (joins dropped) becomes a TimelineTask on one of four tracks (MXU, HBM,
 // ICI send, ICI receive) and is tagged with:
@@ -21,9 +21,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/collective/program.hpp"
+#include "sim/program/program.hpp"
 #include "sim/model/chip_spec.hpp"
-#include "sim/replay/replay.hpp"
+#include "sim/program/replay_result.hpp"
 #include "sim/topology/torus.hpp"
 
 namespace podsim {

@@ -8,7 +8,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "sim/collective/algorithms.hpp"
+#include "sim/program/algorithms.hpp"
 
 namespace podsim {
 

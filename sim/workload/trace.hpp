@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/collective/collective.hpp"
+#include "sim/program/collective.hpp"
 #include "sim/core/units.hpp"
 #include "sim/workload/scenario.hpp"
 

@@ -1,7 +1,7 @@
 // pareto_frontier against a brute-force dominance check (every pair compared), on random point
 // sets with many ties, and on small sets whose frontier is known by hand.
 
-#include "sim/report/pareto.hpp"
+#include "sim/explore/pareto.hpp"
 
 #include <catch2/catch.hpp>
 #include <random>

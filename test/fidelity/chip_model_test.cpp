@@ -7,10 +7,10 @@
 #include <cmath>
 
 #include "../replay/isolated.hpp"
-#include "sim/analytic/least_squares.hpp"
-#include "sim/collective/algorithms.hpp"
-#include "sim/replay/calibration.hpp"
-#include "sim/replay/looped_einsum.hpp"
+#include "sim/explore/least_squares.hpp"
+#include "sim/program/algorithms.hpp"
+#include "sim/explore/calibration.hpp"
+#include "sim/program/looped_einsum.hpp"
 #include "sim/replay/replay.hpp"
 
 namespace podsim {

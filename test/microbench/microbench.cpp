@@ -10,12 +10,12 @@
 #include <chrono>
 #include <string>
 
-#include "sim/collective/algorithms.hpp"
+#include "sim/program/algorithms.hpp"
 #include "sim/config/platform_loader.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/core/subprocess.hpp"
 #include "sim/replay/replay.hpp"
-#include "sim/replay/trace_program.hpp"
+#include "sim/program/trace_program.hpp"
 #include "sim/workload/trace_generator.hpp"
 
 namespace podsim {

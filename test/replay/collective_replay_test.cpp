@@ -10,7 +10,7 @@
 
 #include "isolated.hpp"
 #include "sim/analytic/collective_cost.hpp"
-#include "sim/collective/algorithms.hpp"
+#include "sim/program/algorithms.hpp"
 #include "sim/replay/replay.hpp"
 
 namespace podsim {

@@ -6,10 +6,10 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "sim/collective/algorithms.hpp"
+#include "sim/program/algorithms.hpp"
 #include "sim/config/scenario_loader.hpp"
-#include "sim/replay/memory_limit.hpp"
-#include "sim/replay/trace_program.hpp"
+#include "sim/program/task_budget.hpp"
+#include "sim/program/trace_program.hpp"
 #include "sim/workload/trace_generator.hpp"
 #include "test/support/podsim_process.hpp"
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "sim/config/scenario_loader.hpp"
-#include "sim/replay/trace_replay.hpp"
+#include "sim/explore/trace_replay.hpp"
 #include "sim/report/run_metrics.hpp"
 #include "sim/workload/trace_generator.hpp"
 

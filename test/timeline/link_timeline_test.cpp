@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/collective/algorithms.hpp"
+#include "sim/program/algorithms.hpp"
 #include "sim/config/platform_loader.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/replay/replay.hpp"
-#include "sim/replay/trace_program.hpp"
+#include "sim/program/trace_program.hpp"
 #include "sim/report/timeline.hpp"
 #include "sim/workload/trace_generator.hpp"
 

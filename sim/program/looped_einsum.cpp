@@ -1,8 +1,8 @@
-#include "sim/replay/looped_einsum.hpp"
+#include "sim/program/looped_einsum.hpp"
 
 #include <map>
 
-#include "sim/collective/algorithms.hpp"
+#include "sim/program/algorithms.hpp"
 #include "sim/core/check.hpp"
 
 namespace podsim {

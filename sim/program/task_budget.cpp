@@ -1,4 +1,4 @@
-#include "sim/replay/memory_limit.hpp"
+#include "sim/program/task_budget.hpp"
 
 #include <fmt/format.h>
 
@@ -8,9 +8,9 @@
 #include <map>
 #include <sstream>
 
-#include "sim/collective/algorithms.hpp"
+#include "sim/program/algorithms.hpp"
 #include "sim/core/quantity_parse.hpp"
-#include "sim/replay/trace_program.hpp"
+#include "sim/program/trace_program.hpp"
 
 namespace podsim {
 

@@ -1,4 +1,4 @@
-#include "sim/collective/collective.hpp"
+#include "sim/program/collective.hpp"
 
 #include <fmt/format.h>
 

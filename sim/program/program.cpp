@@ -1,4 +1,4 @@
-#include "sim/collective/program.hpp"
+#include "sim/program/program.hpp"
 
 #include "sim/core/check.hpp"
 

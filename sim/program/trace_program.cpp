@@ -1,11 +1,11 @@
-#include "sim/replay/trace_program.hpp"
+#include "sim/program/trace_program.hpp"
 
 #include <algorithm>
 #include <map>
 
-#include "sim/collective/algorithms.hpp"
+#include "sim/program/algorithms.hpp"
 #include "sim/core/check.hpp"
-#include "sim/replay/looped_einsum.hpp"
+#include "sim/program/looped_einsum.hpp"
 #include "sim/workload/op_cost.hpp"
 
 namespace podsim {

@@ -1,4 +1,4 @@
-#include "sim/cli/point_runner.hpp"
+#include "sim/explore/point_runner.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -22,7 +22,7 @@
 
 extern char** environ;
 
-namespace podsim::cli {
+namespace podsim {
 
 namespace fs = std::filesystem;
 
@@ -291,4 +291,4 @@ std::vector<PointResult> run_points(const std::vector<PointTask>& tasks,
   return out;
 }
 
-}  // namespace podsim::cli
+}  // namespace podsim

@@ -1,4 +1,4 @@
-#include "sim/analytic/least_squares.hpp"
+#include "sim/explore/least_squares.hpp"
 
 #include <cmath>
 

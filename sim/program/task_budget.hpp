@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "sim/collective/collective.hpp"
+#include "sim/program/collective.hpp"
 #include "sim/workload/trace.hpp"
 
 namespace podsim {

@@ -17,7 +17,7 @@
 
 #include <vector>
 
-#include "sim/collective/program.hpp"
+#include "sim/program/program.hpp"
 #include "sim/workload/trace.hpp"
 
 namespace podsim {

@@ -1,15 +1,15 @@
-#include "sim/replay/calibration.hpp"
+#include "sim/explore/calibration.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "sim/analytic/least_squares.hpp"
+#include "sim/explore/least_squares.hpp"
 #include "sim/core/check.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/subprocess.hpp"
-#include "sim/replay/trace_replay.hpp"
+#include "sim/explore/trace_replay.hpp"
 #include "sim/workload/trace_generator.hpp"
 
 namespace podsim {

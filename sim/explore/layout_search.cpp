@@ -1,4 +1,4 @@
-#include "sim/replay/layout_search.hpp"
+#include "sim/explore/layout_search.hpp"
 
 #include <fmt/format.h>
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/replay/trace_replay.hpp"
+#include "sim/explore/trace_replay.hpp"
 #include "sim/workload/scenario.hpp"
 
 namespace podsim {

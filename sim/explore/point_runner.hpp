@@ -14,7 +14,7 @@
 
 #include "sim/report/sweep_table.hpp"
 
-namespace podsim::cli {
+namespace podsim {
 
 struct PointTask {
   std::size_t index = 0;               // 1-based grid position, copied to the result
@@ -51,4 +51,4 @@ std::string self_executable();
 // The default number of simulation processes: the number of cores.
 int default_jobs();
 
-}  // namespace podsim::cli
+}  // namespace podsim

@@ -1,4 +1,4 @@
-#include "sim/collective/algorithms.hpp"
+#include "sim/program/algorithms.hpp"
 
 #include <algorithm>
 #include <map>

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "sim/core/input_error.hpp"
-#include "sim/replay/memory_limit.hpp"
+#include "sim/program/task_budget.hpp"
 #include "sim/workload/trace_json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -1,4 +1,4 @@
-#include "sim/replay/trace_replay.hpp"
+#include "sim/explore/trace_replay.hpp"
 
 #include <fmt/format.h>
 
@@ -6,12 +6,12 @@
 #include <functional>
 #include <map>
 
-#include "sim/collective/collective.hpp"
+#include "sim/program/collective.hpp"
 #include "sim/core/check.hpp"
 #include "sim/core/logging.hpp"
 #include "sim/core/subprocess.hpp"
 #include "sim/replay/replay.hpp"
-#include "sim/replay/trace_program.hpp"
+#include "sim/program/trace_program.hpp"
 
 namespace podsim {
 

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "sim/collective/program.hpp"
+#include "sim/program/program.hpp"
 #include "sim/model/chip_spec.hpp"
 #include "sim/workload/op_cost.hpp"
 

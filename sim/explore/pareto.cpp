@@ -1,4 +1,4 @@
-#include "sim/report/pareto.hpp"
+#include "sim/explore/pareto.hpp"
 
 #include <algorithm>
 #include <limits>

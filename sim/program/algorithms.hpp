@@ -16,8 +16,8 @@
 // route, all at once. permute: every chip sends S to the next chip of its group (x fastest,
 // cyclically), the building block of Looped CollectiveEinsum.
 
-#include "sim/collective/collective.hpp"
-#include "sim/collective/program.hpp"
+#include "sim/program/collective.hpp"
+#include "sim/program/program.hpp"
 #include "sim/topology/torus.hpp"
 
 namespace podsim {
