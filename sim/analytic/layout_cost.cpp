@@ -1,5 +1,7 @@
 #include "sim/analytic/layout_cost.hpp"
 
+#include <algorithm>
+
 #include "sim/core/check.hpp"
 
 namespace podsim {
@@ -63,6 +65,30 @@ FfnLayout cheapest_layout(const std::vector<FfnLayout>& candidates, const TorusS
     }
   }
   return best;
+}
+
+namespace {
+
+// ICI links a chip can drive at once in a 3D torus (FACTS.md §1: six links per chip), and the
+// two of a single bidirectional ring: the best and worst case of layer_time_bounds.
+constexpr double kLinksBest = 6;
+constexpr double kLinksWorst = 2;
+
+}  // namespace
+
+LayerTimeBounds layer_time_bounds(FfnLayout layout, const TorusShape& shape,
+                                  const LayoutCostInputs& in, const ChipSpec& chip) {
+  const double n = double(shape.chip_count());
+  const double weights = in.d_model * (in.ffn_in + in.ffn_out);  // elements per layer
+  const Seconds compute =
+      2 * in.batch * in.tokens * weights / n / (chip.peak_flops_per_s * chip.mxu_efficiency);
+  const Seconds memory =
+      weights * in.weight_element_bytes / n / (chip.hbm_bytes_per_s * chip.hbm_efficiency);
+  const double comm_bytes = layout_comm_volume(layout, shape, in).transfer_bytes();
+  const BytesPerSecond link = chip.ici_link_bytes_per_s * chip.ici_efficiency;
+  const Seconds comm_best = comm_bytes / (kLinksBest * link);
+  const Seconds comm_worst = comm_bytes / (kLinksWorst * link);
+  return {std::max({compute, memory, comm_best}), compute + memory + comm_worst};
 }
 
 }  // namespace podsim

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sim/core/units.hpp"
+#include "sim/model/chip_spec.hpp"
 #include "sim/partition/layout.hpp"
 #include "sim/topology/torus.hpp"
 
@@ -46,8 +47,24 @@ LayoutCommVolume layout_comm_volume(FfnLayout layout, const TorusShape& shape,
                                     const LayoutCostInputs& in);
 
 // The layout with the smallest paper-form volume (total_bytes) among `candidates`; ties go to
-// the earlier candidate. Requires a non-empty list.
+// the earlier candidate. Requires a non-empty list. The paper's switch points by volume alone
+// (FACTS.md §3); `ffn_layout: auto` is decided by simulated time (explore/layout_search), not by
+// this.
 FfnLayout cheapest_layout(const std::vector<FfnLayout>& candidates, const TorusShape& shape,
                           const LayoutCostInputs& in);
+
+// Closed-form bounds of the time of one transformer layer on one chip, used to prune layout
+// candidates before simulating them: compute = weight matmul flops / (peak x mxu_efficiency),
+// memory = weight bytes / (HBM bandwidth x hbm_efficiency), comm = the transfer bytes of
+// layout_comm_volume over the ICI links at ici_efficiency. `low` = max(compute, memory, comm over
+// the six links of a 3D torus chip), everything overlapped on every link (FACTS.md §1); `high`
+// = compute + memory + comm over the two links of one bidirectional ring, nothing overlapped.
+// The chip model's per-op overheads are in neither: callers keep a margin.
+struct LayerTimeBounds {
+  Seconds low_s = 0;
+  Seconds high_s = 0;
+};
+LayerTimeBounds layer_time_bounds(FfnLayout layout, const TorusShape& shape,
+                                  const LayoutCostInputs& in, const ChipSpec& chip);
 
 }  // namespace podsim

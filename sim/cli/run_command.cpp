@@ -37,35 +37,12 @@ std::vector<std::string> all_overrides(const RunArgs& args) {
   return overrides;
 }
 
-nlohmann::json ranking_json(const LayoutRanking& ranking) {
-  nlohmann::json rows = nlohmann::json::array();
-  for (const LayoutRankEntry& e : ranking.entries) {
-    nlohmann::json row = {{"ffn_layout", ffn_layout_name(e.layout)},
-                          {"pad_heads", e.pad_heads},
-                          {"status", e.status},
-                          {"bound_low_s", e.bound_low_s},
-                          {"bound_high_s", e.bound_high_s}};
-    if (e.status == "simulated") {
-      row["prefill_s"] = e.prefill_s;
-      row["decode_s"] = e.decode_s;
-      row["total_s"] = e.total_s;
-    } else {
-      row["reason"] = e.reason;
-    }
-    rows.push_back(row);
-  }
-  return rows;
-}
-
-// Resolves `ffn_layout: auto` by simulated time (replay/layout_search): the scenario becomes the
-// winner's; its ranking is printed (stderr when stdout carries JSON) and returned.
-std::optional<LayoutRanking> resolve_auto_layout(Scenario& scenario, bool stdout_is_data) {
-  if (scenario.layout_candidates.empty()) return std::nullopt;
-  LayoutRanking ranking = rank_layouts(scenario);
-  const LayoutRankEntry& best = ranking.entries.front();
-  scenario = with_layout(scenario, best.layout, best.pad_heads);
-  (stdout_is_data ? std::cerr : std::cout) << ranking_text(ranking);
-  return ranking;
+// Decides the layout (explore/layout_search; a given layout passes through) and prints the
+// ranking of `ffn_layout: auto` (on stderr when stdout carries JSON).
+LayoutChoice decide_layout(const Scenario& scenario, bool stdout_is_data) {
+  LayoutChoice choice = choose_layout(scenario);
+  if (choice.ranking) (stdout_is_data ? std::cerr : std::cout) << ranking_text(*choice.ranking);
+  return choice;
 }
 
 int simulate(const Trace& trace, const std::string& json_path,
@@ -114,9 +91,9 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--json", args->json, "Write the metrics as JSON to FILE (- for stdout)");
   add_timeline_options(sub, args->timeline, true);
   return [args]() {
-    Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
-    const auto ranking = resolve_auto_layout(scenario, args->json == "-");
-    return simulate(generate_trace(scenario), args->json, args->timeline, ranking);
+    const LayoutChoice choice = decide_layout(
+        config::load_scenario(args->scenario, all_overrides(*args)), args->json == "-");
+    return simulate(generate_trace(choice.scenario), args->json, args->timeline, choice.ranking);
   };
 }
 
@@ -126,8 +103,13 @@ Command add_trace_command(CLI::App& app) {
   add_scenario_options(sub, *args);
   sub->add_option("-o,--output", args->output, "Trace file to write (- for stdout)")->required();
   return [args]() {
-    Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
-    resolve_auto_layout(scenario, true);
+    const Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
+    // A trace is pure data: deciding `auto` would simulate.
+    if (scenario.ffn_layout_auto)
+      throw InputError(scenario.location_of("ffn_layout"), "ffn_layout",
+                       "auto is decided by simulating the candidates, and podsim trace does not "
+                       "simulate: give a layout (ws-1d, ws-2d, wg-x, wg-xy, wg-xyz), or run "
+                       "`podsim run` with auto to see which one it chooses");
     const Trace trace = generate_trace(scenario);
     if (args->output == "-")
       std::cout << trace_to_json(trace);

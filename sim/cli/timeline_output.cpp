@@ -126,9 +126,9 @@ std::vector<std::string> section_names(const Trace& trace, const std::vector<std
       for (std::size_t r = 0; r < sm.layers[l].ends.size(); ++r) {
         const int m = sm.layers[l].ends[r];
         names[m] = sm.layers[l].repeat > 1
-                       ? fmt::format("step {} ({}) {} {}/{}", steps[i], step.phase,
+                       ? fmt::format("step {} ({}) {} {}/{}", steps[i], phase_name(step.phase),
                                      step.layers[l].name, r + 1, sm.layers[l].repeat)
-                       : fmt::format("step {} ({}) {}", steps[i], step.phase, step.layers[l].name);
+                       : fmt::format("step {} ({}) {}", steps[i], phase_name(step.phase), step.layers[l].name);
         layer_sections->push_back(m);
       }
   }
@@ -188,7 +188,7 @@ TraceTiming simulate_with_timeline(const Trace& trace, const TimelineArgs& args,
 
   std::string step_list;
   for (std::size_t i = 0; i < steps.size() && i < 8; ++i)
-    step_list += fmt::format("{}{} ({})", i ? ", " : "", steps[i], trace.steps[steps[i]].phase);
+    step_list += fmt::format("{}{} ({})", i ? ", " : "", steps[i], phase_name(trace.steps[steps[i]].phase));
   if (steps.size() > 8) step_list += fmt::format(", ... ({} steps)", steps.size());
   int sampled = 0, repeats = 0;
   for (const StepMarks& sm : lowered.steps)

@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <map>
 
-#include "sim/analytic/layout_cost.hpp"
 #include "sim/config/model_loader.hpp"
 #include "sim/config/platform_loader.hpp"
 #include "sim/config/yaml_source.hpp"
@@ -55,43 +54,6 @@ bool parse_flag(const MapReader& r, const std::string& key) {
   if (text == "true" || text == "yes" || text == "on") return true;
   if (text == "false" || text == "no" || text == "off") return false;
   throw InputError(r.where(node), key, fmt::format("'{}' must be true or false", text));
-}
-
-// The layouts `ffn_layout: auto` may choose from (those that can shard the model here) and
-// among them the one with the least paper communication volume (FACTS.md §3), summed over the
-// prefill pass and the decode steps. The run then ranks the candidates by simulated time
-// (replay/layout_search); the closed-form choice stands for commands that do not simulate.
-FfnLayout choose_layout(Scenario& s, const std::string& pad_mode) {
-  s.layout_candidates.clear();
-  std::vector<FfnLayout> valid;
-  for (FfnLayout layout : kFfnLayouts) {
-    Scenario candidate = s;
-    candidate.ffn_layout = layout;
-    candidate.pad_heads = pad_mode == "yes" || (pad_mode == "auto" && auto_pad_heads(candidate));
-    if (sharding_problem(candidate)) continue;
-    valid.push_back(layout);
-    s.layout_candidates.push_back({layout, candidate.pad_heads});
-  }
-  if (valid.empty()) return FfnLayout::ws_2d;  // validation then says what is wrong
-  LayoutCostInputs in = layout_cost_inputs(s);
-  // Tokens per pass summed over the run: the prefill pass and one per decode step.
-  const double passes_decode = s.phase == Phase::prefill ? 0 : double(s.generate_tokens);
-  FfnLayout best = valid.front();
-  double best_bytes = -1;
-  for (FfnLayout layout : valid) {
-    double bytes = 0;
-    if (s.phase != Phase::decode) {
-      in.tokens = double(s.input_tokens);
-      bytes += layout_comm_volume(layout, s.shape, in).total_bytes();
-    }
-    in.tokens = 1;
-    bytes += passes_decode * layout_comm_volume(layout, s.shape, in).total_bytes();
-    if (best_bytes < 0 || bytes < best_bytes) {
-      best = layout;
-      best_bytes = bytes;
-    }
-  }
-  return best;
 }
 
 Scenario read_scenario(const std::string& path, YAML::Node root,
@@ -189,15 +151,18 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
   if (pad_mode == "yes" && s.model.padded_heads == 0)
     throw InputError(node_where("pad_heads"), "pad_heads",
                      fmt::format("model {} offers no padded_heads", s.model.name));
+  s.pad_heads_request = pad_mode == "yes"  ? PadHeadsRequest::yes
+                        : pad_mode == "no" ? PadHeadsRequest::no
+                                           : PadHeadsRequest::automatic;
 
+  // `ffn_layout: auto` is recorded as a request: explore/layout_search decides it, and checks
+  // then what each candidate layout needs of the shapes.
   const std::string layout_text = top.string("ffn_layout");
-  if (layout_text == "auto")
-    s.ffn_layout = choose_layout(s, pad_mode);
-  else
+  s.ffn_layout_auto = layout_text == "auto";
+  if (!s.ffn_layout_auto)
     s.ffn_layout = parse_ffn_layout(layout_text, "ffn_layout", node_where("ffn_layout"));
-  s.pad_heads = pad_mode == "yes" || (pad_mode == "auto" && auto_pad_heads(s));
-
-  validate_scenario(s);
+  resolve_pad_heads(s);
+  if (!s.ffn_layout_auto) validate_scenario(s);
   return s;
 }
 

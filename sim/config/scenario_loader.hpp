@@ -14,8 +14,8 @@
 //
 // `platform` and `model` are names looked up in <root>/platforms and <root>/workloads, or paths
 // to YAML files (relative to the working directory, else to the scenario's directory).
-// `ffn_layout: auto` picks the layout with the smallest per-chip communication volume by the
-// paper's formulas (analytic/layout_cost.hpp) among those that shard this batch and model.
+// `ffn_layout: auto` is recorded as a request (Scenario::ffn_layout_auto) and nothing more:
+// explore/layout_search's choose_layout() decides it.
 
 #include <string>
 #include <vector>
@@ -36,8 +36,9 @@ ScenarioOverride parse_override(const std::string& text);
 // podsim's source directory.
 std::string find_project_root(const std::string& scenario_path, const std::string& search_root);
 
-// Loads, resolves and validates a scenario (validate_scenario included; the memory plan is not
-// checked here: generate_trace refuses what does not fit). `overrides` are "key=value" strings;
+// Loads, resolves and validates a scenario (validate_scenario included, except for the layout's
+// divisibility under `ffn_layout: auto`, which choose_layout checks per candidate; the memory
+// plan is not checked here: generate_trace refuses what does not fit). `overrides` are "key=value" strings;
 // errors about an overridden key name `--set key=value` instead of a file position.
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides = {},
                        const std::string& search_root = "");

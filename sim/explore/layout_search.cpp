@@ -17,36 +17,32 @@ namespace podsim {
 
 namespace {
 
-// ICI links a chip can drive at once in a 3D torus (FACTS.md §1: six links per chip), and the
-// two of a single bidirectional ring: the best and worst case of the closed-form bound.
-constexpr double kLinksBest = 6;
-constexpr double kLinksWorst = 2;
-
-struct Bounds {
-  Seconds low = 0, high = 0;
-};
-
-// Closed-form bounds of the transformer layers over the whole run (see the header).
-Bounds closed_form_bounds(const Scenario& s) {
+// The inputs of the paper's closed-form layout costs (analytic/layout_cost) for this scenario:
+// its model's fused FFN widths with the heads it uses, weight element size and batch; `tokens`
+// is left for the caller (a prefill pass or a decode step).
+LayoutCostInputs layout_cost_inputs(const Scenario& s) {
   const ModelSpec& m = s.model;
-  const ChipSpec& chip = s.platform.chip;
-  const double n = double(s.chips());
+  const double hq = double(s.heads_used() * m.d_head);
+  LayoutCostInputs in;
+  in.d_model = double(m.d_model);
+  in.ffn_in = double(m.ffn_in_width()) + hq;
+  in.ffn_out = double(m.d_ff) + hq;
+  in.weight_element_bytes = double(weight_element_bytes(s.weights));
+  in.batch = double(s.batch);
+  return in;
+}
+
+// Closed-form bounds of the transformer layers over the whole run: the prefill pass and one pass
+// per decode step, each model.layers x analytic/layout_cost's layer_time_bounds.
+LayerTimeBounds run_time_bounds(const Scenario& s) {
   LayoutCostInputs in = layout_cost_inputs(s);
-  const double weights = in.d_model * (in.ffn_in + in.ffn_out);  // elements per layer
-  Bounds total;
+  LayerTimeBounds total;
   const auto add_pass = [&](double tokens, double passes) {
     in.tokens = tokens;
-    const Seconds compute =
-        2 * in.batch * tokens * weights / n / (chip.peak_flops_per_s * chip.mxu_efficiency);
-    const Seconds memory =
-        weights * in.weight_element_bytes / n / (chip.hbm_bytes_per_s * chip.hbm_efficiency);
-    const double comm_bytes = layout_comm_volume(s.ffn_layout, s.shape, in).transfer_bytes();
-    const BytesPerSecond link = chip.ici_link_bytes_per_s * chip.ici_efficiency;
-    const Seconds comm_best = comm_bytes / (kLinksBest * link);
-    const Seconds comm_worst = comm_bytes / (kLinksWorst * link);
-    const double layers = double(m.layers) * passes;
-    total.low += layers * std::max({compute, memory, comm_best});
-    total.high += layers * (compute + memory + comm_worst);
+    const LayerTimeBounds layer = layer_time_bounds(s.ffn_layout, s.shape, in, s.platform.chip);
+    const double layers = double(s.model.layers) * passes;
+    total.low_s += layers * layer.low_s;
+    total.high_s += layers * layer.high_s;
   };
   if (s.phase != Phase::decode) add_pass(double(s.input_tokens), 1);
   if (s.phase != Phase::prefill) add_pass(1, double(s.generate_tokens));
@@ -57,35 +53,25 @@ std::string layout_label(const LayoutRankEntry& e) {
   return fmt::format("{}{}", ffn_layout_name(e.layout), e.pad_heads ? " (padded heads)" : "");
 }
 
-}  // namespace
-
-Scenario with_layout(const Scenario& scenario, FfnLayout layout, bool pad_heads) {
-  Scenario s = scenario;
-  s.ffn_layout = layout;
-  s.pad_heads = pad_heads;
-  s.layout_candidates.clear();
-  return s;
-}
-
-LayoutRanking rank_layouts(const Scenario& scenario) {
-  PODSIM_CHECK(!scenario.layout_candidates.empty(), "rank_layouts needs candidates");
+// Ranks the candidates (see the header): simulated by total time (ties keep the candidate
+// order), then pruned, then no-fit.
+LayoutRanking rank_layouts(const Scenario& scenario, const std::vector<Scenario>& candidates) {
   LayoutRanking ranking;
-  std::vector<Scenario> scenarios;
   Seconds least_high = std::numeric_limits<double>::infinity();
-  for (const Scenario::LayoutCandidate& c : scenario.layout_candidates) {
-    scenarios.push_back(with_layout(scenario, c.layout, c.pad_heads));
+  std::vector<MemoryPlan> plans;
+  for (const Scenario& c : candidates) {
     LayoutRankEntry e;
-    e.layout = c.layout;
+    e.layout = c.ffn_layout;
     e.pad_heads = c.pad_heads;
-    const Bounds b = closed_form_bounds(scenarios.back());
-    e.bound_low_s = b.low;
-    e.bound_high_s = b.high;
-    const MemoryPlan plan = plan_memory(scenarios.back());
-    if (!plan.fits && !scenario.allow_oversubscribe) {
-      e.status = "no-fit";
-      e.reason = memory_refusal_message(scenarios.back(), plan);
+    const LayerTimeBounds b = run_time_bounds(c);
+    e.bound_low_s = b.low_s;
+    e.bound_high_s = b.high_s;
+    plans.push_back(plan_memory(c));
+    if (!plans.back().fits && !scenario.allow_oversubscribe) {
+      e.status = RankStatus::no_fit;
+      e.reason = memory_refusal_message(c, plans.back());
     } else {
-      least_high = std::min(least_high, b.high);
+      least_high = std::min(least_high, b.high_s);
     }
     ranking.entries.push_back(e);
   }
@@ -94,7 +80,7 @@ LayoutRanking rank_layouts(const Scenario& scenario) {
     for (std::size_t i = 0; i < ranking.entries.size(); ++i)
       needs += fmt::format("{}{} {:.2f} GiB", i == 0 ? "" : ", ",
                            ffn_layout_name(ranking.entries[i].layout),
-                           double(plan_memory(scenarios[i]).total_bytes()) / double(kGiB));
+                           double(plans[i].total_bytes()) / double(kGiB));
     throw InputError(
         scenario.location_of("ffn_layout"), "ffn_layout",
         fmt::format("auto: no layout fits in the {:.2f} GiB of HBM per chip (needs {}); use more "
@@ -104,32 +90,29 @@ LayoutRanking rank_layouts(const Scenario& scenario) {
   std::vector<std::optional<TraceTiming>> timings(ranking.entries.size());
   for (std::size_t i = 0; i < ranking.entries.size(); ++i) {
     LayoutRankEntry& e = ranking.entries[i];
-    if (!e.status.empty()) continue;
+    if (e.status == RankStatus::no_fit) continue;
     if (e.bound_low_s > kPruneFactor * least_high) {
-      e.status = "pruned";
+      e.status = RankStatus::pruned;
       e.reason = fmt::format(
           "closed form: at least {:.4g} s, over {} x the best worst case {:.4g} s", e.bound_low_s,
           kPruneFactor, least_high);
       continue;
     }
-    const Trace trace = generate_trace(scenarios[i]);
+    const Trace trace = generate_trace(candidates[i]);
     timings[i] = simulate_trace(trace, false);
     for (std::size_t k = 0; k < trace.steps.size(); ++k)
-      (trace.steps[k].phase == "prefill" ? e.prefill_s : e.decode_s) += timings[i]->step_s[k];
+      (trace.steps[k].phase == Phase::prefill ? e.prefill_s : e.decode_s) +=
+          timings[i]->step_s[k];
     e.total_s = e.prefill_s + e.decode_s;
-    e.status = "simulated";
+    e.status = RankStatus::simulated;
     logger("replay")->info("ffn_layout auto: {} simulated {:.6g} s", layout_label(e), e.total_s);
   }
-  // Simulated by total time (ties keep the candidate order), then pruned, then no-fit.
-  const auto rank_of = [](const std::string& status) {
-    return status == "simulated" ? 0 : status == "pruned" ? 1 : 2;
-  };
   std::vector<std::size_t> order(ranking.entries.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     const LayoutRankEntry& x = ranking.entries[a];
     const LayoutRankEntry& y = ranking.entries[b];
-    if (rank_of(x.status) != rank_of(y.status)) return rank_of(x.status) < rank_of(y.status);
+    if (x.status != y.status) return x.status < y.status;
     return x.total_s < y.total_s;
   });
   std::vector<LayoutRankEntry> sorted;
@@ -137,6 +120,53 @@ LayoutRanking rank_layouts(const Scenario& scenario) {
   ranking.chosen_timing = timings[order.front()];
   ranking.entries = std::move(sorted);
   return ranking;
+}
+
+}  // namespace
+
+std::string_view rank_status_name(RankStatus status) {
+  switch (status) {
+    case RankStatus::simulated:
+      return "simulated";
+    case RankStatus::pruned:
+      return "pruned";
+    case RankStatus::no_fit:
+      return "no-fit";
+  }
+  return "?";
+}
+
+std::vector<Scenario> layout_candidates(const Scenario& scenario) {
+  std::vector<Scenario> candidates;
+  for (FfnLayout layout : kFfnLayouts) {
+    Scenario c = scenario;
+    c.ffn_layout_auto = false;
+    c.ffn_layout = layout;
+    resolve_pad_heads(c);
+    if (sharding_problem(c)) continue;
+    validate_scenario(c);  // the layout-independent checks
+    candidates.push_back(std::move(c));
+  }
+  if (candidates.empty()) {
+    Scenario fallback = scenario;
+    fallback.ffn_layout_auto = false;
+    fallback.ffn_layout = FfnLayout::ws_2d;
+    resolve_pad_heads(fallback);
+    validate_scenario(fallback);  // throws: says what the default layout needs
+    PODSIM_CHECK(false, "no layout shards the scenario, yet ws-2d validates");
+  }
+  return candidates;
+}
+
+LayoutChoice choose_layout(const Scenario& scenario) {
+  if (!scenario.ffn_layout_auto) return LayoutChoice{scenario, std::nullopt};
+  LayoutRanking ranking = rank_layouts(scenario, layout_candidates(scenario));
+  const LayoutRankEntry& best = ranking.entries.front();
+  Scenario chosen = scenario;
+  chosen.ffn_layout_auto = false;
+  chosen.ffn_layout = best.layout;
+  chosen.pad_heads = best.pad_heads;
+  return LayoutChoice{std::move(chosen), std::move(ranking)};
 }
 
 std::string ranking_text(const LayoutRanking& ranking) {
@@ -147,14 +177,35 @@ std::string ranking_text(const LayoutRanking& ranking) {
                      layout_label(best), ranking.entries.size());
   int rank = 0;
   for (const LayoutRankEntry& e : ranking.entries) {
-    if (e.status == "simulated")
+    if (e.status == RankStatus::simulated)
       out += fmt::format("  {}. {:<22} {:>10.4f} s  (prefill {:.4f} s, decode {:.4f} s; x{:.3f})\n",
                          ++rank, layout_label(e), e.total_s, e.prefill_s, e.decode_s,
                          e.total_s / best.total_s);
     else
-      out += fmt::format("  -  {:<22} {}: {}\n", layout_label(e), e.status, e.reason);
+      out += fmt::format("  -  {:<22} {}: {}\n", layout_label(e), rank_status_name(e.status),
+                         e.reason);
   }
   return out;
+}
+
+nlohmann::json ranking_json(const LayoutRanking& ranking) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const LayoutRankEntry& e : ranking.entries) {
+    nlohmann::json row = {{"ffn_layout", ffn_layout_name(e.layout)},
+                          {"pad_heads", e.pad_heads},
+                          {"status", rank_status_name(e.status)},
+                          {"bound_low_s", e.bound_low_s},
+                          {"bound_high_s", e.bound_high_s}};
+    if (e.status == RankStatus::simulated) {
+      row["prefill_s"] = e.prefill_s;
+      row["decode_s"] = e.decode_s;
+      row["total_s"] = e.total_s;
+    } else {
+      row["reason"] = e.reason;
+    }
+    rows.push_back(row);
+  }
+  return rows;
 }
 
 }  // namespace podsim

@@ -1,19 +1,23 @@
 #pragma once
-// `ffn_layout: auto` by simulated time: every candidate layout the loader found valid
-// (Scenario::layout_candidates) is pruned by a closed form, planned in memory, and the rest are
-// simulated on the fast path; the least simulated time wins. A prefill scenario and a decode
-// scenario each get their own choice; a generate scenario keeps one layout for both phases (the
-// weights stay where they are) and is ranked by its total, with the per-phase times shown.
+// `ffn_layout: auto`, decided in one place: choose_layout(). The loader records `auto` as a
+// request (Scenario::ffn_layout_auto); every command that needs a layout passes the scenario
+// through choose_layout() first, and commands that must not simulate (`podsim trace`) refuse an
+// undecided layout instead.
 //
-// Pruning (sound under the closed form): per transformer layer and chip, compute = weight matmul
-// flops / (peak x mxu_efficiency), memory = weight bytes / (HBM bandwidth x hbm_efficiency), comm
-// = the paper's transfer bytes (analytic/layout_cost) over 6 ICI links at best and 2 at worst,
-// each at ici_efficiency. A layout whose best case
-// max(compute, memory, comm_6) exceeds kPruneFactor x the least worst case
-// (compute + memory + comm_2) of any candidate cannot win and is not simulated.
+// By simulated time: the candidates are the layouts that can shard the model on the slice
+// (layout_candidates()), each with its pad_heads resolved. Those that do not fit in HBM are
+// dropped (unless allow_oversubscribe); those whose closed-form best case (analytic/layout_cost's
+// layer_time_bounds over the whole run) exceeds kPruneFactor x the least worst case of any
+// candidate cannot win and are not simulated; the rest are simulated on the fast path and the
+// least simulated time wins. A prefill scenario and a decode scenario each get their own choice;
+// a generate scenario keeps one layout for both phases (the weights stay where they are) and is
+// ranked by its total, with the per-phase times shown.
+
+#include <nlohmann/json.hpp>
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/explore/trace_replay.hpp"
@@ -25,29 +29,49 @@ namespace podsim {
 // not in the bounds).
 inline constexpr double kPruneFactor = 1.5;
 
+// What became of a candidate layout.
+enum class RankStatus { simulated, pruned, no_fit };
+std::string_view rank_status_name(RankStatus status);  // "simulated", "pruned", "no-fit"
+
 struct LayoutRankEntry {
   FfnLayout layout = FfnLayout::ws_2d;
   bool pad_heads = false;
-  std::string status;  // "simulated", "pruned" or "no-fit"
+  RankStatus status = RankStatus::simulated;
   std::string reason;  // why it was not simulated
-  Seconds prefill_s = 0, decode_s = 0, total_s = 0;  // simulated (status "simulated")
+  Seconds prefill_s = 0, decode_s = 0, total_s = 0;  // simulated (status simulated)
   Seconds bound_low_s = 0, bound_high_s = 0;         // closed-form bounds, whole run
 };
 
 struct LayoutRanking {
   std::vector<LayoutRankEntry> entries;  // simulated by total time, then pruned, then no-fit
   std::optional<TraceTiming> chosen_timing;  // the winner's fast-path timing
-  bool empty() const { return entries.empty() || entries.front().status != "simulated"; }
+  bool empty() const {
+    return entries.empty() || entries.front().status != RankStatus::simulated;
+  }
 };
 
-// The scenario with one candidate's layout (and its pad_heads); layout_candidates cleared.
-Scenario with_layout(const Scenario& scenario, FfnLayout layout, bool pad_heads);
+struct LayoutChoice {
+  Scenario scenario;                     // with its layout decided (ffn_layout_auto false)
+  std::optional<LayoutRanking> ranking;  // when the layout was `auto`
+};
 
-// Requires scenario.layout_candidates non-empty. Throws InputError when no candidate fits in
-// HBM (naming the memory each needs), unless allow_oversubscribe.
-LayoutRanking rank_layouts(const Scenario& scenario);
+// The layouts that can shard `scenario`'s model and batch on its slice, in kFfnLayouts order:
+// copies of the scenario with ffn_layout set, pad_heads resolved and ffn_layout_auto false, each
+// passing validate_scenario. Enumeration only (nothing is decided or simulated). Throws the
+// validation error of the default layout (ws-2d) when no layout applies.
+std::vector<Scenario> layout_candidates(const Scenario& scenario);
 
-// "ffn_layout: auto chose ws-2d by simulated time" and one line per candidate.
+// The one function that decides `ffn_layout: auto`. A scenario whose layout was given is
+// returned as it is. Otherwise ranks layout_candidates() as described above and returns the
+// winner with the ranking; throws InputError when no candidate fits in HBM (naming the memory
+// each needs), unless allow_oversubscribe. Simulates (in child processes): requires that this
+// process has not started a SimGrid engine.
+LayoutChoice choose_layout(const Scenario& scenario);
+
+// "ffn_layout auto: ws-2d has the least simulated time among 5 candidates" and one line per
+// candidate.
 std::string ranking_text(const LayoutRanking& ranking);
+// The ranking as the run JSON's `layout_ranking`: one object per candidate, in ranking order.
+nlohmann::json ranking_json(const LayoutRanking& ranking);
 
 }  // namespace podsim

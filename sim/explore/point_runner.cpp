@@ -18,7 +18,9 @@
 
 #include "sim/config/scenario_loader.hpp"
 #include "sim/core/input_error.hpp"
+#include "sim/explore/layout_search.hpp"
 #include "sim/workload/memory_plan.hpp"
+#include "sim/workload/trace_json.hpp"
 
 extern char** environ;
 
@@ -84,12 +86,21 @@ std::optional<PointResult> prepare(const PointTask& task, const PointRunOptions&
   }
   r.scenario = describe_scenario(scenario);
   try {
-    const MemoryPlan plan = plan_memory(scenario);
-    if (plan.fits || scenario.allow_oversubscribe) return std::nullopt;
+    // `ffn_layout: auto` is decided by the simulation process (choose_layout); here a point is
+    // refused only when no candidate layout applies or none fits (the first candidate's plan is
+    // shown then).
+    const std::vector<Scenario> candidates =
+        scenario.ffn_layout_auto ? layout_candidates(scenario) : std::vector<Scenario>{scenario};
+    std::optional<MemoryPlan> first_plan;
+    for (const Scenario& c : candidates) {
+      const MemoryPlan plan = plan_memory(c);
+      if (plan.fits || scenario.allow_oversubscribe) return std::nullopt;
+      if (!first_plan) first_plan = plan;
+    }
     r.status = kStatusNoFit;
     r.fits = "no";
-    set_memory_metrics(plan, r.metrics);
-    r.reason = memory_refusal_message(scenario, plan);
+    set_memory_metrics(*first_plan, r.metrics);
+    r.reason = memory_refusal_message(candidates.front(), *first_plan);
   } catch (const InputError& e) {
     r.status = kStatusInvalid;
     r.reason = e.what();
@@ -141,12 +152,14 @@ PointResult collect(const PointTask& task, const PointRunOptions& options, const
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     try {
       const nlohmann::json doc = nlohmann::json::parse(read_file(run.json_path));
-      r.metrics = metrics_from_run_json(doc, run.scenario);
+      // The row describes the scenario the simulation ran, as its JSON reports it (with
+      // `ffn_layout: auto` decided there).
+      const Scenario ran =
+          scenario_from_json(nlohmann::ordered_json(doc.at("scenario")), run.json_path);
+      r.scenario = describe_scenario(ran);
+      r.metrics = metrics_from_run_json(doc, ran);
       r.fits = doc.at("memory").at("fits").get<bool>() ? "yes" : "no";
       r.path = doc.value("path", "");
-      // `ffn_layout: auto` is decided by the simulation process: show what it chose.
-      if (doc.contains("layout_ranking"))
-        r.scenario["ffn_layout"] = doc.at("scenario").at("ffn_layout").get<std::string>();
       r.status = kStatusOk;
       return r;
     } catch (const std::exception& e) {

@@ -61,13 +61,13 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
     for (const LayerTrace& layer : step.layers)
       for (const Op& op : layer.ops)
         if (op.kind == OpKind::collective)
-          validate_collective(op.collective, torus.shape(), step.phase + "." + layer.name + "." + op.name);
+          validate_collective(op.collective, torus.shape(), std::string(phase_name(step.phase)) + "." + layer.name + "." + op.name);
 
   std::vector<std::size_t> decode;
   std::map<std::size_t, double> known;  // step index -> simulated duration
   std::vector<std::size_t> round;
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
-    if (trace.steps[i].phase == "decode")
+    if (trace.steps[i].phase == Phase::decode)
       decode.push_back(i);
     else
       round.push_back(i);

@@ -157,7 +157,7 @@ MemoryNeed replay_memory_need(const Trace& trace, bool exact) {
   // decode time is not linear in the context: no more steps than this on real traces.
   std::vector<MemoryNeed> decode;
   for (const StepTrace& step : trace.steps) {
-    if (step.phase == "decode")
+    if (step.phase == Phase::decode)
       decode.push_back(step_need(trace, torus, step, false, cache));
     else
       add(step_need(trace, torus, step, false, cache));

@@ -134,7 +134,7 @@ LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact) {
       for (const Op& op : layer.ops) {
         if (op.kind == OpKind::collective)
           validate_collective(op.collective, torus.shape(),
-                              step.phase + "." + layer.name + "." + op.name);
+                              std::string(phase_name(step.phase)) + "." + layer.name + "." + op.name);
         labels.push_back(program.add_label(layer.name + "." + op.name));
       }
       for (int r = 0; r < layer_marks.simulated; ++r) {

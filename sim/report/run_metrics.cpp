@@ -65,7 +65,7 @@ double mfu_of(double parameters, double tokens, const Scenario& s, Seconds time_
 // Per phase: a step's communication on its own, how much of it was hidden, how much exposed.
 std::string comm_text(const Trace& trace, const RunMetrics& m) {
   std::string out;
-  for (const char* phase : {"prefill", "decode"}) {
+  for (const Phase phase : {Phase::prefill, Phase::decode}) {
     Breakdown sum;
     int steps = 0;
     for (std::size_t i = 0; i < m.step_breakdowns.size(); ++i)
@@ -78,7 +78,7 @@ std::string comm_text(const Trace& trace, const RunMetrics& m) {
     out += fmt::format(
         "  {:<18} {:.3f} ms of collectives per step: {:.3f} ms hidden ({:.0f}%), {:.3f} ms "
         "exposed\n",
-        std::string(phase) + " comm", sum.comm_s * per * 1e3, sum.hidden_comm_s() * per * 1e3,
+        std::string(phase_name(phase)) + " comm", sum.comm_s * per * 1e3, sum.hidden_comm_s() * per * 1e3,
         100 * sum.hidden_comm_s() / sum.comm_s, sum.exposed_comm_s * per * 1e3);
   }
   return out;
@@ -99,7 +99,7 @@ RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_
     const Seconds t = step_s.at(i);
     m.step_breakdowns.push_back(step_breakdown(step, s, t));
     m.breakdown += m.step_breakdowns.back();
-    if (step.phase == "prefill") {
+    if (step.phase == Phase::prefill) {
       m.prefill_s += t;
       prefill_tokens += static_cast<double>(step.batch * step.new_tokens);
     } else {
@@ -122,7 +122,7 @@ RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_
 
 nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
   nlohmann::json doc;
-  doc["scenario"] = nlohmann::json::parse(trace_to_json(trace))["scenario"];
+  doc["scenario"] = nlohmann::json(scenario_to_json(trace.scenario));  // keys sorted
   doc["path"] = m.path;
   doc["prefill_s"] = m.prefill_s;
   doc["decode_step_s"] = m.decode_step_s;
@@ -143,7 +143,7 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
   nlohmann::json steps = nlohmann::json::array();
   for (std::size_t i = 0; i < m.step_breakdowns.size(); ++i) {
     const Breakdown& b = m.step_breakdowns[i];
-    steps.push_back({{"phase", trace.steps[i].phase},
+    steps.push_back({{"phase", phase_name(trace.steps[i].phase)},
                      {"duration_s", m.step_s[i]},
                      {"comm_s", b.comm_s},
                      {"hidden_comm_s", b.hidden_comm_s()},

@@ -87,7 +87,7 @@ std::map<std::string, std::string> describe_scenario(const Scenario& s) {
           {"input_tokens", std::to_string(s.input_tokens)},
           {"generate_tokens", std::to_string(s.generate_tokens)},
           {"weights", std::string(weight_dtype_name(s.weights))},
-          {"ffn_layout", std::string(ffn_layout_name(s.ffn_layout))},
+          {"ffn_layout", std::string(s.ffn_layout_label())},
           {"attention", std::string(attn_sharding_name(s.attention))},
           {"collective_einsum", std::string(collective_einsum_name(s.collective_einsum))}};
 }

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "sim/workload/trace_generator.hpp"
+#include "sim/workload/step_generator.hpp"
 
 namespace podsim {
 

@@ -63,6 +63,10 @@ long long Scenario::vocab_used() const {
   return (model.vocab + n - 1) / n * n;
 }
 
+std::string_view Scenario::ffn_layout_label() const {
+  return ffn_layout_auto ? std::string_view("auto") : ffn_layout_name(ffn_layout);
+}
+
 SourceLocation Scenario::location_of(const std::string& key) const {
   const auto it = where.find(key);
   if (it != where.end()) return it->second;
@@ -94,6 +98,11 @@ bool auto_pad_heads(const Scenario& s) {
   if (s.model.padded_heads == 0) return false;
   return (s.model.pad_heads_from_chips > 0 && s.chips() >= s.model.pad_heads_from_chips) ||
          heads_need_padding(s);
+}
+
+void resolve_pad_heads(Scenario& s) {
+  s.pad_heads = s.pad_heads_request == PadHeadsRequest::yes ||
+                (s.pad_heads_request == PadHeadsRequest::automatic && auto_pad_heads(s));
 }
 
 namespace {
@@ -170,18 +179,6 @@ std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
                         dim_problem("d_ff (between the einsums)", m.d_ff, sh.columns)})
     if (p) return p;
   return std::nullopt;
-}
-
-LayoutCostInputs layout_cost_inputs(const Scenario& s) {
-  const ModelSpec& m = s.model;
-  const double hq = double(s.heads_used() * m.d_head);
-  LayoutCostInputs in;
-  in.d_model = double(m.d_model);
-  in.ffn_in = double(m.ffn_in_width()) + hq;
-  in.ffn_out = double(m.d_ff) + hq;
-  in.weight_element_bytes = double(weight_element_bytes(s.weights));
-  in.batch = double(s.batch);
-  return in;
 }
 
 void validate_scenario(const Scenario& s) {

@@ -11,7 +11,6 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/analytic/layout_cost.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/model/chip_spec.hpp"
 #include "sim/model/model_spec.hpp"
@@ -40,6 +39,8 @@ WeightDtype parse_weight_dtype(std::string_view text, const std::string& key,
 CollectiveEinsum parse_collective_einsum(std::string_view text, const std::string& key,
                                          const SourceLocation& where = {});
 Bytes weight_element_bytes(WeightDtype dtype);  // 2 (bf16) or 1 (int8)
+// `pad_heads`: automatic pads where auto_pad_heads() says so (below), yes always, no never.
+enum class PadHeadsRequest { automatic, yes, no };
 
 struct Scenario {
   std::string name;
@@ -58,21 +59,19 @@ struct Scenario {
   CollectiveEinsum collective_einsum = CollectiveEinsum::looped;
   bool allow_oversubscribe = false;  // simulate even when the memory plan does not fit
   bool exact = false;                // replay every layer and step (no periodicity shortcut)
-  // `ffn_layout: auto`: the layouts that can shard this model on this slice, each with its
-  // resolved pad_heads, in kFfnLayouts order. ffn_layout then holds the closed-form choice
-  // (least paper communication volume) until replay/layout_search ranks them by simulated time.
-  // Empty when the layout was given.
-  struct LayoutCandidate {
-    FfnLayout layout = FfnLayout::ws_2d;
-    bool pad_heads = false;
-  };
-  std::vector<LayoutCandidate> layout_candidates;
+  // `ffn_layout: auto`, as requested: the layout is decided by explore/layout_search
+  // (choose_layout, the only place that decides it) before anything that needs one. Until then
+  // ffn_layout and pad_heads are placeholders and the layout's divisibility is unchecked.
+  bool ffn_layout_auto = false;
+  PadHeadsRequest pad_heads_request = PadHeadsRequest::automatic;  // `pad_heads` as given
 
   // Where each key was given (scenario file position or `--set`), for messages raised after
   // loading (divisibility, memory). Keys absent here are reported without a position.
   std::map<std::string, SourceLocation> where;
 
   long long chips() const { return shape.chip_count(); }
+  // The layout's name, or "auto" while ffn_layout_auto is undecided.
+  std::string_view ffn_layout_label() const;
   long long heads_used() const { return model.heads_used(pad_heads); }
   long long kv_heads_used() const { return model.kv_heads_used(pad_heads); }
   Bytes weight_bytes_per_element() const { return weight_element_bytes(weights); }
@@ -100,11 +99,8 @@ bool heads_need_padding(const Scenario& scenario);
 // least model.pad_heads_from_chips chips (the paper's choice for PaLM 540B on >= 64 chips) or
 // the layout could not split the unpadded heads.
 bool auto_pad_heads(const Scenario& scenario);
-
-// The inputs of the paper's closed-form layout costs (analytic/layout_cost) for this scenario:
-// its model's fused FFN widths with the heads it uses, weight element size and batch; `tokens`
-// is left for the caller (a prefill pass or a decode step).
-LayoutCostInputs layout_cost_inputs(const Scenario& scenario);
+// Sets scenario.pad_heads from pad_heads_request for the scenario's ffn_layout.
+void resolve_pad_heads(Scenario& scenario);
 
 // Throws InputError at the key's position for: non-positive batch or lengths, batch or heads or
 // model dimensions that the layout cannot split evenly (naming the axis, the chip count and what

@@ -51,7 +51,7 @@ struct LayerTrace {
 };
 
 struct StepTrace {
-  std::string phase;         // "prefill" | "decode"
+  Phase phase = Phase::prefill;  // prefill | decode (a step is never Phase::generate)
   long long batch = 0;       // sequences
   long long new_tokens = 0;  // L of this pass (per sequence)
   long long context = 0;     // cached positions per sequence before this pass (prefill: 0;

@@ -22,7 +22,9 @@ constexpr int kVersion = 1;
 
 Json dims_json(const std::array<int, 3>& d) { return Json::array({d[0], d[1], d[2]}); }
 
-Json scenario_json(const Scenario& s) {
+}  // namespace
+
+Json scenario_to_json(const Scenario& s) {
   Json slices = Json::object();
   for (const auto& [count, dims] : s.platform.slice_dims)
     slices[std::to_string(count)] = dims_json(dims);
@@ -79,6 +81,8 @@ Json scenario_json(const Scenario& s) {
               {"allow_oversubscribe", s.allow_oversubscribe},
               {"exact", s.exact}};
 }
+
+namespace {
 
 Json op_json(const Op& op) {
   Json j{{"kind", op_kind_name(op.kind)},
@@ -352,9 +356,10 @@ Op read_op(const Reader& r, const TorusShape& shape) {
 StepTrace read_step(const Reader& r, const TorusShape& shape) {
   r.allow_only({"phase", "batch", "new_tokens", "context", "layers"});
   StepTrace step;
-  step.phase = r.string("phase");
-  if (step.phase != "prefill" && step.phase != "decode")
-    r.fail("phase", fmt::format("'{}' is not a step phase; use prefill or decode", step.phase));
+  const std::string phase = r.string("phase");
+  if (phase != "prefill" && phase != "decode")
+    r.fail("phase", fmt::format("'{}' is not a step phase; use prefill or decode", phase));
+  step.phase = phase == "prefill" ? Phase::prefill : Phase::decode;
   step.batch = r.integer("batch", 1, 1LL << 30);
   step.new_tokens = r.integer("new_tokens", 1, 1LL << 31);
   step.context = r.integer("context", 0, 1LL << 31);
@@ -397,7 +402,7 @@ std::string trace_to_json(const Trace& trace) {
       for (const Op& op : layer.ops) ops.push_back(op_json(op));
       layers.push_back(Json{{"name", layer.name}, {"repeat", layer.repeat}, {"ops", ops}});
     }
-    steps.push_back(Json{{"phase", step.phase},
+    steps.push_back(Json{{"phase", phase_name(step.phase)},
                          {"batch", step.batch},
                          {"new_tokens", step.new_tokens},
                          {"context", step.context},
@@ -406,7 +411,7 @@ std::string trace_to_json(const Trace& trace) {
   const MemoryPlan& m = trace.memory;
   const Json root{{"format", kFormat},
                   {"version", kVersion},
-                  {"scenario", scenario_json(trace.scenario)},
+                  {"scenario", scenario_to_json(trace.scenario)},
                   {"memory",
                    {{"weights_bytes", m.weights_bytes},
                     {"kv_bytes", m.kv_bytes},
@@ -469,6 +474,10 @@ Trace trace_from_json(const std::string& text, const std::string& name) {
     trace.steps.push_back(read_step(s, trace.scenario.shape));
   }
   return trace;
+}
+
+Scenario scenario_from_json(const nlohmann::ordered_json& scenario, const std::string& name) {
+  return read_scenario(Reader(scenario, name, "/scenario"));
 }
 
 Trace read_trace_json(const std::string& path) {

@@ -28,6 +28,8 @@
 // Units: FLOPs per chip, bytes per chip, seconds, bytes per second (see trace.hpp). Output is
 // deterministic: the same trace gives byte-identical text.
 
+#include <nlohmann/json.hpp>
+
 #include <iosfwd>
 #include <string>
 
@@ -36,11 +38,16 @@
 namespace podsim {
 
 std::string trace_to_json(const Trace& trace);  // pretty-printed, ends with a newline
+// The "scenario" object of a trace file, in the file's key order (reports embed it).
+nlohmann::ordered_json scenario_to_json(const Scenario& scenario);
 void write_trace_json(const Trace& trace, const std::string& path);  // InputError if unwritable
 
 // Parse and validate. Every problem throws InputError `file: /json/pointer/of/field: problem`
 // (nlohmann-json keeps no line numbers, so the JSON pointer locates the field).
 Trace trace_from_json(const std::string& text, const std::string& name);
 Trace read_trace_json(const std::string& path);
+// The scenario of a "scenario" object (scenario_to_json's, as in trace files and run JSON),
+// validated like a trace's; `name` names the file in errors.
+Scenario scenario_from_json(const nlohmann::ordered_json& scenario, const std::string& name);
 
 }  // namespace podsim

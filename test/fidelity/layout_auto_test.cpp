@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "sim/config/scenario_loader.hpp"
+#include "sim/explore/layout_search.hpp"
 #include "test/support/podsim_process.hpp"
 
 namespace podsim {
@@ -109,6 +111,33 @@ TEST_CASE("auto with no layout that fits exits 2 naming ffn_layout", "[fidelity]
   CHECK(run.exit_code == 2);
   CHECK(test::contains(run.err, "ffn_layout"));
   CHECK(test::contains(run.err, "fits"));
+}
+
+TEST_CASE("auto's candidates are the layouts whose batch and heads divide", "[layout-auto]") {
+  // The paper's layouts (§3.2): weight-gathered ones split the batch over x (4 chips), xy (16)
+  // or xyz (64) of 4x4x4; weight-stationary ones do not split the batch. Batch 3 leaves the
+  // two weight-stationary layouts, batch 16 all but wg-xyz, batch 64 all five.
+  const std::string scenario = kRoot + "/scenarios/t2-low-latency-prefill.yaml";
+  const auto names = [&](const std::string& batch) {
+    std::vector<std::string> out;
+    const Scenario s = config::load_scenario(scenario, {"ffn_layout=auto", "batch=" + batch});
+    for (const Scenario& c : layout_candidates(s)) {
+      CHECK_FALSE(c.ffn_layout_auto);
+      out.emplace_back(ffn_layout_name(c.ffn_layout));
+    }
+    return out;
+  };
+  CHECK(names("3") == std::vector<std::string>{"ws-1d", "ws-2d"});
+  CHECK(names("16") == std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy"});
+  CHECK(names("64") == std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy", "wg-xyz"});
+}
+
+TEST_CASE("podsim trace refuses ffn_layout auto instead of simulating", "[layout-auto]") {
+  const Run run = run_podsim("trace " + shell_quote(kRoot + "/scenarios/palm-8b-8chips.yaml") +
+                             " --set ffn_layout=auto -o -");
+  CHECK(run.exit_code == 2);
+  CHECK(test::contains(run.err, "ffn_layout: auto is decided by simulating"));
+  CHECK(run.out.empty());
 }
 
 }  // namespace

@@ -249,11 +249,11 @@ TEST_CASE("generate is a prefill step then generate_tokens decode steps with a g
   const Scenario s = scenario("palm-8b-8chips.yaml");  // input 128, 16 tokens
   const Trace t = generate_trace(s);
   REQUIRE(t.steps.size() == 17);
-  CHECK(t.steps[0].phase == "prefill");
+  CHECK(t.steps[0].phase == Phase::prefill);
   CHECK(t.steps[0].new_tokens == 128);
   CHECK(t.steps[0].context == 0);
   for (int i = 1; i <= 16; ++i) {
-    CHECK(t.steps[i].phase == "decode");
+    CHECK(t.steps[i].phase == Phase::decode);
     CHECK(t.steps[i].new_tokens == 1);
     CHECK(t.steps[i].context == 128 + i - 1);
   }

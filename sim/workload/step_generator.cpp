@@ -1,0 +1,434 @@
+#include "sim/workload/step_generator.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "sim/core/check.hpp"
+
+namespace podsim {
+
+std::string_view op_kind_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::einsum:
+      return "einsum";
+    case OpKind::elementwise:
+      return "elementwise";
+    case OpKind::collective:
+      return "collective";
+  }
+  return "?";
+}
+
+OpKind parse_op_kind(std::string_view text, const std::string& key, const SourceLocation& where) {
+  if (text == "einsum") return OpKind::einsum;
+  if (text == "elementwise") return OpKind::elementwise;
+  if (text == "collective") return OpKind::collective;
+  throw InputError(
+      where, key, fmt::format("unknown op kind '{}'; use einsum, elementwise or collective", text));
+}
+
+namespace {
+
+// Vector-unit operations per element of the elementwise ops. Estimates (no published per-op
+// counts exist for TPU v4): they only rank the vector work against itself; its speed is a chip
+// model parameter calibrated against the paper's measurements (FACTS.md §5).
+constexpr double kLayerNormOpsPerElement = 8;  // mean, variance, centre, scale, shift
+constexpr double kRopeOpsPerElement = 6;       // two products and a sum per rotated pair, + sin/cos
+constexpr double kSoftmaxOpsPerElement = 5;    // max, subtract, exp, sum, divide
+constexpr double kSwigluOpsPerElement = 8;     // swish (exp, add, divide, multiply) x up
+constexpr double kGeluOpsPerElement = 10;      // tanh approximation
+constexpr double kResidualAddOpsPerElement = 1;
+
+// One projection block of the layer: the parallel block has one (attention + FFN fused), the
+// serial block two (attention, then FFN).
+struct BlockShape {
+  std::string prefix;    // "" | "attn_" | "ffn_"
+  std::string in_name;   // input einsum
+  std::string out_name;  // output einsum
+  std::string col_dims;  // letters of the input einsum's columns in the notation ("F", "HQ")
+  char col_split;        // which of them carries the split
+  long long in_cols;     // columns of W_in (before sharding)
+  long long out_rows;    // rows of W_out
+  bool attention;
+  bool ffn;
+};
+
+std::vector<BlockShape> block_shapes(const Scenario& s) {
+  const ModelSpec& m = s.model;
+  const long long hq = s.heads_used() * m.d_head;
+  // Multihead K/V are sharded like Q and fused into the input einsum; the single multiquery K/V
+  // head gets its own einsum (it cannot be split over heads).
+  const long long kv_cols = m.multiquery() ? 0 : 2 * s.kv_heads_used() * m.d_head;
+  const std::string qkv = m.multiquery() ? "q" : "qkv";
+  if (m.block == BlockKind::parallel)
+    return {{"", qkv + "_ffn_in", "o_ffn_out", "F", 'F', m.ffn_in_width() + hq + kv_cols,
+             m.d_ff + hq, true, true}};
+  return {{"attn_", qkv + "_in", "o_out", "HQ", 'H', hq + kv_cols, hq, true, false},
+          {"ffn_", "ffn_in", "ffn_out", "F", 'F', m.ffn_in_width(), m.d_ff, false, true}};
+}
+
+class LayerBuilder {
+ public:
+  LayerBuilder(const Scenario& s, long long new_tokens, long long context)
+      : s_(s),
+        sh_(sharding_for(s.ffn_layout, s.attention)),
+        L_(new_tokens),
+        T_(context + new_tokens),
+        act_(kBf16Bytes),
+        wb_(s.weight_bytes_per_element()),
+        looped_(s.collective_einsum == CollectiveEinsum::looped) {}
+
+  LayerTrace embedding() {
+    LayerTrace layer{"embedding", 1, {}};
+    const long long B = s_.batch, E = s_.model.d_model, n = s_.chips();
+    const long long rows = B * L_ * E / n;
+    Op lookup = elementwise("embed_lookup", 0, 0);
+    lookup.shapes = fmt::format("BL, {} -> {}", tensor("VE", {{'E', all_axes()}}),
+                                tensor("BLE", {{'E', all_axes()}}));
+    lookup.weight_bytes = Bytes(rows) * wb_;
+    lookup.activation_bytes = Bytes(rows) * act_;
+    layer.ops.push_back(lookup);
+    // Weight-gathered layouts keep sequences whole on the batch axes: move BLE_xyz there.
+    add_collective(layer, "alltoall_{}_embed", CollectiveKind::all_to_all, sh_.batch,
+                   Bytes(rows) * act_, "",
+                   fmt::format("{} -> {}", tensor("BLE", {{'E', all_axes()}}), residual("BLE")));
+    return layer;
+  }
+
+  LayerTrace transformer() {
+    LayerTrace layer{"transformer", static_cast<int>(s_.model.layers), {}};
+    for (const BlockShape& block : block_shapes(s_)) add_block(layer, block);
+    return layer;
+  }
+
+  LayerTrace final_layer() {
+    LayerTrace layer{"final", 1, {}};
+    const long long B = s_.batch, E = s_.model.d_model, V = s_.vocab_used(), n = s_.chips();
+    // Only the last position of each sequence reaches the logits.
+    const long long b = B / size(sh_.batch);
+    const long long norm_elems = b * E / size(sh_.residual_e);
+    Op norm = elementwise("final_layernorm", norm_elems * kLayerNormOpsPerElement, 2 * norm_elems);
+    norm.shapes = tensor("BE", {{'B', sh_.batch}, {'E', sh_.residual_e}});
+    layer.ops.push_back(norm);
+    add_collective(layer, "alltoall_{}_final", CollectiveKind::all_to_all, sh_.batch,
+                   Bytes(B * E / n) * act_, "",
+                   fmt::format("{} -> {}", norm.shapes, tensor("BE", {{'E', all_axes()}})));
+    Op logits = einsum("logits", "BE,VE->BV", B, E / n, V, 1);
+    logits.weight_bytes = Bytes(V * E / n) * wb_;
+    logits.activation_bytes = Bytes(B * E / n + B * V) * act_;
+    logits.shapes =
+        fmt::format("{}, {} -> BV {{partialsum-xyz}}", tensor("BE", {{'E', all_axes()}}),
+                    tensor("VE", {{'E', all_axes()}}));
+    layer.ops.push_back(logits);
+    add_collective(layer, "reducescatter_{}_logits", CollectiveKind::reduce_scatter, all_axes(),
+                   Bytes(B * V) * act_, "logits",
+                   fmt::format("BV {{partialsum-xyz}} -> {}", tensor("BV", {{'V', all_axes()}})));
+    const long long probs = B * V / n;
+    Op sampling = elementwise("sampling", probs * kSoftmaxOpsPerElement, 2 * probs);
+    sampling.shapes = tensor("BV", {{'V', all_axes()}});
+    layer.ops.push_back(sampling);
+    return layer;
+  }
+
+ private:
+  long long size(const AxisSet& axes) const { return axes_size(axes, s_.shape); }
+  std::string tensor(std::string_view dims, const std::vector<DimSplit>& split) const {
+    std::vector<DimSplit> kept;
+    for (const auto& d : split) kept.push_back({d.dim, nontrivial_axes(d.axes, s_.shape)});
+    return tensor_notation(dims, kept);
+  }
+  std::string residual(std::string_view dims) const {
+    return tensor(dims, {{'B', sh_.batch}, {'E', sh_.residual_e}});
+  }
+  static std::string partialsum(const AxisSet& axes) {
+    return axes.empty() ? "" : fmt::format(" {{partialsum-{}}}", axes.name());
+  }
+
+  Op einsum(std::string name, std::string equation, long long m, long long k, long long n,
+            long long batch) const {
+    Op op;
+    op.kind = OpKind::einsum;
+    op.name = std::move(name);
+    op.equation = std::move(equation);
+    op.matmul_mkn = {m, k, n};
+    op.matmul_batch = batch;
+    op.flops = 2.0 * double(m) * double(k) * double(n) * double(batch);
+    return op;
+  }
+
+  Op elementwise(std::string name, double flops, long long elements_moved) const {
+    Op op;
+    op.kind = OpKind::elementwise;
+    op.name = std::move(name);
+    op.flops = flops;
+    op.activation_bytes = Bytes(elements_moved) * act_;
+    return op;
+  }
+
+  // Appends a collective unless its axes are all of size 1 on this slice (then it is a no-op).
+  // `name_pattern` gets the axes' name in place of "{}".
+  void add_collective(LayerTrace& layer, std::string_view name_pattern, CollectiveKind kind,
+                      const AxisSet& axes, Bytes bytes, const std::string& looped_with,
+                      std::string shapes, bool weights = false) const {
+    const AxisSet used = nontrivial_axes(axes, s_.shape);
+    if (used.empty()) return;
+    Op op;
+    op.kind = OpKind::collective;
+    op.name = fmt::format(fmt::runtime(name_pattern), used.name());
+    op.shapes = std::move(shapes);
+    op.collective.kind = kind;
+    op.collective.axes = used;
+    op.collective.bytes = bytes;
+    op.looped_with = looped_ ? looped_with : "";
+    // HBM traffic of the collective: the smaller side is read or written once, the larger once.
+    const Bytes smaller =
+        kind == CollectiveKind::all_gather || kind == CollectiveKind::reduce_scatter
+            ? bytes / Bytes(size(used))
+            : bytes;
+    (weights ? op.weight_bytes : op.activation_bytes) = bytes + smaller;
+    layer.ops.push_back(std::move(op));
+  }
+
+  void add_block(LayerTrace& layer, const BlockShape& blk) {
+    const ModelSpec& m = s_.model;
+    const long long B = s_.batch, E = m.d_model;
+    const long long n_eu = size(sh_.e_used), n_fu = size(sh_.f_used), n_c = size(sh_.columns);
+    const long long b = B / size(sh_.batch);  // sequences per chip in the projections
+    const long long M = b * L_;
+    const long long k_in = E / n_eu, n_in = blk.in_cols / n_fu;
+    const long long k_out = blk.out_rows / n_fu;
+    const std::string& p = blk.prefix;
+    const std::string cols = blk.col_dims;
+    const auto cols_split = [&](const AxisSet& a) {
+      return tensor("BL" + cols, {{'B', sh_.batch}, {blk.col_split, a}});
+    };
+    const std::string w_in_used =
+        tensor("E" + cols, {{'E', sh_.e_used}, {blk.col_split, sh_.f_used}});
+    const std::string w_out_used =
+        tensor(cols + "E", {{blk.col_split, sh_.f_used}, {'E', sh_.e_used}});
+    const std::string x_used = tensor("BLE", {{'B', sh_.batch}, {'E', sh_.e_used}});
+
+    const long long res_elems = b * L_ * E / size(sh_.residual_e);
+    Op norm = elementwise(p + "layernorm", res_elems * kLayerNormOpsPerElement, 2 * res_elems);
+    norm.shapes = residual("BLE");
+    layer.ops.push_back(norm);
+
+    // Weight-gathered layouts: the stored E_xF_yz shards are all-gathered just before use.
+    add_collective(layer, p + "weight_allgather_{}_in", CollectiveKind::all_gather,
+                   sh_.weight_gather, Bytes(k_in * n_in) * wb_, blk.in_name,
+                   fmt::format("{} -> {}",
+                               tensor("E" + cols, {{'E', sh_.weight_e_stored},
+                                                   {blk.col_split, sh_.weight_f_stored}}),
+                               w_in_used),
+                   true);
+    add_collective(layer, p + "allgather_{}", CollectiveKind::all_gather, sh_.gather_in,
+                   Bytes(M * k_in) * act_, blk.in_name,
+                   fmt::format("{} -> {}", residual("BLE"), x_used));
+
+    Op in = einsum(blk.in_name, fmt::format("BLE,E{}->BL{}", cols, cols), M, k_in, n_in, 1);
+    in.weight_bytes = Bytes(k_in * n_in) * wb_;
+    in.activation_bytes = Bytes(M * k_in + M * n_in) * act_;
+    in.shapes = fmt::format("{}, {} -> {}{}", x_used, w_in_used, cols_split(sh_.f_used),
+                            partialsum(nontrivial_axes(sh_.e_used, s_.shape)));
+    layer.ops.push_back(in);
+    add_collective(
+        layer, p + "reducescatter_{}", CollectiveKind::reduce_scatter, sh_.middle,
+        Bytes(M * n_in) * act_, blk.in_name,
+        fmt::format("{}{} -> {}", cols_split(sh_.f_used),
+                    partialsum(nontrivial_axes(sh_.e_used, s_.shape)), cols_split(sh_.columns)));
+
+    if (blk.attention) add_attention(layer, M);
+
+    if (blk.ffn) {
+      const long long out_elems = M * m.d_ff / n_c;
+      const bool swiglu = m.activation == Activation::swiglu;
+      Op act = elementwise(std::string(activation_name(m.activation)),
+                           out_elems * (swiglu ? kSwigluOpsPerElement : kGeluOpsPerElement),
+                           out_elems * (m.ffn_matrices() - 1) + out_elems);
+      act.shapes = tensor("BLF", {{'B', sh_.batch}, {'F', sh_.columns}});
+      layer.ops.push_back(act);
+    }
+
+    add_collective(layer, p + "allgather_{}", CollectiveKind::all_gather, sh_.middle,
+                   Bytes(M * k_out) * act_, blk.out_name,
+                   fmt::format("{} -> {}", cols_split(sh_.columns), cols_split(sh_.f_used)));
+    add_collective(layer, p + "weight_allgather_{}_out", CollectiveKind::all_gather,
+                   sh_.weight_gather, Bytes(k_out * k_in) * wb_, blk.out_name,
+                   fmt::format("{} -> {}",
+                               tensor(cols + "E", {{blk.col_split, sh_.weight_f_stored},
+                                                   {'E', sh_.weight_e_stored}}),
+                               w_out_used),
+                   true);
+    Op out = einsum(blk.out_name, fmt::format("BL{},{}E->BLE", cols, cols), M, k_out, k_in, 1);
+    out.weight_bytes = Bytes(k_out * k_in) * wb_;
+    out.activation_bytes = Bytes(M * k_out + M * k_in) * act_;
+    out.shapes = fmt::format("{}, {} -> {}{}", cols_split(sh_.f_used), w_out_used, x_used,
+                             partialsum(nontrivial_axes(sh_.f_used, s_.shape)));
+    layer.ops.push_back(out);
+    add_collective(layer, p + "reducescatter_{}", CollectiveKind::reduce_scatter, sh_.gather_in,
+                   Bytes(M * k_in) * act_, blk.out_name,
+                   fmt::format("{}{} -> {}", x_used,
+                               partialsum(nontrivial_axes(sh_.f_used, s_.shape)), residual("BLE")));
+
+    Op add = elementwise(p + "residual_add", res_elems * kResidualAddOpsPerElement, 3 * res_elems);
+    add.shapes = residual("BLE");
+    layer.ops.push_back(add);
+  }
+
+  // K/V projection (multiquery), RoPE, the optional all-to-alls and the attention core. Their
+  // names carry no block prefix: a layer has one attention.
+  void add_attention(LayerTrace& layer, long long M) {
+    const ModelSpec& m = s_.model;
+    const long long Q = m.d_head, H = s_.heads_used(), KV = s_.kv_heads_used();
+    const long long E = m.d_model;
+    const long long n_eu = size(sh_.e_used), n_c = size(sh_.columns);
+    const bool mq = m.multiquery();
+
+    // Local head columns (H x d_head / n_c): whole heads for head-sharded attention, possibly a
+    // part of a head for batch-sharded attention (validate_scenario checks they divide).
+    long long k_elems = M * (KV * Q / n_c);  // K of local heads for RoPE (multihead)
+    if (mq) {
+      // The single K/V head: weight E_{e_used}Q, replicated over the other axes. Head-sharded
+      // attention needs every sequence's K/V on every chip of a head group, so those chips
+      // compute it redundantly and all-reduce the partial sums; batch-sharded attention gives
+      // each chip only its own sequences (paper §3.3, Figure 5).
+      add_collective(layer, "weight_allgather_{}_kv", CollectiveKind::all_gather,
+                     sh_.kv_weight_gather, Bytes(E / n_eu * 2 * Q) * wb_, "kv_proj",
+                     fmt::format("{} -> {}", tensor("EQ", {{'E', sh_.weight_e_stored}}),
+                                 tensor("EQ", {{'E', sh_.e_used}})),
+                     true);
+      const AxisSet kv_batch = axes_union(sh_.batch, sh_.kv_batch_split);
+      const long long m_kv = M / size(sh_.kv_batch_split);
+      Op kv = einsum("kv_proj", "BLE,EQ->BLQ", m_kv, E / n_eu, 2 * Q, 1);
+      kv.redundant_flops = kv.flops * (1.0 - 1.0 / double(size(sh_.kv_replicated)));
+      kv.weight_bytes = Bytes(E / n_eu * 2 * Q) * wb_;
+      kv.activation_bytes = Bytes(m_kv * E / n_eu + m_kv * 2 * Q) * act_;
+      const std::string kv_out = tensor("BLQ", {{'B', kv_batch}});
+      const AxisSet eu = nontrivial_axes(sh_.e_used, s_.shape);
+      kv.shapes = fmt::format("{}, {} -> {}{} (K and V)",
+                              tensor("BLE", {{'B', kv_batch}, {'E', sh_.e_used}}),
+                              tensor("EQ", {{'E', sh_.e_used}}), kv_out, partialsum(eu));
+      layer.ops.push_back(kv);
+      if (sh_.kv_all_reduce) {
+        add_collective(layer, "allreduce_{}_kv", CollectiveKind::all_reduce, sh_.e_used,
+                       Bytes(m_kv * 2 * Q) * act_, "",
+                       fmt::format("{}{} -> {}", kv_out, partialsum(eu), kv_out));
+        k_elems = m_kv * Q;
+      } else {
+        add_collective(layer, "reducescatter_{}_kv", CollectiveKind::reduce_scatter, sh_.e_used,
+                       Bytes(m_kv * 2 * Q) * act_, "",
+                       fmt::format("{}{} -> {}", kv_out, partialsum(eu),
+                                   tensor("BLQ", {{'B', axes_union(kv_batch, sh_.e_used)}})));
+        k_elems = m_kv / n_eu * Q;
+      }
+    }
+
+    const long long q_elems = M * (H * Q / n_c);
+    Op rope = elementwise("rope", double(q_elems + k_elems) * kRopeOpsPerElement,
+                          2 * (q_elems + k_elems));
+    rope.shapes = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
+    layer.ops.push_back(rope);
+
+    // Batch-sharded attention: Q (and multihead K, V) move from heads-split to batch-split.
+    const long long a2a_elems = q_elems + (mq ? 0 : 2 * M * (KV * Q / n_c));
+    const std::string heads_split = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
+    const std::string batch_split = tensor("BLHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
+    add_collective(layer, "alltoall_{}_q", CollectiveKind::all_to_all, sh_.all_to_all,
+                   Bytes(a2a_elems) * act_, "", fmt::format("{} -> {}", heads_split, batch_split));
+
+    const long long ba = s_.batch / size(sh_.attn_batch);
+    const long long ha = H / size(sh_.attn_heads);
+    const long long kva = mq ? 1 : KV / size(sh_.attn_heads);
+    const Bytes kv_read = Bytes(ba * T_ * kva * Q) * act_;  // K (or V) of every attended position
+    // Multiquery: all local heads share one K, so heads fold into the matmul's M dimension.
+    const long long mm_m = mq ? L_ * ha : L_;
+    const long long mm_batch = mq ? ba : ba * ha;
+    const std::string k_cache = mq ? tensor("BTQ", {{'B', sh_.attn_batch}})
+                                   : tensor("BTHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
+    const std::string scores_t = tensor("BLHT", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
+
+    Op scores =
+        einsum("attn_scores", mq ? "BLHQ,BTQ->BLHT" : "BLHQ,BTHQ->BLHT", mm_m, Q, T_, mm_batch);
+    scores.attention_flops = scores.flops;
+    scores.kv_bytes = kv_read;
+    scores.activation_bytes = Bytes(ba * L_ * ha * Q + ba * L_ * ha * T_) * act_;
+    scores.shapes = fmt::format("{}, {} -> {}", batch_split, k_cache, scores_t);
+    layer.ops.push_back(scores);
+
+    const long long score_elems = ba * L_ * ha * T_;
+    Op softmax =
+        elementwise("softmax", double(score_elems) * kSoftmaxOpsPerElement, 2 * score_elems);
+    softmax.shapes = scores_t;
+    layer.ops.push_back(softmax);
+
+    Op values =
+        einsum("attn_values", mq ? "BLHT,BTQ->BLHQ" : "BLHT,BTHQ->BLHQ", mm_m, T_, Q, mm_batch);
+    values.attention_flops = values.flops;
+    values.kv_bytes = kv_read;
+    values.activation_bytes = Bytes(score_elems + ba * L_ * ha * Q) * act_;
+    values.shapes = fmt::format("{}, {} -> {}", scores_t, k_cache, batch_split);
+    layer.ops.push_back(values);
+
+    add_collective(layer, "alltoall_{}_out", CollectiveKind::all_to_all, sh_.all_to_all,
+                   Bytes(q_elems) * act_, "", fmt::format("{} -> {}", batch_split, heads_split));
+  }
+
+  const Scenario& s_;
+  Sharding sh_;
+  long long L_;  // new tokens per sequence
+  long long T_;  // attended positions per sequence
+  Bytes act_;
+  Bytes wb_;
+  bool looped_;
+};
+
+}  // namespace
+
+StepTrace generate_step(const Scenario& scenario, Phase step_phase, long long new_tokens,
+                        long long context) {
+  PODSIM_CHECK(step_phase != Phase::generate, "a step is a prefill or a decode pass");
+  PODSIM_CHECK(new_tokens >= 1 && context >= 0, "bad step lengths {} {}", new_tokens, context);
+  StepTrace step;
+  step.phase = step_phase;
+  step.batch = scenario.batch;
+  step.new_tokens = new_tokens;
+  step.context = context;
+  LayerBuilder builder(scenario, new_tokens, context);
+  step.layers.push_back(builder.embedding());
+  step.layers.push_back(builder.transformer());
+  step.layers.push_back(builder.final_layer());
+  return step;
+}
+
+OpTotals totals(const LayerTrace& layer) {
+  OpTotals t;
+  for (const Op& op : layer.ops) {
+    t.flops += op.flops;
+    t.attention_flops += op.attention_flops;
+    t.redundant_flops += op.redundant_flops;
+    t.weight_bytes += op.weight_bytes;
+    t.kv_bytes += op.kv_bytes;
+    t.activation_bytes += op.activation_bytes;
+    if (op.kind == OpKind::collective) t.collective_bytes += op.collective.bytes;
+  }
+  return t;
+}
+
+OpTotals totals(const StepTrace& step) {
+  OpTotals t;
+  for (const LayerTrace& layer : step.layers) {
+    const OpTotals l = totals(layer);
+    const double r = layer.repeat;
+    t.flops += l.flops * r;
+    t.attention_flops += l.attention_flops * r;
+    t.redundant_flops += l.redundant_flops * r;
+    t.weight_bytes += l.weight_bytes * Bytes(layer.repeat);
+    t.kv_bytes += l.kv_bytes * Bytes(layer.repeat);
+    t.activation_bytes += l.activation_bytes * Bytes(layer.repeat);
+    t.collective_bytes += l.collective_bytes * Bytes(layer.repeat);
+  }
+  return t;
+}
+
+}  // namespace podsim
