@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "sim/program/collective.hpp"
+#include "sim/partition/collective.hpp"
 #include "sim/model/chip_spec.hpp"
 #include "sim/topology/torus.hpp"
 

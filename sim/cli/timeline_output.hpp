@@ -10,7 +10,7 @@
 #include <string>
 
 #include "sim/program/program.hpp"
-#include "sim/program/collective.hpp"
+#include "sim/partition/collective.hpp"
 #include "sim/model/chip_spec.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/explore/trace_replay.hpp"

@@ -6,7 +6,7 @@
 #include <functional>
 #include <map>
 
-#include "sim/program/collective.hpp"
+#include "sim/partition/collective.hpp"
 #include "sim/core/check.hpp"
 #include "sim/core/logging.hpp"
 #include "sim/core/subprocess.hpp"

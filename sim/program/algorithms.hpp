@@ -16,7 +16,7 @@
 // route, all at once. permute: every chip sends S to the next chip of its group (x fastest,
 // cyclically), the building block of Looped CollectiveEinsum.
 
-#include "sim/program/collective.hpp"
+#include "sim/partition/collective.hpp"
 #include "sim/program/program.hpp"
 #include "sim/topology/torus.hpp"
 

@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "sim/program/collective.hpp"
+#include "sim/partition/collective.hpp"
 #include "sim/workload/trace.hpp"
 
 namespace podsim {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "sim/analytic/collective_cost.hpp"
-#include "sim/program/collective.hpp"
+#include "sim/partition/collective.hpp"
 #include "sim/report/html_report.hpp"
 #include "sim/report/timeline.hpp"
 

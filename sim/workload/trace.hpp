@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/program/collective.hpp"
+#include "sim/partition/collective.hpp"
 #include "sim/core/units.hpp"
 #include "sim/workload/scenario.hpp"
 

@@ -1,4 +1,4 @@
-#include "sim/program/collective.hpp"
+#include "sim/partition/collective.hpp"
 
 #include <fmt/format.h>
 
