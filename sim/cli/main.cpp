@@ -9,6 +9,7 @@
 #include <map>
 
 #include "sim/cli/commands.hpp"
+#include "sim/replay/replay.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/logging.hpp"
 
@@ -56,6 +57,9 @@ int main(int argc, char** argv) {
   } catch (const podsim::InputError& e) {
     std::fputs(fmt::format("{}\n", e.what()).c_str(), stderr);
     return 2;
+  } catch (const podsim::SimulationError& e) {
+    std::fputs(fmt::format("podsim: {}\n", e.what()).c_str(), stderr);
+    return 1;
   } catch (const std::exception& e) {
     std::fputs(fmt::format("podsim: internal error: {}\n", e.what()).c_str(), stderr);
     return 1;

@@ -61,8 +61,9 @@ class ChipRunner {
  public:
   ChipRunner(ChipId me, const ChipProgram& program, const Mailboxes& mailboxes,
              sg4::Host* host, sg4::Host* hbm, sg4::Host* mxu, Seconds hop_latency_s, std::vector<TaskRecord>* records,
-             std::vector<Seconds>* mark_s)
-      : mark_s_(mark_s),
+             std::vector<Seconds>* mark_s, std::vector<bool>* done)
+      : done_(done),
+        mark_s_(mark_s),
         me_(me),
         program_(program),
         mailboxes_(mailboxes),
@@ -131,7 +132,7 @@ class ChipRunner {
     remaining_.resize(n);
     activity_.resize(n);
     running_.assign(n, false);
-    done_.assign(n, false);
+    done_->assign(n, false);
     watched_.assign(n, false);
     sentinel_.assign(n, kNoTask);
     cursor_.assign(n, 0);
@@ -254,7 +255,7 @@ class ChipRunner {
     sentinel_[s] = kNoTask;
     const std::int32_t end = pred_begin_[s + 1];
     std::int32_t& cursor = cursor_[s];
-    while (pred_begin_[s] + cursor < end && done_[preds_[pred_begin_[s] + cursor]]) ++cursor;
+    while (pred_begin_[s] + cursor < end && (*done_)[preds_[pred_begin_[s] + cursor]]) ++cursor;
     if (pred_begin_[s] + cursor == end) return;
     const TaskId p = preds_[pred_begin_[s] + cursor];
     if (!running_[p]) return;
@@ -264,7 +265,7 @@ class ChipRunner {
 
   // Marks t done and starts the successors it releases (instant tasks go to ready_).
   void finish(TaskId t) {
-    done_[t] = true;
+    (*done_)[t] = true;
     running_[t] = false;
     ++finished_;
     if (records_ || mark_of_[t] >= 0) {
@@ -307,7 +308,10 @@ class ChipRunner {
 
   std::vector<std::int32_t> remaining_;
   std::vector<sg4::ActivityPtr> activity_;
-  std::vector<bool> running_, done_, watched_;
+  std::vector<bool> running_, watched_;
+  // Which tasks are done, kept outside the actor so that replay() can name the stalled task when
+  // SimGrid ends a deadlocked simulation by killing the actors.
+  std::vector<bool>* done_;
   std::vector<TaskId> sentinel_;
   std::vector<std::int32_t> cursor_;
   std::vector<std::int32_t> pred_begin_;
@@ -395,6 +399,35 @@ class LinkMonitor {
   std::vector<std::vector<LinkInterval>> per_link_;
 };
 
+// A simulation whose chips did not all finish every task (SimGrid ends a deadlock by killing the
+// actors and returns as if done) or whose clock is not finite is an error, never a result.
+void check_completed(const Program& program, const std::vector<std::vector<bool>>& done,
+                     const std::vector<char>& finished, Seconds clock_s) {
+  for (std::size_t c = 0; c < done.size(); ++c) {
+    if (finished[c]) continue;
+    const ChipProgram& chip = program.chips[c];
+    std::size_t count = 0, first = chip.tasks.size();
+    for (std::size_t t = 0; t < done[c].size(); ++t) {
+      if (done[c][t]) ++count;
+      else if (first == chip.tasks.size()) first = t;
+    }
+    std::string task = "none";
+    if (first < chip.tasks.size()) {
+      const std::int32_t label = chip.tasks[first].label;
+      task = fmt::format("{} ({})", first,
+                         label >= 0 ? program.labels[label] : std::string("unlabelled"));
+    }
+    throw SimulationError(fmt::format(
+        "the simulation stalled at t = {:.6g} s: chip {} finished {} of {} tasks, the first "
+        "unfinished is task {}; the platform's rates or latencies are probably out of range",
+        clock_s, c, count, chip.tasks.size(), task));
+  }
+  if (!std::isfinite(clock_s))
+    throw SimulationError(fmt::format(
+        "the simulated clock ended at {} s, not a finite time; the platform's rates or "
+        "latencies are probably out of range", clock_s));
+}
+
 }  // namespace
 
 ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& program,
@@ -424,14 +457,17 @@ ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& pro
   result.chip_end_s.assign(torus.chip_count(), 0.0);
   std::vector<sg4::ActorPtr> actors;
   std::vector<std::vector<Seconds>> chip_marks(torus.chip_count());
+  std::vector<std::vector<bool>> chip_done(torus.chip_count());
+  std::vector<char> chip_finished(torus.chip_count(), 0);
   for (ChipId c = 0; c < torus.chip_count(); ++c) {
     std::vector<TaskRecord>* chip_records = options.record_tasks ? &records[c] : nullptr;
     ChipRunner runner(c, program.chips[c], mailboxes, platform.hosts[c], platform.hbm[c], platform.mxu[c], chip.ici_hop_latency_s,
-                      chip_records, &chip_marks[c]);
+                      chip_records, &chip_marks[c], &chip_done[c]);
     actors.push_back(sg4::Actor::create(platform.hosts[c]->get_name(), platform.hosts[c],
-                                        [runner, &result, c]() mutable {
+                                        [runner, &result, &chip_finished, c]() mutable {
                                           runner();
                                           result.chip_end_s[c] = sg4::Engine::get_clock();
+                                          chip_finished[c] = 1;
                                         }));
   }
   mailboxes.make_eager(actors);
@@ -442,6 +478,7 @@ ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& pro
   engine.run();
 
   result.makespan_s = sg4::Engine::get_clock();
+  check_completed(program, chip_done, chip_finished, result.makespan_s);
   result.links = monitor.take();
   result.link_intervals = monitor.take_intervals();
   for (const LinkStats& s : result.links) result.total_link_bytes += s.bytes;

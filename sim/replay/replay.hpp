@@ -12,6 +12,8 @@
 //
 // SimGrid keeps global state: call replay() at most once per process.
 
+#include <stdexcept>
+
 #include "sim/model/chip_spec.hpp"
 #include "sim/program/program.hpp"
 #include "sim/program/replay_result.hpp"
@@ -19,6 +21,15 @@
 
 namespace podsim {
 
+// A simulation that cannot finish: a chip stalled before its last task (SimGrid detected a
+// deadlock) or the clock left the finite range. Not bad input as such (the input that causes it
+// should be refused up front), but it must never be reported as a result.
+class SimulationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws SimulationError when not every chip finished every task or the end time is not finite.
 ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& program,
                     const ReplayOptions& options = {});
 

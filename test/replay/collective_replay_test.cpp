@@ -11,7 +11,10 @@
 #include "isolated.hpp"
 #include "sim/analytic/collective_cost.hpp"
 #include "sim/program/algorithms.hpp"
+#include "sim/config/scenario_loader.hpp"
+#include "sim/program/trace_program.hpp"
 #include "sim/replay/replay.hpp"
+#include "sim/workload/trace_generator.hpp"
 
 namespace podsim {
 namespace {
@@ -227,4 +230,32 @@ TEST_CASE("the closed-form module agrees with the hand-written forms") {
         Approx(s / 4 * 3));
 }
 
+}  // namespace podsim
+
+namespace podsim {
+namespace {
+
+TEST_CASE("a simulation that stalls is an error naming the chip and task, never a result") {
+  // peak_flops_per_s 275 (TFLOP/s written as FLOP/s): SimGrid cannot resolve the MXU work of a
+  // PaLM 8B layer against the rest of the model and ends the run as a deadlock, killing the
+  // actors; replay() must throw rather than return the makespan of the tasks that did finish.
+  // The chip is changed after loading, past the platform loader's checks.
+  Scenario scenario = config::load_scenario(PODSIM_TEST_DIR "/../scenarios/palm-8b-8chips.yaml",
+                                            {"phase=prefill"});
+  scenario.platform.chip.peak_flops_per_s = 275;
+  const Trace trace = generate_trace(scenario);
+  const Torus torus(scenario.shape);
+  const LoweredTrace lowered = lower_trace(trace, torus, false);
+  std::string message;
+  try {
+    replay(scenario.platform.chip, torus, lowered.program);
+  } catch (const SimulationError& e) {
+    message = e.what();
+  }
+  INFO(message);
+  CHECK(message.find("stalled") != std::string::npos);
+  CHECK(message.find("chip ") != std::string::npos);
+}
+
+}  // namespace
 }  // namespace podsim
