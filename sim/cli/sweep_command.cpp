@@ -17,6 +17,7 @@
 #include "sim/cli/commands.hpp"
 #include "sim/explore/point_runner.hpp"
 #include "sim/config/sweep_loader.hpp"
+#include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/report/sweep_table.hpp"

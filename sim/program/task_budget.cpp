@@ -3,13 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
 #include <map>
-#include <sstream>
 
+#include "sim/core/env.hpp"
 #include "sim/program/algorithms.hpp"
-#include "sim/core/quantity_parse.hpp"
 #include "sim/program/trace_program.hpp"
 
 namespace podsim {
@@ -166,20 +163,6 @@ MemoryNeed replay_memory_need(const Trace& trace, bool exact) {
             [](const MemoryNeed& a, const MemoryNeed& b) { return a.bytes > b.bytes; });
   for (std::size_t i = 0; i < decode.size() && i < 3; ++i) add(decode[i]);
   return need;
-}
-
-std::optional<double> available_memory_bytes() {
-  if (const char* text = std::getenv("PODSIM_MEMORY_AVAILABLE"); text != nullptr && *text != 0)
-    return static_cast<double>(parse_bytes(text, "PODSIM_MEMORY_AVAILABLE"));
-  std::ifstream meminfo("/proc/meminfo");
-  for (std::string line; std::getline(meminfo, line);) {
-    std::istringstream fields(line);
-    std::string name, unit;
-    double value = 0;
-    if (fields >> name >> value >> unit && name == "MemAvailable:")
-      return value * (unit == "kB" ? 1024.0 : 1.0);
-  }
-  return std::nullopt;
 }
 
 void check_memory_available(const MemoryNeed& need, const std::string& what,
