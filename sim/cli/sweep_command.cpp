@@ -158,7 +158,7 @@ class SweepProgress : public PointObserver {
     } else {
       std::string what = r.status;
       if (r.status == kStatusOk)
-        what += fmt::format(", {:.1f} s", seconds);
+        what += ", " + format_seconds(seconds, TimeUnit::s, decimals(1));
       else
         what += ": " + r.reason;
       std::fputs(fmt::format("[{}/{}] {}: {}\n", done_, total_, r.point, what).c_str(), stderr);

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "sim/core/env.hpp"
+#include "sim/core/quantity_parse.hpp"
 #include "sim/program/algorithms.hpp"
 #include "sim/program/trace_program.hpp"
 
@@ -111,7 +112,7 @@ MemoryNeed step_need(const Trace& trace, const Torus& torus, const StepTrace& st
   return need;
 }
 
-std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes / double(1LL << 30)); }
+std::string gib(double bytes) { return format_bytes_in(bytes, ByteUnit::GiB, decimals(1)); }
 
 }  // namespace
 
