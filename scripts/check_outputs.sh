@@ -60,6 +60,9 @@ run timeline-palm-8b run scenarios/palm-8b-8chips.yaml --perfetto "$out/timeline
 # What is compared: every file written, and the stdout of the runs without --json/-o (a sweep's
 # and a timeline's stdout and stderr carry wall times and file sizes, and are left out).
 rm -f "$out"/*.stderr "$out"/sweep-*.stdout "$out"/timeline-*.stdout
+# Outputs name the files they read by absolute path (source_file): the checkout's own path is
+# written as <root>, so that a clone anywhere compares equal.
+for f in "$out"/*; do sed -i "s#$root#<root>#g" "$f"; done
 if [ "$record" = 1 ]; then
   rm -rf "$golden"
   mkdir -p "$golden"

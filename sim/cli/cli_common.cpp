@@ -36,22 +36,4 @@ void write_json(const nlohmann::json& doc, const std::string& path) {
   out << text;
 }
 
-std::string format_seconds(double seconds) {
-  const double a = std::abs(seconds);
-  if (a >= 1) return fmt::format("{:.4g} s", seconds);
-  if (a >= 1e-3) return fmt::format("{:.4g} ms", seconds * 1e3);
-  if (a >= 1e-6) return fmt::format("{:.4g} us", seconds * 1e6);
-  return fmt::format("{:.4g} ns", seconds * 1e9);
-}
-
-std::string format_bytes(double bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  int unit = 0;
-  while (std::abs(bytes) >= 1024 && unit < 5) {
-    bytes /= 1024;
-    ++unit;
-  }
-  return fmt::format("{:.4g} {}", bytes, kUnits[unit]);
-}
-
 }  // namespace podsim::cli

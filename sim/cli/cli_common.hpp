@@ -18,9 +18,4 @@ std::string platform_path(const std::string& name_or_path);
 // `path`, or to stdout when path is "-". Throws InputError when the file cannot be written.
 void write_json(const nlohmann::json& doc, const std::string& path);
 
-// Formats seconds with a unit that keeps 4 significant digits readable ("1.234 ms").
-std::string format_seconds(double seconds);
-// Formats a byte count with binary units ("64 MiB").
-std::string format_bytes(double bytes);
-
 }  // namespace podsim::cli

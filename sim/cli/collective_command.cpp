@@ -10,6 +10,7 @@
 #include "sim/cli/collective_options.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/timeline_output.hpp"
+#include "sim/core/quantity_parse.hpp"
 #include "sim/program/algorithms.hpp"
 #include "sim/program/task_budget.hpp"
 #include "sim/replay/replay.hpp"

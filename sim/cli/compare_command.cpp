@@ -16,6 +16,7 @@
 #include "sim/explore/point_runner.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/config/sweep_loader.hpp"
+#include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/report/sweep_table.hpp"
 

@@ -29,19 +29,6 @@ struct ParetoArgs {
   std::string json;
 };
 
-// "20ms", "1.5s", "250us", "0.02" (seconds) -> seconds.
-double parse_seconds(const std::string& text, const std::string& flag) {
-  static const std::pair<const char*, double> kUnits[] = {
-      {"us", 1e-6}, {"ms", 1e-3}, {"s", 1.0}, {"", 1.0}};
-  for (const auto& [suffix, scale] : kUnits) {
-    const std::string s = suffix;
-    if (!text.ends_with(s)) continue;
-    if (const auto x = parse_double(text.substr(0, text.size() - s.size())); x && *x > 0)
-      return *x * scale;
-  }
-  throw InputError(flag, fmt::format("'{}' is not a time; give e.g. 20ms, 1.5s or 0.02", text));
-}
-
 struct Target {
   std::string phase;
   double max_latency_s = 0;
@@ -57,7 +44,7 @@ Target parse_target(const std::string& text) {
                      fmt::format("'{}' must be PHASE=TIME with PHASE prefill or decode, e.g. "
                                  "decode=20ms",
                                  text));
-  return Target{phase, parse_seconds(text.substr(eq + 1), "--max-latency")};
+  return Target{phase, parse_seconds(text.substr(eq + 1), "--max-latency", SecondsBound::positive)};
 }
 
 std::optional<double> number_at(const CsvTable& table, std::size_t row, int column) {

@@ -17,6 +17,7 @@
 #include "sim/cli/commands.hpp"
 #include "sim/explore/point_runner.hpp"
 #include "sim/config/sweep_loader.hpp"
+#include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/report/sweep_table.hpp"
@@ -157,7 +158,7 @@ class SweepProgress : public PointObserver {
     } else {
       std::string what = r.status;
       if (r.status == kStatusOk)
-        what += fmt::format(", {:.1f} s", seconds);
+        what += ", " + format_seconds(seconds, TimeUnit::s, decimals(1));
       else
         what += ": " + r.reason;
       std::fputs(fmt::format("[{}/{}] {}: {}\n", done_, total_, r.point, what).c_str(), stderr);

@@ -16,22 +16,6 @@ namespace podsim::cli {
 
 namespace {
 
-// "250us", "1.5ms", "2e-3", "0" -> seconds.
-Seconds parse_duration(const std::string& text, const std::string& key) {
-  static const std::pair<const char*, double> kUnits[] = {
-      {"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1.0}};
-  for (const auto& [suffix, scale] : kUnits) {
-    const std::string s(suffix);
-    if (text.size() > s.size() && text.ends_with(s)) {
-      if (auto v = parse_double(text.substr(0, text.size() - s.size())); v && *v >= 0)
-        return *v * scale;
-      break;
-    }
-  }
-  if (auto v = parse_double(text); v && *v >= 0) return *v;
-  throw InputError(key, fmt::format("'{}' is not a time (e.g. 0, 250us, 1.5ms, 2s)", text));
-}
-
 std::string file_size_text(const std::string& path) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
@@ -71,8 +55,8 @@ TimelineFilter timeline_filter(const TimelineArgs& args, int chip_count) {
       throw InputError("--timeline-window",
                        fmt::format("'{}' is not a window START:END (e.g. 0:250us)", args.window));
     const std::string a = args.window.substr(0, colon), b = args.window.substr(colon + 1);
-    if (!a.empty()) filter.start_s = parse_duration(a, "--timeline-window");
-    if (!b.empty()) filter.end_s = parse_duration(b, "--timeline-window");
+    if (!a.empty()) filter.start_s = parse_seconds(a, "--timeline-window");
+    if (!b.empty()) filter.end_s = parse_seconds(b, "--timeline-window");
     if (filter.end_s <= filter.start_s)
       throw InputError("--timeline-window", fmt::format("'{}': the end must come after the start",
                                                         args.window));
@@ -236,7 +220,7 @@ void write_run_timeline(const Trace& trace, const RunMetrics& metrics, Timeline&
   for (const auto& [key, value] : doc["scenario"].items())
     if (!value.is_object() && !value.is_array())
       report.scenario.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
-  const auto ms = [](Seconds t) { return fmt::format("{:.4g} ms", t * 1e3); };
+  const auto ms = [](Seconds t) { return format_seconds(t, TimeUnit::ms); };
   if (metrics.prefill_s > 0)
     report.headline.emplace_back("prefill latency", fmt::format("{} (MFU {:.1f}%)", ms(metrics.prefill_s),
                                                                 100 * metrics.prefill_mfu));

@@ -5,10 +5,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "sim/config/scenario_loader.hpp"
 #include "sim/config/yaml_source.hpp"
+#include "sim/core/env.hpp"
 
 namespace podsim::config {
 
@@ -29,8 +29,7 @@ CalibrationFile load_calibration(const std::string& path, const std::string& pla
   // Each case becomes a scenario file of its own (in a temporary directory), read by the scenario
   // loader so that a case is validated exactly like a scenario.
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / fmt::format("podsim-calibration-{}", ::getpid());
-  fs::create_directories(dir);
+  const TempDir dir("podsim-calibration-");
   for (std::size_t i = 0; i < cases.size(); ++i) {
     const MapReader c(cases[i], path, fmt::format("cases[{}]", i));
     c.allow_only({"id", "phase", "batch", "input_tokens", "generate_tokens", "ffn_layout",
@@ -56,17 +55,15 @@ CalibrationFile load_calibration(const std::string& path, const std::string& pla
     for (const char* key : {"phase", "batch", "input_tokens", "generate_tokens", "ffn_layout",
                             "attention", "weights", "collective_einsum"})
       if (c.has(key)) text += fmt::format("{}: {}\n", key, c.string(key));
-    const fs::path scenario = dir / fmt::format("case-{}.yaml", i);
+    const std::string scenario = dir.file(fmt::format("case-{}.yaml", i));
     std::ofstream(scenario) << text;
     try {
-      out.scenario = load_scenario(scenario.string(), {}, search_root);
+      out.scenario = load_scenario(scenario, {}, search_root);
     } catch (const InputError& e) {
-      fs::remove_all(dir);
       throw InputError(c.where(), c.key_path(e.key()), e.problem());
     }
     file.cases.push_back(std::move(out));
   }
-  fs::remove_all(dir);
   return file;
 }
 

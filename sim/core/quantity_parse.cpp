@@ -66,6 +66,80 @@ Bytes parse_bytes(std::string_view text, const std::string& key, const SourceLoc
   return static_cast<Bytes>(bytes);
 }
 
+Seconds parse_seconds(std::string_view text, const std::string& key, SecondsBound bound,
+                      const SourceLocation& where) {
+  struct Suffix {
+    std::string_view name;
+    double factor;
+  };
+  // Two-letter suffixes first so that "ms" is not read as "s".
+  static constexpr Suffix kSuffixes[] = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1.0}};
+  std::string_view number = text;
+  double factor = 1.0;
+  for (const auto& suffix : kSuffixes) {
+    if (text.size() > suffix.name.size() && text.ends_with(suffix.name)) {
+      number = text.substr(0, text.size() - suffix.name.size());
+      factor = suffix.factor;
+      break;
+    }
+  }
+  const auto value = parse_double(number);
+  if (!value)
+    throw InputError(where, key,
+                     fmt::format("'{}' is not a time; write seconds as e.g. 0.02, 250us, 1.5ms "
+                                 "or 2s",
+                                 text));
+  if (*value < 0) throw InputError(where, key, fmt::format("'{}' must not be negative", text));
+  if (*value == 0 && bound == SecondsBound::positive)
+    throw InputError(where, key, fmt::format("'{}' must be greater than zero", text));
+  return *value * factor;
+}
+
+namespace {
+std::string number_and_unit(double value, Digits digits, std::string_view unit) {
+  return digits.after_point ? fmt::format("{:.{}f} {}", value, digits.count, unit)
+                            : fmt::format("{:.{}g} {}", value, digits.count, unit);
+}
+
+constexpr std::string_view kByteUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+}  // namespace
+
+std::string format_seconds(Seconds seconds, TimeUnit unit, Digits digits) {
+  if (unit == TimeUnit::automatic) {
+    const double a = std::abs(seconds);
+    unit = a >= 1      ? TimeUnit::s
+           : a >= 1e-3 ? TimeUnit::ms
+           : a >= 1e-6 ? TimeUnit::us
+                       : TimeUnit::ns;
+  }
+  switch (unit) {
+    case TimeUnit::ms:
+      return number_and_unit(seconds * 1e3, digits, "ms");
+    case TimeUnit::us:
+      return number_and_unit(seconds * 1e6, digits, "us");
+    case TimeUnit::ns:
+      return number_and_unit(seconds * 1e9, digits, "ns");
+    default:
+      return number_and_unit(seconds, digits, "s");
+  }
+}
+
+std::string format_bytes(double bytes, ByteUnit largest, Digits digits) {
+  int unit = 0;
+  while (std::abs(bytes) >= 1024 && unit < static_cast<int>(largest)) {
+    bytes /= 1024;
+    ++unit;
+  }
+  return number_and_unit(bytes, digits, kByteUnits[unit]);
+}
+
+std::string format_bytes_in(double bytes, ByteUnit unit, Digits digits) {
+  // One division by 1024^n (exact in binary), as the memory plans always divided by kGiB.
+  double scale = 1;
+  for (int i = 0; i < static_cast<int>(unit); ++i) scale *= 1024;
+  return number_and_unit(bytes / scale, digits, kByteUnits[static_cast<int>(unit)]);
+}
+
 namespace {
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);

@@ -8,7 +8,7 @@
 #include "sim/explore/least_squares.hpp"
 #include "sim/core/check.hpp"
 #include "sim/core/input_error.hpp"
-#include "sim/core/subprocess.hpp"
+#include "sim/core/env.hpp"
 #include "sim/explore/trace_replay.hpp"
 #include "sim/workload/trace_generator.hpp"
 

@@ -1,42 +1,28 @@
 #include "sim/explore/point_runner.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <csignal>
-#include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <thread>
 
 #include "sim/config/scenario_loader.hpp"
+#include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/explore/layout_search.hpp"
 #include "sim/workload/memory_plan.hpp"
 #include "sim/workload/trace_json.hpp"
 
-extern char** environ;
-
 namespace podsim {
 
-namespace fs = std::filesystem;
-
 namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-void on_stop_signal(int) { g_stop = 1; }
 
 using Clock = std::chrono::steady_clock;
 
 struct Running {
-  pid_t pid = 0;
+  ProcessId pid = 0;
   std::size_t task = 0;
   Scenario scenario;
   std::string json_path;
@@ -108,9 +94,10 @@ std::optional<PointResult> prepare(const PointTask& task, const PointRunOptions&
   return r;
 }
 
-pid_t spawn_run(const std::string& exe, const std::string& scenario_path,
-                const std::vector<std::string>& overrides, const std::string& json_path,
-                const std::string& err_path) {
+// Starts `podsim run SCENARIO --set ... --json JSON`, its stderr in `err_path`.
+ProcessId spawn_run(const std::string& exe, const std::string& scenario_path,
+                    const std::vector<std::string>& overrides, const std::string& json_path,
+                    const std::string& err_path) {
   std::vector<std::string> args = {exe, "run", scenario_path};
   for (const std::string& o : overrides) {
     args.push_back("--set");
@@ -118,38 +105,17 @@ pid_t spawn_run(const std::string& exe, const std::string& scenario_path,
   }
   args.push_back("--json");
   args.push_back(json_path);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  // Each simulation leads its own process group, so that stopping it also stops the processes
-  // its fast path forks; Ctrl-C reaches only this process, which then stops them all.
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, exe.c_str(), &actions, &attr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0)
-    throw std::runtime_error(
-        fmt::format("cannot start a simulation process ({}): error {}", exe, rc));
-  return pid;
+  // The simulation leads its own process group (spawn_process), so that stopping it also stops
+  // the processes its fast path forks; Ctrl-C reaches only this process, which stops them all.
+  return spawn_process(args, err_path);
 }
 
 PointResult collect(const PointTask& task, const PointRunOptions& options, const Running& run,
-                    int status) {
+                    const ExitStatus& status) {
   PointResult r = base_result(task, options);
   r.scenario = describe_scenario(run.scenario);
   const std::string err = last_line(read_file(run.err_path));
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+  if (status.exited() && status.code == 0) {
     try {
       const nlohmann::json doc = nlohmann::json::parse(read_file(run.json_path));
       // The row describes the scenario the simulation ran, as its JSON reports it (with
@@ -168,82 +134,30 @@ PointResult collect(const PointTask& task, const PointRunOptions& options, const
       return r;
     }
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+  if (status.exited() && status.code == 2) {
     r.status = kStatusInvalid;
     r.reason = err.empty() ? "bad input (exit status 2)" : err;
     return r;
   }
   r.status = kStatusFailed;
-  if (WIFSIGNALED(status))
-    r.reason =
-        fmt::format("the simulation process was killed by signal {} ({}){}", WTERMSIG(status),
-                    strsignal(WTERMSIG(status)), err.empty() ? "" : ": " + err);
+  if (!status.exited())
+    r.reason = fmt::format("the simulation process was killed by signal {} ({}){}", status.signal,
+                           signal_description(status.signal), err.empty() ? "" : ": " + err);
   else
-    r.reason = fmt::format("the simulation process exited with status {}{}", WEXITSTATUS(status),
+    r.reason = fmt::format("the simulation process exited with status {}{}", status.code,
                            err.empty() ? "" : ": " + err);
   return r;
 }
 
-// Installs the stop handlers for the duration of a run and restores the previous ones.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
-
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "podsim_points_XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr)
-      throw std::runtime_error("cannot create a temporary directory for the simulation outputs");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
-
 }  // namespace
-
-std::string self_executable() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) throw std::runtime_error("cannot find the podsim executable (/proc/self/exe)");
-  return exe.string();
-}
-
-int default_jobs() {
-  const unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : static_cast<int>(n);
-}
 
 std::vector<PointResult> run_points(const std::vector<PointTask>& tasks,
                                     const PointRunOptions& options, PointObserver* observer,
                                     bool& interrupted) {
   interrupted = false;
   const std::string exe = self_executable();
-  const TempDir tmp;
-  const StopSignals signals;
+  const TempDir tmp("podsim_points_");
+  const StopSignals stop;
   std::vector<std::optional<PointResult>> results(tasks.size());
   std::vector<Running> running;
   std::size_t next = 0;
@@ -255,8 +169,8 @@ std::vector<PointResult> run_points(const std::vector<PointTask>& tasks,
     results[i] = std::move(r);
   };
 
-  while (!g_stop && (next < tasks.size() || !running.empty())) {
-    while (!g_stop && running.size() < jobs && next < tasks.size()) {
+  while (!stop.requested() && (next < tasks.size() || !running.empty())) {
+    while (!stop.requested() && running.size() < jobs && next < tasks.size()) {
       const std::size_t i = next++;
       Running run;
       if (auto finished = prepare(tasks[i], options, run.scenario)) {
@@ -272,9 +186,8 @@ std::vector<PointResult> run_points(const std::vector<PointTask>& tasks,
     }
     bool reaped = false;
     for (std::size_t k = 0; k < running.size();) {
-      int status = 0;
-      const pid_t pid = waitpid(running[k].pid, &status, WNOHANG);
-      if (pid != running[k].pid) {
+      const std::optional<ExitStatus> status = poll_process(running[k].pid);
+      if (!status) {
         ++k;
         continue;
       }
@@ -282,7 +195,7 @@ std::vector<PointResult> run_points(const std::vector<PointTask>& tasks,
       Running run = std::move(running[k]);
       running.erase(running.begin() + static_cast<std::ptrdiff_t>(k));
       const double seconds = std::chrono::duration<double>(Clock::now() - run.start).count();
-      done(run.task, collect(tasks[run.task], options, run, status), seconds);
+      done(run.task, collect(tasks[run.task], options, run, *status), seconds);
     }
     if (!reaped && !running.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (observer && Clock::now() - last_tick > std::chrono::milliseconds(500)) {
@@ -290,13 +203,10 @@ std::vector<PointResult> run_points(const std::vector<PointTask>& tasks,
       last_tick = Clock::now();
     }
   }
-  if (g_stop) {
+  if (stop.requested()) {
     interrupted = true;
-    for (const Running& run : running) kill(-run.pid, SIGTERM);
-    for (const Running& run : running) {
-      int status = 0;
-      waitpid(run.pid, &status, 0);
-    }
+    for (const Running& run : running) terminate_process_group(run.pid);
+    for (const Running& run : running) wait_process(run.pid);
   }
   std::vector<PointResult> out;
   for (auto& r : results)

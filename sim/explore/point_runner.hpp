@@ -1,7 +1,8 @@
 #pragma once
 // Runs many variants of one scenario, N at a time, each simulation in its own process (SimGrid
 // keeps global state, DESIGN.md §7): `podsim run SCENARIO --set k=v ... --json FILE`, spawned
-// from /proc/self/exe. Used by `podsim sweep` and `podsim compare`.
+// from self_executable() (env.hpp, which owns the processes). Used by `podsim sweep` and
+// `podsim compare`.
 //
 // Before spawning, each point is loaded and its memory planned in this process (pure C++, no
 // SimGrid), so that an invalid point or one that does not fit becomes a row with its reason and
@@ -44,11 +45,5 @@ struct PointRunOptions {
 std::vector<PointResult> run_points(const std::vector<PointTask>& tasks,
                                     const PointRunOptions& options, PointObserver* observer,
                                     bool& interrupted);
-
-// The running podsim executable (/proc/self/exe), absolute.
-std::string self_executable();
-
-// The default number of simulation processes: the number of cores.
-int default_jobs();
 
 }  // namespace podsim

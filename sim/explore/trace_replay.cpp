@@ -9,7 +9,7 @@
 #include "sim/partition/collective.hpp"
 #include "sim/core/check.hpp"
 #include "sim/core/logging.hpp"
-#include "sim/core/subprocess.hpp"
+#include "sim/core/env.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/program/trace_program.hpp"
 

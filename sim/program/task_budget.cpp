@@ -3,13 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <fstream>
 #include <map>
-#include <sstream>
 
-#include "sim/program/algorithms.hpp"
+#include "sim/core/env.hpp"
 #include "sim/core/quantity_parse.hpp"
+#include "sim/program/algorithms.hpp"
 #include "sim/program/trace_program.hpp"
 
 namespace podsim {
@@ -114,7 +112,7 @@ MemoryNeed step_need(const Trace& trace, const Torus& torus, const StepTrace& st
   return need;
 }
 
-std::string gib(double bytes) { return fmt::format("{:.1f} GiB", bytes / double(1LL << 30)); }
+std::string gib(double bytes) { return format_bytes_in(bytes, ByteUnit::GiB, decimals(1)); }
 
 }  // namespace
 
@@ -166,20 +164,6 @@ MemoryNeed replay_memory_need(const Trace& trace, bool exact) {
             [](const MemoryNeed& a, const MemoryNeed& b) { return a.bytes > b.bytes; });
   for (std::size_t i = 0; i < decode.size() && i < 3; ++i) add(decode[i]);
   return need;
-}
-
-std::optional<double> available_memory_bytes() {
-  if (const char* text = std::getenv("PODSIM_MEMORY_AVAILABLE"); text != nullptr && *text != 0)
-    return static_cast<double>(parse_bytes(text, "PODSIM_MEMORY_AVAILABLE"));
-  std::ifstream meminfo("/proc/meminfo");
-  for (std::string line; std::getline(meminfo, line);) {
-    std::istringstream fields(line);
-    std::string name, unit;
-    double value = 0;
-    if (fields >> name >> value >> unit && name == "MemAvailable:")
-      return value * (unit == "kB" ? 1024.0 : 1.0);
-  }
-  return std::nullopt;
 }
 
 void check_memory_available(const MemoryNeed& need, const std::string& what,

@@ -10,7 +10,6 @@
 // (no SimGrid): it sits in sim/replay/ because it is about the replay's needs.
 
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include "sim/partition/collective.hpp"
@@ -50,13 +49,9 @@ MemoryNeed replay_memory_need(const Trace& trace, bool exact);
 // A replay of one collective (before lowering it).
 MemoryNeed collective_memory_need(const CollectiveSpec& spec, const TorusShape& shape);
 
-// MemAvailable of /proc/meminfo, or $PODSIM_MEMORY_AVAILABLE (bytes, or a size such as 512MiB)
-// when set, which tests use to exercise the refusal. std::nullopt when neither is readable.
-std::optional<double> available_memory_bytes();
-
 // Throws InputError (`where`: memory: ...) when `need` exceeds the available memory, saying how
 // much it would take and what to change. `what` names the simulation ("toy prefill on 2x2x2").
-// Does nothing when the available memory is unknown.
+// The available memory is env.hpp's available_memory_bytes(); does nothing when it is unknown.
 void check_memory_available(const MemoryNeed& need, const std::string& what,
                             const SourceLocation& where = {});
 

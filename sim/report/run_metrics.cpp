@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "sim/analytic/collective_cost.hpp"
+#include "sim/core/quantity_parse.hpp"
 #include "sim/workload/op_cost.hpp"
 #include "sim/workload/trace_json.hpp"
 
@@ -160,8 +161,10 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
 
 std::string metrics_text(const Trace& trace, const RunMetrics& m) {
   const Scenario& s = trace.scenario;
-  const auto ms = [](Seconds t) { return fmt::format("{:.3f} ms", t * 1e3); };
-  const auto gib = [](Bytes b) { return fmt::format("{:.2f} GiB", static_cast<double>(b) / (1 << 30)); };
+  const auto ms = [](Seconds t) { return format_seconds(t, TimeUnit::ms, decimals(3)); };
+  const auto gib = [](Bytes b) {
+    return format_bytes_in(static_cast<double>(b), ByteUnit::GiB, decimals(2));
+  };
   std::string out;
   out += fmt::format("{}: {} on {} ({} chips), batch {}, {} input tokens, {} generated\n", s.name,
                      s.model.name, s.shape.name(), s.chips(), s.batch, s.input_tokens,

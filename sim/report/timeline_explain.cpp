@@ -8,30 +8,15 @@
 #include <map>
 #include <unordered_map>
 
+#include "sim/core/quantity_parse.hpp"
 #include "sim/program/algorithms.hpp"
 
 namespace podsim {
 
 namespace {
 
-std::string bytes_text(double bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int unit = 0;
-  double v = bytes;
-  while (std::abs(v) >= 1024 && unit < 4) {
-    v /= 1024;
-    ++unit;
-  }
-  return fmt::format("{:.4g} {}", v, kUnits[unit]);
-}
-
-std::string time_text(double s) {
-  const double a = std::abs(s);
-  if (a >= 1) return fmt::format("{:.4g} s", s);
-  if (a >= 1e-3) return fmt::format("{:.4g} ms", s * 1e3);
-  if (a >= 1e-6) return fmt::format("{:.4g} us", s * 1e6);
-  return fmt::format("{:.4g} ns", s * 1e9);
-}
+// `explain` writes sizes up to TiB ("1024 TiB", not "1 PiB"), as it always has.
+std::string bytes_text(double bytes) { return format_bytes(bytes, ByteUnit::TiB); }
 
 std::string chip_text(const Torus& torus, ChipId c) {
   const Coord at = torus.coord(c);
@@ -244,8 +229,8 @@ Explanation explain_collective(const Timeline& timeline, const CollectiveSpec& s
         st.closed_form_s = ex.closed_form.time_s;
       }
       text += fmt::format("  step {}/{}  {} -> {}  ({}; closed form {})\n", step, steps,
-                          time_text(st.start_s), time_text(st.end_s),
-                          time_text(st.end_s - st.start_s), time_text(st.closed_form_s));
+                          format_seconds(st.start_s), format_seconds(st.end_s),
+                          format_seconds(st.end_s - st.start_s), format_seconds(st.closed_form_s));
       HtmlStep html;
       html.title = fmt::format("{} - step {} of {}", stream.title, step, steps);
       html.start_s = st.start_s;
@@ -283,7 +268,7 @@ Explanation explain_collective(const Timeline& timeline, const CollectiveSpec& s
     ex.reasons.push_back(fmt::format(
         "Latency-bound: the hop latencies ({}) outweigh the time to move the bytes ({}); larger "
         "messages or fewer steps would help.",
-        time_text(ex.closed_form.latency_s), time_text(ex.closed_form.bandwidth_s)));
+        format_seconds(ex.closed_form.latency_s), format_seconds(ex.closed_form.bandwidth_s)));
   for (Axis a : spec.axes.axes())
     if (!torus.shape().wrapped(a))
       ex.reasons.push_back(fmt::format(
@@ -304,8 +289,8 @@ Explanation explain_collective(const Timeline& timeline, const CollectiveSpec& s
                          "schedules every transfer.");
   text += fmt::format("\nsimulated    {}\nclosed form  {} (latency {} + bandwidth {}); "
                       "simulated / closed form = {:.4f}\n",
-                      time_text(ex.simulated_s), time_text(ex.closed_form.time_s),
-                      time_text(ex.closed_form.latency_s), time_text(ex.closed_form.bandwidth_s),
+                      format_seconds(ex.simulated_s), format_seconds(ex.closed_form.time_s),
+                      format_seconds(ex.closed_form.latency_s), format_seconds(ex.closed_form.bandwidth_s),
                       ratio);
   for (const std::string& r : ex.reasons) text += fmt::format("  - {}\n", r);
   ex.text = std::move(text);

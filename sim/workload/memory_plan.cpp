@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "sim/core/quantity_parse.hpp"
 #include "sim/workload/step_generator.hpp"
 
 namespace podsim {
@@ -54,7 +55,7 @@ Bytes working_set(const Scenario& s, const StepTrace& step) {
   return peak + residual;
 }
 
-std::string gib(Bytes bytes) { return fmt::format("{:.2f} GiB", double(bytes) / double(kGiB)); }
+std::string gib(Bytes bytes) { return format_bytes_in(double(bytes), ByteUnit::GiB, decimals(2)); }
 
 bool valid(const Scenario& s) {
   return s.batch >= 1 && s.input_tokens >= 1 && !sharding_problem(s).has_value();

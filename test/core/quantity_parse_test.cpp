@@ -1,4 +1,5 @@
-// Byte sizes, strict number parsing and typo suggestions, against hand-computed values.
+// Byte sizes and times both ways, strict number parsing and typo suggestions, against
+// hand-computed values and hand-written strings.
 
 #include "sim/core/quantity_parse.hpp"
 
@@ -89,6 +90,68 @@ TEST_CASE("InputError formats a single line with the location", "[input_error]")
   REQUIRE(flag.what() == std::string("--op: two lines"));
   REQUIRE(flag.key() == "--op");
   REQUIRE(flag.problem() == "two\nlines");
+}
+
+TEST_CASE("parse_seconds reads plain and suffixed times", "[quantity]") {
+  REQUIRE(parse_seconds("0", "--t") == 0.0);
+  REQUIRE(parse_seconds("0.02", "--t") == 0.02);
+  REQUIRE(parse_seconds("2e-3", "--t") == 2e-3);
+  REQUIRE(parse_seconds("2s", "--t") == 2.0);
+  REQUIRE(parse_seconds("20ms", "--t") == 20 * 1e-3);
+  REQUIRE(parse_seconds("1.5ms", "--t") == 1.5 * 1e-3);
+  REQUIRE(parse_seconds("250us", "--t") == 250 * 1e-6);
+  REQUIRE(parse_seconds("3ns", "--t") == 3 * 1e-9);
+  REQUIRE(parse_seconds("0us", "--t") == 0.0);
+  REQUIRE(parse_seconds("3.5ms", "--t", SecondsBound::positive) == 3.5 * 1e-3);
+}
+
+TEST_CASE("parse_seconds rejects what is not a time or out of its bound", "[quantity]") {
+  for (const char* bad : {"", "ms", "s", "abc", "5 ms", "5m", "5msec", "5MS", "nan", "inf", "1e999",
+                          "-1", "-2ms"}) {
+    INFO("time '" << bad << "'");
+    REQUIRE_THROWS_AS(parse_seconds(bad, "--t"), InputError);
+  }
+  for (const char* bad : {"0", "0ms", "-1us"}) {
+    INFO("time '" << bad << "'");
+    REQUIRE_THROWS_AS(parse_seconds(bad, "--max-latency", SecondsBound::positive), InputError);
+    try {
+      parse_seconds(bad, "--max-latency", SecondsBound::positive);
+    } catch (const InputError& e) {
+      REQUIRE(e.key() == "--max-latency");
+    }
+  }
+}
+
+TEST_CASE("format_seconds picks the unit that keeps the number at least 1", "[quantity]") {
+  REQUIRE(format_seconds(2) == "2 s");
+  REQUIRE(format_seconds(1.23456) == "1.235 s");
+  REQUIRE(format_seconds(12346.0) == "1.235e+04 s");
+  REQUIRE(format_seconds(0.001234) == "1.234 ms");
+  REQUIRE(format_seconds(250e-6) == "250 us");
+  REQUIRE(format_seconds(850e-9) == "850 ns");
+  REQUIRE(format_seconds(0) == "0 ns");
+  REQUIRE(format_seconds(-0.002) == "-2 ms");
+  REQUIRE(format_seconds(1.2346, TimeUnit::ms) == "1235 ms");
+  REQUIRE(format_seconds(1.2345678, TimeUnit::ms, decimals(3)) == "1234.568 ms");
+  REQUIRE(format_seconds(12.34, TimeUnit::s, decimals(1)) == "12.3 s");
+  REQUIRE(format_seconds(3e-6, TimeUnit::us, Digits{2, false}) == "3 us");
+}
+
+TEST_CASE("format_bytes uses binary units up to the largest asked for", "[quantity]") {
+  REQUIRE(format_bytes(12) == "12 B");
+  REQUIRE(format_bytes(1023) == "1023 B");
+  REQUIRE(format_bytes(1024) == "1 KiB");
+  REQUIRE(format_bytes(64.0 * 1024 * 1024) == "64 MiB");
+  REQUIRE(format_bytes(1.5 * 1024 * 1024 * 1024) == "1.5 GiB");
+  REQUIRE(format_bytes(123456789) == "117.7 MiB");  // 123456789 / 2^20 = 117.737...
+  const double pib = 1024.0 * 1024 * 1024 * 1024 * 1024;
+  REQUIRE(format_bytes(pib) == "1 PiB");
+  REQUIRE(format_bytes(2048 * pib) == "2048 PiB");
+  REQUIRE(format_bytes(pib, ByteUnit::TiB) == "1024 TiB");
+  REQUIRE(format_bytes(4096, ByteUnit::B) == "4096 B");
+  REQUIRE(format_bytes_in(16.0 * 1024 * 1024 * 1024, ByteUnit::GiB, decimals(2)) == "16.00 GiB");
+  REQUIRE(format_bytes_in(1.3 * 1024 * 1024 * 1024, ByteUnit::GiB, decimals(1)) == "1.3 GiB");
+  REQUIRE(format_bytes_in(3 * 1024, ByteUnit::KiB, decimals(0)) == "3 KiB");
 }
 
 }  // namespace podsim

@@ -13,7 +13,7 @@
 #include "sim/program/algorithms.hpp"
 #include "sim/config/platform_loader.hpp"
 #include "sim/config/scenario_loader.hpp"
-#include "sim/core/subprocess.hpp"
+#include "sim/core/env.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/program/trace_program.hpp"
 #include "sim/workload/trace_generator.hpp"

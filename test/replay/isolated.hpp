@@ -2,7 +2,7 @@
 // SimGrid allows one simulation per process: tests that compare simulations run all but the last
 // in a forked child (run_in_child).
 
-#include "sim/core/subprocess.hpp"
+#include "sim/core/env.hpp"
 
 namespace podsim::test {
 using podsim::run_in_child;

@@ -1,0 +1,115 @@
+#pragma once
+// The process environment podsim runs in, in one place (in the spirit of leveldb's Env): forked
+// children and spawned processes, stop signals, temporary directories, the path of the running
+// executable, the number of cores and the memory available. Every fork, posix_spawn, waitpid,
+// kill, sigaction, mkdtemp and read of /proc in sim/ is in env.cpp, so that the rest of the
+// simulator is plain C++ and a port to another system touches this file only.
+//
+// Why processes at all: SimGrid keeps global state, so one process runs one simulation
+// (DESIGN.md §7). A program that simulates several times runs each simulation in a forked child
+// (run_in_child) or in a spawned `podsim run` (spawn_process).
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace podsim {
+
+// Forked children that return numbers.
+
+// Forks; the child runs `work` and sends its result back through a pipe, then exits. Returns what
+// `work` returned. Throws std::runtime_error when the child dies or exits without a result (its
+// stderr is inherited, so its own message is already printed). Requires that the caller has not
+// started a SimGrid Engine (the child would inherit it). Flushes stdout and stderr before forking
+// so that buffered output is not printed twice.
+std::vector<double> run_in_child(const std::function<std::vector<double>()>& work);
+
+// Runs each of `works` in a forked child, at most `parallel` at a time (at least one), and returns
+// their results in the order of `works`. Throws and requires like run_in_child.
+std::vector<std::vector<double>> run_in_children(
+    const std::vector<std::function<std::vector<double>()>>& works, int parallel);
+
+// Spawned processes.
+
+// A spawned process, as returned by spawn_process. The caller owns it: it must wait for it
+// (poll_process until it returns a status, or wait_process) so that it does not stay a zombie.
+using ProcessId = int;
+
+// How a process ended: exited with `code`, or killed by `signal`.
+struct ExitStatus {
+  int code = -1;   // the exit code when it exited, else -1
+  int signal = 0;  // the signal that killed it, else 0
+  bool exited() const { return signal == 0; }
+};
+
+// Starts `argv[0]` (an absolute path) with the arguments `argv` and this process's environment;
+// its stdin and stdout are /dev/null and its stderr goes to the file `stderr_path` (created or
+// truncated). The process leads a process group of its own, so that terminate_process_group also
+// stops the processes it forks, and a Ctrl-C on the terminal reaches only this process, which
+// then decides what to stop. Throws std::runtime_error when it cannot be started.
+ProcessId spawn_process(const std::vector<std::string>& argv, const std::string& stderr_path);
+
+// Returns how `process` ended if it has, without blocking; std::nullopt while it runs. Once a
+// status is returned the process is gone: do not poll or wait for it again.
+std::optional<ExitStatus> poll_process(ProcessId process);
+
+// Blocks until `process` ends and returns how it ended.
+ExitStatus wait_process(ProcessId process);
+
+// Sends SIGTERM to the process group led by `process` (spawn_process made it a leader). The
+// caller still waits for it.
+void terminate_process_group(ProcessId process);
+
+// The system's description of a signal number ("Killed" for 9).
+std::string signal_description(int signal);
+
+// While one is alive, SIGINT and SIGTERM do not end this process but set a flag that requested()
+// reads, so that a long run can stop its children and report what it has; the destructor
+// restores the previous handlers. At most one at a time (the flag is process-wide); constructing
+// one clears the flag.
+class StopSignals {
+ public:
+  StopSignals();
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  // True once SIGINT or SIGTERM arrived after construction.
+  bool requested() const;
+};
+
+// A fresh, private directory `<system temp dir>/<prefix>XXXXXX` (mkdtemp), removed with all its
+// content when this object is destroyed. Throws std::runtime_error when it cannot be created.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  // The path of `name` inside the directory (the file is not created).
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The machine.
+
+// The absolute path of the running executable (/proc/self/exe). Throws std::runtime_error when it
+// cannot be read.
+std::string self_executable();
+
+// The number of cores (std::thread::hardware_concurrency), at least 1: the default number of
+// simulation processes at once.
+int default_jobs();
+
+// Bytes of memory available to a new simulation: $PODSIM_MEMORY_AVAILABLE when set (bytes, or a
+// size such as 512MiB, parsed by parse_bytes; tests use it to exercise refusals), else
+// MemAvailable of /proc/meminfo. std::nullopt when neither is readable. Throws InputError when
+// the variable is set but is not a size.
+std::optional<double> available_memory_bytes();
+
+}  // namespace podsim
