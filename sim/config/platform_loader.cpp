@@ -6,7 +6,7 @@
 
 #include "sim/config/yaml_source.hpp"
 #include "sim/core/quantity_parse.hpp"
-#include "sim/explore/calibration_case.hpp"
+#include "sim/workload/calibration_case.hpp"
 
 namespace podsim::config {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/explore/calibration_case.hpp"
+#include "sim/workload/calibration_case.hpp"
 
 namespace podsim {
 

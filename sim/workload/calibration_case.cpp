@@ -1,4 +1,4 @@
-#include "sim/explore/calibration_case.hpp"
+#include "sim/workload/calibration_case.hpp"
 
 #include <algorithm>
 #include <cmath>

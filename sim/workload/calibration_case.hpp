@@ -1,7 +1,8 @@
 #pragma once
 // The pieces of calibration that are plain data: which chip-model parameters can be fitted (and
 // how to read and write them), and a measured case. The fitting itself is in
-// sim/replay/calibration.hpp (it simulates).
+// sim/explore/calibration.hpp (it simulates); the fittable fields come from the chip-field table
+// (model/chip_spec.hpp).
 
 #include <string>
 #include <vector>
