@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sim/program/algorithms.hpp"
+#include "sim/partition/collective.hpp"
 
 namespace podsim {
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/core/check.hpp"
 #include "sim/core/quantity_parse.hpp"
 
 namespace podsim {
@@ -98,6 +99,59 @@ void validate_collective(const CollectiveSpec& spec, const TorusShape& shape,
                      fmt::format("{} bytes cannot be split over {} chips{}; give at least {} bytes",
                                  spec.bytes, group, parts > 1 ? " and the axes" : "",
                                  group * parts * 2));
+}
+
+std::vector<std::vector<RingPhase>> ring_collective_parts(const CollectiveSpec& spec,
+                                                          const TorusShape& shape) {
+  const std::vector<Axis> axes = spec.axes.axes();
+  const std::size_t n = axes.size();
+  const std::size_t part_count = spec.multi_axis == MultiAxis::concurrent ? n : 1;
+  std::vector<std::vector<RingPhase>> parts;
+  for (std::size_t j = 0; j < part_count; ++j) {
+    // Part j gets an equal share of the buffer (the last one the remainder) and visits the axes
+    // starting at axis j.
+    const Bytes share = spec.bytes / part_count + (j + 1 == part_count ? spec.bytes % part_count : 0);
+    std::vector<Axis> order;
+    for (std::size_t i = 0; i < n; ++i) order.push_back(axes[(j + i) % n]);
+
+    std::vector<RingPhase> phases;
+    // Reduce-scatter: the input shrinks by each axis in turn.
+    const auto reduce_scatter = [&](Bytes input) {
+      for (Axis a : order) {
+        phases.push_back({a, input, true});
+        input /= shape.size(a);
+      }
+      return input;
+    };
+    // All-gather over `gather_order` ending at `output`: the output of each phase is the final
+    // output divided by the sizes of the axes still to come.
+    const auto all_gather = [&](const std::vector<Axis>& gather_order, Bytes output) {
+      for (std::size_t i = 0; i < gather_order.size(); ++i) {
+        Bytes phase_output = output;
+        for (std::size_t k = i + 1; k < gather_order.size(); ++k)
+          phase_output /= shape.size(gather_order[k]);
+        phases.push_back({gather_order[i], phase_output, false});
+      }
+    };
+    switch (spec.kind) {
+      case CollectiveKind::all_gather:
+        all_gather(order, share);
+        break;
+      case CollectiveKind::reduce_scatter:
+        reduce_scatter(share);
+        break;
+      case CollectiveKind::all_reduce: {
+        reduce_scatter(share);
+        std::vector<Axis> reverse(order.rbegin(), order.rend());
+        all_gather(reverse, share);
+        break;
+      }
+      default:
+        PODSIM_CHECK(false, "{} is not a ring collective", collective_kind_name(spec.kind));
+    }
+    parts.push_back(std::move(phases));
+  }
+  return parts;
 }
 
 }  // namespace podsim

@@ -53,4 +53,22 @@ void validate_collective(const CollectiveSpec& spec, const TorusShape& shape,
 // The algorithm actually used on `axis` (resolves `automatic`).
 RingAlgorithm effective_algorithm(RingAlgorithm requested, const TorusShape& shape, Axis axis);
 
+// HBM bytes moved per byte reduced by reduce-scatter: read both operands, write the sum. The
+// addition itself is bf16 element-wise (1 add per 6 bytes moved), far below the chip's ridge
+// point (275e12 / 1.2e12 = 229 flop/byte, FACTS.md §1), so HBM bandwidth bounds it.
+inline constexpr double kReduceHbmBytesPerByte = 3.0;
+
+// The per-axis phases of a ring collective, in execution order: the axis and the per-chip larger
+// size of that phase. Shared by the lowering (program/algorithms), the closed forms (analytic/collective_cost) and
+// the teaching text, so that all describe the same algorithm.
+struct RingPhase {
+  Axis axis;
+  Bytes larger_bytes;
+  bool reduce;  // reduce-scatter phase (adds), else all-gather phase
+};
+// The parts of a ring collective (one for `sequential` or a single axis; one per axis for
+// `concurrent`), each a list of phases.
+std::vector<std::vector<RingPhase>> ring_collective_parts(const CollectiveSpec& spec,
+                                                          const TorusShape& shape);
+
 }  // namespace podsim

@@ -22,11 +22,6 @@
 
 namespace podsim {
 
-// HBM bytes moved per byte reduced by reduce-scatter: read both operands, write the sum. The
-// addition itself is bf16 element-wise (1 add per 6 bytes moved), far below the chip's ridge
-// point (275e12 / 1.2e12 = 229 flop/byte, FACTS.md §1), so HBM bandwidth bounds it.
-inline constexpr double kReduceHbmBytesPerByte = 3.0;
-
 // Appends `spec` to `program`. On every chip, the collective starts after start[chip] (kNoTask =
 // at once) and the returned frontier holds the chip's last task (a join of all its sends and
 // receives). Channels are taken from program.allocate_channels(). `label` tags every task.
@@ -37,17 +32,5 @@ Frontier append_collective(Program& program, const Torus& torus, const Collectiv
 // The chips of each group of `axes` (chips sharing every coordinate outside `axes`), each group
 // in increasing id order (x fastest), groups ordered by their first chip.
 std::vector<std::vector<ChipId>> groups_of(const Torus& torus, const AxisSet& axes);
-
-// The per-axis phases of a ring collective, in execution order: the axis and the per-chip larger
-// size of that phase. Shared with the closed-form model so both describe the same algorithm.
-struct RingPhase {
-  Axis axis;
-  Bytes larger_bytes;
-  bool reduce;  // reduce-scatter phase (adds), else all-gather phase
-};
-// The parts of a ring collective (one for `sequential` or a single axis; one per axis for
-// `concurrent`), each a list of phases.
-std::vector<std::vector<RingPhase>> ring_collective_parts(const CollectiveSpec& spec,
-                                                          const TorusShape& shape);
 
 }  // namespace podsim
