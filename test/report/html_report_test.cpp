@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sim/topology/torus.hpp"
-#include "test/timeline/cli_support.hpp"
+#include "test/support/cli_support.hpp"
 
 namespace podsim::test {
 namespace {

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "isolated.hpp"
+#include "test/support/isolated.hpp"
 #include "sim/analytic/collective_cost.hpp"
 #include "sim/program/algorithms.hpp"
 #include "sim/replay/replay.hpp"

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "test/timeline/cli_support.hpp"
+#include "test/support/cli_support.hpp"
 
 namespace podsim::test {
 namespace {
@@ -142,7 +142,7 @@ TEST_CASE("podsim run writes a perfetto trace of an in-process capture", "[timel
   TempDir dir;
   const fs::path file = dir.path / "run.json";
   const Run run = run_podsim("run '" + std::string(PODSIM_TEST_DIR) +
-                             "/run/toy-deep-generate.yaml' --set generate_tokens=3 --perfetto '" +
+                             "/inputs/good/toy-deep-generate.yaml' --set generate_tokens=3 --perfetto '" +
                              file.string() + "' --timeline-layers 1:2");
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
@@ -162,7 +162,7 @@ TEST_CASE("podsim run --exact captures the very simulation its metrics come from
   TempDir dir;
   const fs::path file = dir.path / "exact.json";
   const Run run = run_podsim("run '" + std::string(PODSIM_TEST_DIR) +
-                             "/run/toy-deep-generate.yaml' --set generate_tokens=2 --exact "
+                             "/inputs/good/toy-deep-generate.yaml' --set generate_tokens=2 --exact "
                              "--json - --perfetto '" + file.string() + "'");
   INFO(run.err);
   REQUIRE(run.exit_code == 0);

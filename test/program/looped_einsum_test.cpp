@@ -1,15 +1,11 @@
-// The chip model and Looped CollectiveEinsum against independent references: closed-form compute
-// and communication times (TPU v4 numbers, FACTS.md §1), byte counts of the plain collectives,
-// the MXU tile arithmetic, and a least-squares fit that must recover parameters it was given.
+// Looped CollectiveEinsum against independent references: the byte counts of the plain
+// collectives, and closed-form compute and communication times (TPU v4 numbers, FACTS.md §1).
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
-#include "../replay/isolated.hpp"
-#include "sim/explore/least_squares.hpp"
 #include "sim/program/algorithms.hpp"
-#include "sim/explore/calibration.hpp"
 #include "sim/program/looped_einsum.hpp"
 #include "sim/replay/replay.hpp"
 
@@ -97,68 +93,6 @@ TEST_CASE("looped reduce-scatter is never faster than its compute or its communi
   const double t = replay(chip, torus, program).makespan_s;
   CHECK(t >= std::max(compute_s, comm_s) * (1 - 1e-9));
   CHECK(t < compute_s + comm_s);
-}
-
-TEST_CASE("MXU efficiency is one for aligned shapes and lower for small ones") {
-  const ChipSpec chip = tpu_v4();
-  CHECK(mxu_shape_efficiency(chip, 1024, 4096, 8192) == 1.0);
-  // A decode matmul with 4 rows per chip uses 4 of the 8 rows of a tile.
-  CHECK(mxu_shape_efficiency(chip, 4, 4096, 8192) == Approx(0.5));
-  // K = 64 fills half of a 128-wide tile, N = 200 fills 200 of 256.
-  CHECK(mxu_shape_efficiency(chip, 8, 64, 200) == Approx(0.5 * 200.0 / 256.0));
-}
-
-TEST_CASE("least squares recovers the parameters of a known model") {
-  // y = a * x + b * x^2 sampled without noise at 5 points, fitted from far away.
-  const auto residuals = [](const std::vector<double>& p) {
-    std::vector<double> r;
-    for (double x : {1.0, 2.0, 3.0, 4.0, 5.0}) r.push_back(p[0] * x + p[1] * x * x - (3 * x + 0.5 * x * x));
-    return r;
-  };
-  const LeastSquaresResult fit = least_squares(residuals, {0.0, 0.0});
-  CHECK(fit.x[0] == Approx(3.0).epsilon(1e-6));
-  CHECK(fit.x[1] == Approx(0.5).epsilon(1e-6));
-}
-
-TEST_CASE("calibration recovers known chip parameters from synthetic cases") {
-  // Synthetic cases: a latency model with a known efficiency and overhead; the calibration must
-  // find them again from other starting values through its own parameter transforms.
-  ChipSpec truth = tpu_v4();
-  truth.mxu_efficiency = 0.6;
-  truth.op_overhead_s = 20e-6;
-  const auto model = [](const CalibrationCase& c, const ChipSpec& chip) {
-    const double flops = c.measured_s;  // the case's id encodes its work (see below)
-    return flops / (chip.peak_flops_per_s * chip.mxu_efficiency) + 50 * chip.op_overhead_s;
-  };
-  std::vector<CalibrationCase> cases;
-  for (double flops : {1e9, 1e11, 1e13}) {
-    CalibrationCase c;
-    c.id = std::to_string(flops);
-    c.measured_s = flops;  // work, read back by `model`
-    cases.push_back(c);
-  }
-  // Measured values generated with the true parameters.
-  std::vector<CalibrationCase> measured = cases;
-  for (std::size_t i = 0; i < cases.size(); ++i) measured[i].measured_s = model(cases[i], truth);
-  const auto simulate = [&](const CalibrationCase& c, const ChipSpec& chip) {
-    for (std::size_t i = 0; i < measured.size(); ++i)
-      if (measured[i].id == c.id) return model(cases[i], chip);
-    return 0.0;
-  };
-  ChipSpec start = tpu_v4();
-  const CalibrationResult fit =
-      calibrate(measured, start, {"mxu_efficiency", "op_overhead_s"}, simulate);
-  CHECK(fit.values[0] == Approx(0.6).epsilon(1e-3));
-  CHECK(fit.values[1] == Approx(20e-6).epsilon(1e-3));
-  CHECK(fit.rms_log_error < 1e-6);
-}
-
-TEST_CASE("calibration refuses more free parameters than cases") {
-  std::vector<CalibrationCase> one(1);
-  one[0].measured_s = 1;
-  CHECK_THROWS_AS(calibrate(one, tpu_v4(), {"mxu_efficiency", "op_overhead_s"},
-                            [](const CalibrationCase&, const ChipSpec&) { return 1.0; }),
-                  InputError);
 }
 
 }  // namespace podsim
