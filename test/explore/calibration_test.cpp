@@ -13,6 +13,7 @@
 #include "sim/core/input_error.hpp"
 #include "sim/explore/calibration.hpp"
 #include "test/support/podsim_process.hpp"
+#include "test/support/specs.hpp"
 
 namespace podsim {
 namespace {
@@ -52,23 +53,12 @@ TEST_CASE("the shipped platform reproduces every calibration case within 15 perc
 }
 
 
-ChipSpec tpu_v4() {
-  ChipSpec chip;
-  chip.name = "TPU v4";
-  chip.peak_flops_per_s = 275e12;
-  chip.hbm_bytes = 32 * kGiB;
-  chip.hbm_bytes_per_s = 1.2e12;
-  chip.ici_link_bytes_per_s = 45e9;
-  chip.ici_hop_latency_s = 1e-6;
-  return chip;
-}
-
 }  // namespace
 
 TEST_CASE("calibration recovers known chip parameters from synthetic cases") {
   // Synthetic cases: a latency model with a known efficiency and overhead; the calibration must
   // find them again from other starting values through its own parameter transforms.
-  ChipSpec truth = tpu_v4();
+  ChipSpec truth = test::tpu_v4_chip();
   truth.mxu_efficiency = 0.6;
   truth.op_overhead_s = 20e-6;
   const auto model = [](const CalibrationCase& c, const ChipSpec& chip) {
@@ -90,7 +80,7 @@ TEST_CASE("calibration recovers known chip parameters from synthetic cases") {
       if (measured[i].id == c.id) return model(cases[i], chip);
     return 0.0;
   };
-  ChipSpec start = tpu_v4();
+  ChipSpec start = test::tpu_v4_chip();
   const CalibrationResult fit =
       calibrate(measured, start, {"mxu_efficiency", "op_overhead_s"}, simulate);
   CHECK(fit.values[0] == Approx(0.6).epsilon(1e-3));
@@ -101,7 +91,7 @@ TEST_CASE("calibration recovers known chip parameters from synthetic cases") {
 TEST_CASE("calibration refuses more free parameters than cases") {
   std::vector<CalibrationCase> one(1);
   one[0].measured_s = 1;
-  CHECK_THROWS_AS(calibrate(one, tpu_v4(), {"mxu_efficiency", "op_overhead_s"},
+  CHECK_THROWS_AS(calibrate(one, test::tpu_v4_chip(), {"mxu_efficiency", "op_overhead_s"},
                             [](const CalibrationCase&, const ChipSpec&) { return 1.0; }),
                   InputError);
 }

@@ -3,21 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "sim/model/chip_spec.hpp"
+#include "test/support/specs.hpp"
 
 namespace podsim {
-namespace {
-
-ChipSpec tpu_v4() {
-  ChipSpec chip;
-  chip.name = "TPU v4";
-  chip.peak_flops_per_s = 275e12;
-  return chip;
-}
-
-}  // namespace
 
 TEST_CASE("MXU efficiency is one for aligned shapes and lower for small ones") {
-  const ChipSpec chip = tpu_v4();
+  const ChipSpec chip = test::tpu_v4_chip();
   CHECK(mxu_shape_efficiency(chip, 1024, 4096, 8192) == 1.0);
   // A decode matmul with 4 rows per chip uses 4 of the 8 rows of a tile.
   CHECK(mxu_shape_efficiency(chip, 4, 4096, 8192) == Approx(0.5));

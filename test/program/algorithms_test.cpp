@@ -13,23 +13,10 @@
 #include <set>
 
 #include "sim/program/algorithms.hpp"
+#include "test/support/specs.hpp"
 
 namespace podsim {
 namespace {
-
-TorusShape shape_of(const char* text) { return parse_shape(text, "shape"); }
-
-CollectiveSpec spec_of(CollectiveKind kind, const char* axes, Bytes bytes,
-                       RingAlgorithm algorithm = RingAlgorithm::automatic,
-                       MultiAxis multi = MultiAxis::concurrent) {
-  CollectiveSpec spec;
-  spec.kind = kind;
-  spec.axes = parse_axes(axes, "axes");
-  spec.bytes = bytes;
-  spec.algorithm = algorithm;
-  spec.multi_axis = multi;
-  return spec;
-}
 
 Program lower(const TorusShape& shape, const CollectiveSpec& spec) {
   validate_collective(spec, shape);
@@ -75,7 +62,7 @@ std::vector<std::vector<ChipId>> brute_force_groups(const Torus& torus, const Ax
 
 TEST_CASE("groups of an axis set are the chips sharing every other coordinate") {
   for (const char* shape_text : {"2x2x2", "4x4x4", "2x4x8", "4x2x1"}) {
-    const Torus torus(shape_of(shape_text));
+    const Torus torus(test::shape_of(shape_text));
     for (const char* axes_text : {"x", "y", "z", "xy", "yz", "xz", "xyz"}) {
       CAPTURE(shape_text, axes_text);
       const AxisSet axes = parse_axes(axes_text, "axes");
@@ -91,8 +78,8 @@ TEST_CASE("bidirectional ring all-gather sends K-1 steps of S/(2K) each way on e
   const Bytes s = 8 * kMiB;
   for (const char* axes : {"x", "y", "z"}) {
     CAPTURE(axes);
-    const TorusShape shape = shape_of("4x4x4");
-    const Program program = lower(shape, spec_of(CollectiveKind::all_gather, axes, s,
+    const TorusShape shape = test::shape_of("4x4x4");
+    const Program program = lower(shape, test::collective_spec(CollectiveKind::all_gather, axes, s,
                                                  RingAlgorithm::bidir_ring));
     const Torus torus(shape);
     for (ChipId c = 0; c < torus.chip_count(); ++c) {
@@ -112,9 +99,9 @@ TEST_CASE("bidirectional ring all-gather sends K-1 steps of S/(2K) each way on e
 
 TEST_CASE("unidirectional ring all-gather sends K-1 full shards to one neighbour") {
   const Bytes s = 8 * kMiB;
-  const TorusShape shape = shape_of("4x4x4");
+  const TorusShape shape = test::shape_of("4x4x4");
   const Program program =
-      lower(shape, spec_of(CollectiveKind::all_gather, "x", s, RingAlgorithm::ring));
+      lower(shape, test::collective_spec(CollectiveKind::all_gather, "x", s, RingAlgorithm::ring));
   for (const ChipProgram& chip : program.chips) {
     const Sends sends = sends_of(chip);
     CHECK(sends.count == 3);
@@ -129,9 +116,9 @@ TEST_CASE("every all-gather and reduce-scatter sends (K-1) S per group, whatever
     for (CollectiveKind kind : {CollectiveKind::all_gather, CollectiveKind::reduce_scatter})
       for (const char* axes_text : {"x", "xy", "xyz"})
         for (MultiAxis multi : {MultiAxis::sequential, MultiAxis::concurrent}) {
-          const TorusShape shape = shape_of(shape_text);
+          const TorusShape shape = test::shape_of(shape_text);
           const CollectiveSpec spec =
-              spec_of(kind, axes_text, s, RingAlgorithm::automatic, multi);
+              test::collective_spec(kind, axes_text, s, RingAlgorithm::automatic, multi);
           CAPTURE(shape_text, collective_kind_name(kind), axes_text, multi_axis_name(multi));
           const Program program = lower(shape, spec);
           const Torus torus(shape);
@@ -145,11 +132,11 @@ TEST_CASE("every all-gather and reduce-scatter sends (K-1) S per group, whatever
 }
 
 TEST_CASE("all-reduce sends what a reduce-scatter and an all-gather send together") {
-  const TorusShape shape = shape_of("4x4x4");
+  const TorusShape shape = test::shape_of("4x4x4");
   const Bytes s = 16 * kMiB;
-  const Program ar = lower(shape, spec_of(CollectiveKind::all_reduce, "xy", s));
-  const Program rs = lower(shape, spec_of(CollectiveKind::reduce_scatter, "xy", s));
-  const Program ag = lower(shape, spec_of(CollectiveKind::all_gather, "xy", s));
+  const Program ar = lower(shape, test::collective_spec(CollectiveKind::all_reduce, "xy", s));
+  const Program rs = lower(shape, test::collective_spec(CollectiveKind::reduce_scatter, "xy", s));
+  const Program ag = lower(shape, test::collective_spec(CollectiveKind::all_gather, "xy", s));
   for (ChipId c = 0; c < 64; ++c) {
     const Sends a = sends_of(ar.chips[c]), r = sends_of(rs.chips[c]), g = sends_of(ag.chips[c]);
     CHECK(a.count == r.count + g.count);
@@ -162,10 +149,10 @@ TEST_CASE("all-to-all sends S/K from every chip straight to every other chip of 
   for (const char* shape_text : {"4x4x4", "2x4x8"})
     for (const char* axes_text : {"x", "yz", "xyz"}) {
       CAPTURE(shape_text, axes_text);
-      const TorusShape shape = shape_of(shape_text);
+      const TorusShape shape = test::shape_of(shape_text);
       const Torus torus(shape);
       const AxisSet axes = parse_axes(axes_text, "axes");
-      const Program program = lower(shape, spec_of(CollectiveKind::all_to_all, axes_text, s));
+      const Program program = lower(shape, test::collective_spec(CollectiveKind::all_to_all, axes_text, s));
       for (ChipId c = 0; c < torus.chip_count(); ++c) {
         const auto group = torus.group_of(c, axes);
         const Bytes k = static_cast<Bytes>(group.size());
@@ -183,9 +170,9 @@ TEST_CASE("all-to-all sends S/K from every chip straight to every other chip of 
 
 TEST_CASE("permute sends the whole buffer once to a chip of the group") {
   const Bytes s = 4 * kMiB;
-  const TorusShape shape = shape_of("4x4x4");
+  const TorusShape shape = test::shape_of("4x4x4");
   const Torus torus(shape);
-  const Program program = lower(shape, spec_of(CollectiveKind::permute, "x", s));
+  const Program program = lower(shape, test::collective_spec(CollectiveKind::permute, "x", s));
   std::set<ChipId> receivers;
   for (ChipId c = 0; c < torus.chip_count(); ++c) {
     const Sends sends = sends_of(program.chips[c]);
@@ -202,10 +189,10 @@ TEST_CASE("permute sends the whole buffer once to a chip of the group") {
 }
 
 TEST_CASE("ring phases: sequential is one part of one phase per axis, concurrent one per axis") {
-  const TorusShape shape = shape_of("4x4x4");
+  const TorusShape shape = test::shape_of("4x4x4");
   const Bytes s = 64 * kMiB;
   const auto seq =
-      ring_collective_parts(spec_of(CollectiveKind::all_gather, "xyz", s, RingAlgorithm::automatic,
+      ring_collective_parts(test::collective_spec(CollectiveKind::all_gather, "xyz", s, RingAlgorithm::automatic,
                                     MultiAxis::sequential),
                             shape);
   REQUIRE(seq.size() == 1);
@@ -218,7 +205,7 @@ TEST_CASE("ring phases: sequential is one part of one phase per axis, concurrent
   }
   std::sort(sizes.begin(), sizes.end());
   CHECK(sizes == std::vector<Bytes>{s / 16, s / 4, s});
-  const auto conc = ring_collective_parts(spec_of(CollectiveKind::all_gather, "xyz", s), shape);
+  const auto conc = ring_collective_parts(test::collective_spec(CollectiveKind::all_gather, "xyz", s), shape);
   REQUIRE(conc.size() == 3);
   std::set<Axis> first_axes;
   for (const auto& part : conc) {
@@ -229,7 +216,7 @@ TEST_CASE("ring phases: sequential is one part of one phase per axis, concurrent
     CHECK(axes.size() == 3);  // every part visits every axis
   }
   CHECK(first_axes.size() == 3);  // rotated: every axis works in the first phase
-  const auto rs = ring_collective_parts(spec_of(CollectiveKind::reduce_scatter, "x", s), shape);
+  const auto rs = ring_collective_parts(test::collective_spec(CollectiveKind::reduce_scatter, "x", s), shape);
   REQUIRE(rs.size() == 1);
   REQUIRE(rs[0].size() == 1);
   CHECK(rs[0][0].reduce);

@@ -8,28 +8,10 @@
 #include "sim/program/algorithms.hpp"
 #include "sim/program/looped_einsum.hpp"
 #include "sim/replay/replay.hpp"
+#include "test/support/specs.hpp"
 
 namespace podsim {
 namespace {
-
-ChipSpec tpu_v4() {
-  ChipSpec chip;
-  chip.name = "TPU v4";
-  chip.peak_flops_per_s = 275e12;
-  chip.hbm_bytes = 32 * kGiB;
-  chip.hbm_bytes_per_s = 1.2e12;
-  chip.ici_link_bytes_per_s = 45e9;
-  chip.ici_hop_latency_s = 1e-6;
-  return chip;
-}
-
-CollectiveSpec spec_of(CollectiveKind kind, const char* axes, Bytes bytes) {
-  CollectiveSpec spec;
-  spec.kind = kind;
-  spec.axes = parse_axes(axes, "axes");
-  spec.bytes = bytes;
-  return spec;
-}
 
 Bytes sent_bytes(const ChipProgram& chip) {
   Bytes total = 0;
@@ -46,11 +28,11 @@ TEST_CASE("the looped loop sends exactly the bytes of the plain collective") {
        {std::pair{CollectiveKind::all_gather, LoopedKind::all_gather_then_einsum},
         std::pair{CollectiveKind::reduce_scatter, LoopedKind::einsum_then_reduce_scatter}})
     for (const char* axes : {"x", "yz", "xyz"}) {
-      const CollectiveSpec spec = spec_of(kind, axes, 64 * kMiB);
+      const CollectiveSpec spec = test::collective_spec(kind, axes, 64 * kMiB);
       Program plain(torus.chip_count()), loop(torus.chip_count());
       append_collective(plain, torus, spec, Frontier(64, kNoTask), 0);
       Frontier frontier(64, kNoTask);
-      append_looped_einsum(loop, torus, looped, spec, EinsumWork{1e12, 1 << 20, 0}, tpu_v4(), 0,
+      append_looped_einsum(loop, torus, looped, spec, EinsumWork{1e12, 1 << 20, 0}, test::tpu_v4_chip(), 0,
                            frontier);
       // Every chip receives (K-1)/K of the larger side either way.
       const Bytes group = static_cast<Bytes>(torus.group_of(0, spec.axes).size());
@@ -63,7 +45,7 @@ TEST_CASE("the looped loop sends exactly the bytes of the plain collective") {
 
 TEST_CASE("looped all-gather hides most of the collective behind a large matmul") {
   const Torus torus(parse_shape("4x4x4", "shape"));
-  const ChipSpec chip = tpu_v4();
+  const ChipSpec chip = test::tpu_v4_chip();
   const Bytes bytes = 64 * kMiB;
   // Closed forms: the bidirectional ring all-gather on 4 chips, and a matmul twice as long.
   const double comm_s = 3 * (1e-6 + bytes / 8.0 / 45e9);
@@ -71,7 +53,7 @@ TEST_CASE("looped all-gather hides most of the collective behind a large matmul"
   Program program(64);
   Frontier frontier(64, kNoTask);
   append_looped_einsum(program, torus, LoopedKind::all_gather_then_einsum,
-                       spec_of(CollectiveKind::all_gather, "x", bytes),
+                       test::collective_spec(CollectiveKind::all_gather, "x", bytes),
                        EinsumWork{compute_s * chip.peak_flops_per_s, 0, 0}, chip, 0, frontier);
   const double t = replay(chip, torus, program).makespan_s;
   CHECK(t >= std::max(compute_s, comm_s) * (1 - 1e-9));
@@ -81,14 +63,14 @@ TEST_CASE("looped all-gather hides most of the collective behind a large matmul"
 
 TEST_CASE("looped reduce-scatter is never faster than its compute or its communication") {
   const Torus torus(parse_shape("4x4x4", "shape"));
-  const ChipSpec chip = tpu_v4();
+  const ChipSpec chip = test::tpu_v4_chip();
   const Bytes bytes = 64 * kMiB;
   const double comm_s = 3 * (1e-6 + bytes / 8.0 / 45e9);
   const double compute_s = 0.5 * comm_s;  // communication-bound this time
   Program program(64);
   Frontier frontier(64, kNoTask);
   append_looped_einsum(program, torus, LoopedKind::einsum_then_reduce_scatter,
-                       spec_of(CollectiveKind::reduce_scatter, "x", bytes),
+                       test::collective_spec(CollectiveKind::reduce_scatter, "x", bytes),
                        EinsumWork{compute_s * chip.peak_flops_per_s, 0, 0}, chip, 0, frontier);
   const double t = replay(chip, torus, program).makespan_s;
   CHECK(t >= std::max(compute_s, comm_s) * (1 - 1e-9));
