@@ -13,7 +13,7 @@ packages=(
   nlohmann-json3-dev
   libcli11-dev
   catch2                  # Catch2 v2
-  chromium                # headless browser: the HTML report tests (test/timeline/)
+  chromium                # headless browser: the HTML report tests (test/report/)
   python3-matplotlib      # scripts/plot_*.py
 )
 packages+=("$@")

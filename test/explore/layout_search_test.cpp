@@ -67,7 +67,7 @@ TEST_CASE("auto picks a weight-gathered layout for batch-512 prefill on 64 chips
 
 TEST_CASE("auto agrees with a brute-force run of every layout", "[fidelity][layout-auto]") {
   // Toy model, 2x2x2, prefill then decode: every layout applies; each is also run by name.
-  const std::string scenario = "test/run/toy-deep-generate.yaml";
+  const std::string scenario = "test/inputs/good/toy-deep-generate.yaml";
   const std::string common = "--set generate_tokens=4 --set attention=heads";
   const nlohmann::json doc = run_json(scenario, common + " --set ffn_layout=auto");
   const nlohmann::json& ranking = doc.at("layout_ranking");

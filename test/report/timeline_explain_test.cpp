@@ -8,7 +8,7 @@
 #include <map>
 #include <regex>
 
-#include "test/timeline/cli_support.hpp"
+#include "test/support/cli_support.hpp"
 
 namespace podsim::test {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "test/timeline/cli_support.hpp"
+#include "test/support/cli_support.hpp"
 
 namespace podsim::test {
 namespace {

@@ -8,8 +8,9 @@
 #include <regex>
 #include <vector>
 
+#include "sim/report/html_report.hpp"
 #include "sim/topology/torus.hpp"
-#include "test/timeline/cli_support.hpp"
+#include "test/support/cli_support.hpp"
 
 namespace podsim::test {
 namespace {
@@ -127,7 +128,7 @@ TEST_CASE("html report of a toy run renders in chromium", "[timeline]") {
   TempDir dir;
   const fs::path html = dir.path / "run.html";
   const Run run = run_podsim("run '" + std::string(PODSIM_TEST_DIR) +
-                             "/run/toy-deep-generate.yaml' --set generate_tokens=2 --html '" +
+                             "/inputs/good/toy-deep-generate.yaml' --set generate_tokens=2 --html '" +
                              html.string() + "'");
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
@@ -139,3 +140,26 @@ TEST_CASE("html report of a toy run renders in chromium", "[timeline]") {
 
 }  // namespace
 }  // namespace podsim::test
+
+// The heat map's bins, worked by hand: a link of 100 B/s binned into 1 s bins carries at most
+// 100 B per bin, so 50 B/s over half a bin is a quarter of it.
+TEST_CASE("link utilisation bins are the mean load of each bin, by hand", "[report]") {
+  podsim::Timeline timeline;
+  timeline.shape = podsim::parse_shape("2x1x1", "shape");
+  timeline.link_bytes_per_s = 100;
+  timeline.makespan_s = 4;
+  timeline.link_intervals = {{0, 0.5, 2.0, 50}, {3, 0.0, 0.25, 40}, {3, 3.0, 4.0, 100}};
+  const auto util = podsim::binned_utilisation(timeline, 4);
+  REQUIRE(util.size() == 2u * podsim::kDirections);
+  CHECK(util[0] == std::vector<double>{0.25, 0.5, 0, 0});
+  REQUIRE(util[3].size() == 4u);
+  CHECK(util[3][0] == Approx(0.25 * 40 / 100));
+  CHECK(util[3][1] == 0);
+  CHECK(util[3][2] == 0);
+  CHECK(util[3][3] == Approx(1.0));
+  for (std::size_t slot : {1, 2, 4, 5, 6, 11}) CHECK(util[slot].empty());  // links never used
+  // link_bytes integrates the same intervals: 50 B/s x 1.5 s, and 100 x 1 + 40 x 0.25.
+  const std::vector<double> bytes = podsim::link_bytes(timeline);
+  CHECK(bytes[0] == Approx(75));
+  CHECK(bytes[3] == Approx(110));
+}

@@ -47,7 +47,7 @@ std::string slurp(const std::string& path) {
 }  // namespace
 
 TEST_CASE("the fast path agrees with the exact simulation on a deep toy model") {
-  check_fast_matches_exact(trace_of(std::string(PODSIM_TEST_DIR) + "/run/toy-deep-generate.yaml"));
+  check_fast_matches_exact(trace_of(std::string(PODSIM_TEST_DIR) + "/inputs/good/toy-deep-generate.yaml"));
 }
 
 TEST_CASE("the fast path agrees with the exact simulation on PaLM 8B on 8 chips") {

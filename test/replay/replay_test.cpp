@@ -8,13 +8,14 @@
 #include <algorithm>
 #include <cmath>
 
-#include "isolated.hpp"
+#include "test/support/isolated.hpp"
 #include "sim/analytic/collective_cost.hpp"
 #include "sim/program/algorithms.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/program/trace_program.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/workload/trace_generator.hpp"
+#include "test/support/specs.hpp"
 
 namespace podsim {
 namespace {
@@ -22,31 +23,6 @@ namespace {
 constexpr double kLinkBw = 45e9;
 constexpr double kHop = 1e-6;
 constexpr double kHbmBw = 1.2e12;
-
-ChipSpec tpu_v4() {
-  ChipSpec chip;
-  chip.name = "TPU v4";
-  chip.peak_flops_per_s = 275e12;
-  chip.hbm_bytes = 32 * kGiB;
-  chip.hbm_bytes_per_s = kHbmBw;
-  chip.ici_link_bytes_per_s = kLinkBw;
-  chip.ici_hop_latency_s = kHop;
-  return chip;
-}
-
-TorusShape shape_of(const char* text) { return parse_shape(text, "shape"); }
-
-CollectiveSpec spec_of(CollectiveKind kind, const char* axes, Bytes bytes,
-                       RingAlgorithm algorithm = RingAlgorithm::automatic,
-                       MultiAxis multi = MultiAxis::concurrent) {
-  CollectiveSpec spec;
-  spec.kind = kind;
-  spec.axes = parse_axes(axes, "axes");
-  spec.bytes = bytes;
-  spec.algorithm = algorithm;
-  spec.multi_axis = multi;
-  return spec;
-}
 
 // Simulates the given collectives launched together from time 0.
 ReplayResult simulate(const TorusShape& shape, const std::vector<CollectiveSpec>& specs) {
@@ -57,7 +33,7 @@ ReplayResult simulate(const TorusShape& shape, const std::vector<CollectiveSpec>
     append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask),
                       program.add_label("c"));
   }
-  return replay(tpu_v4(), torus, program);
+  return replay(test::tpu_v4_chip(), torus, program);
 }
 
 double simulate_time(const TorusShape& shape, const CollectiveSpec& spec) {
@@ -74,25 +50,25 @@ double bidir_reduce_scatter(int k, double s) {
 }  // namespace
 
 TEST_CASE("bidirectional ring all-gather on a wrapped axis matches the closed form at 64 MiB") {
-  const double t = simulate_time(shape_of("4x4x4"), spec_of(CollectiveKind::all_gather, "x", 64 * kMiB));
+  const double t = simulate_time(test::shape_of("4x4x4"), test::collective_spec(CollectiveKind::all_gather, "x", 64 * kMiB));
   CHECK(t == Approx(bidir_all_gather(4, 64.0 * kMiB)).epsilon(0.01));
-  CHECK(collective_estimate(spec_of(CollectiveKind::all_gather, "x", 64 * kMiB), shape_of("4x4x4"),
-                            tpu_v4())
+  CHECK(collective_estimate(test::collective_spec(CollectiveKind::all_gather, "x", 64 * kMiB), test::shape_of("4x4x4"),
+                            test::tpu_v4_chip())
             .latency_bound() == false);
 }
 
 TEST_CASE("bidirectional ring all-gather on a wrapped axis matches the closed form at 4 KiB") {
-  const auto spec = spec_of(CollectiveKind::all_gather, "x", 4 * kKiB);
-  const double t = simulate_time(shape_of("4x4x4"), spec);
+  const auto spec = test::collective_spec(CollectiveKind::all_gather, "x", 4 * kKiB);
+  const double t = simulate_time(test::shape_of("4x4x4"), spec);
   CHECK(t == Approx(bidir_all_gather(4, 4.0 * kKiB)).epsilon(0.01));
-  CHECK(collective_estimate(spec, shape_of("4x4x4"), tpu_v4()).latency_bound());
+  CHECK(collective_estimate(spec, test::shape_of("4x4x4"), test::tpu_v4_chip()).latency_bound());
 }
 
 TEST_CASE("reduce-scatter on a wrapped axis matches the closed form with its additions") {
   for (Bytes bytes : {Bytes{64 * kMiB}, Bytes{4 * kKiB}}) {
     const auto t = test::run_isolated([&] {
       return std::vector<double>{
-          simulate_time(shape_of("4x4x4"), spec_of(CollectiveKind::reduce_scatter, "y", bytes))};
+          simulate_time(test::shape_of("4x4x4"), test::collective_spec(CollectiveKind::reduce_scatter, "y", bytes))};
     });
     CHECK(t.at(0) == Approx(bidir_reduce_scatter(4, static_cast<double>(bytes))).epsilon(0.01));
   }
@@ -102,7 +78,7 @@ TEST_CASE("all-reduce on a wrapped axis is a reduce-scatter then an all-gather")
   for (Bytes bytes : {Bytes{64 * kMiB}, Bytes{4 * kKiB}}) {
     const auto t = test::run_isolated([&] {
       return std::vector<double>{
-          simulate_time(shape_of("4x4x4"), spec_of(CollectiveKind::all_reduce, "z", bytes))};
+          simulate_time(test::shape_of("4x4x4"), test::collective_spec(CollectiveKind::all_reduce, "z", bytes))};
     });
     const double s = static_cast<double>(bytes);
     CHECK(t.at(0) == Approx(bidir_reduce_scatter(4, s) + bidir_all_gather(4, s)).epsilon(0.01));
@@ -111,8 +87,8 @@ TEST_CASE("all-reduce on a wrapped axis is a reduce-scatter then an all-gather")
 
 TEST_CASE("unidirectional ring all-gather takes K-1 steps of a full shard") {
   const double s = 64.0 * kMiB;
-  const double t = simulate_time(shape_of("8x4x4"),
-                                 spec_of(CollectiveKind::all_gather, "x", 64 * kMiB, RingAlgorithm::ring));
+  const double t = simulate_time(test::shape_of("8x4x4"),
+                                 test::collective_spec(CollectiveKind::all_gather, "x", 64 * kMiB, RingAlgorithm::ring));
   CHECK(t == Approx(7 * (kHop + s / 8 / kLinkBw)).epsilon(0.01));
 }
 
@@ -120,13 +96,13 @@ TEST_CASE("line all-gather on a mesh axis matches its closed form and costs abou
   const double s = 64.0 * kMiB;
   const auto times = test::run_isolated([&] {
     return std::vector<double>{
-        simulate_time(shape_of("4x2x2"), spec_of(CollectiveKind::all_gather, "x", 64 * kMiB))};
+        simulate_time(test::shape_of("4x2x2"), test::collective_spec(CollectiveKind::all_gather, "x", 64 * kMiB))};
   });
   const double line = times.at(0);
   // K-1 pipelined steps of a full shard on the busiest link.
   CHECK(line == Approx(3 * (kHop + s / 4 / kLinkBw)).epsilon(0.01));
   const double ring =
-      simulate_time(shape_of("4x4x4"), spec_of(CollectiveKind::all_gather, "x", 64 * kMiB));
+      simulate_time(test::shape_of("4x4x4"), test::collective_spec(CollectiveKind::all_gather, "x", 64 * kMiB));
   CHECK(line / ring == Approx(2.0).epsilon(0.02));
 }
 
@@ -134,7 +110,7 @@ TEST_CASE("multi-axis all-gather over xyz matches both closed forms and concurre
   const double s = 64.0 * kMiB;
   const auto sequential = test::run_isolated([&] {
     return std::vector<double>{simulate_time(
-        shape_of("4x4x4"), spec_of(CollectiveKind::all_gather, "xyz", 64 * kMiB,
+        test::shape_of("4x4x4"), test::collective_spec(CollectiveKind::all_gather, "xyz", 64 * kMiB,
                                    RingAlgorithm::automatic, MultiAxis::sequential))};
   });
   // One axis after another: the output grows S/16 -> S/4 -> S.
@@ -143,7 +119,7 @@ TEST_CASE("multi-axis all-gather over xyz matches both closed forms and concurre
   CHECK(sequential.at(0) == Approx(sequential_form).epsilon(0.01));
   // All axes at once: three parts of S/3, each one axis after another, side by side.
   const double concurrent = simulate_time(
-      shape_of("4x4x4"), spec_of(CollectiveKind::all_gather, "xyz", 64 * kMiB));
+      test::shape_of("4x4x4"), test::collective_spec(CollectiveKind::all_gather, "xyz", 64 * kMiB));
   const double concurrent_form = bidir_all_gather(4, s / 48) + bidir_all_gather(4, s / 12) +
                                  bidir_all_gather(4, s / 3);
   CHECK(concurrent == Approx(concurrent_form).epsilon(0.01));
@@ -151,9 +127,9 @@ TEST_CASE("multi-axis all-gather over xyz matches both closed forms and concurre
 }
 
 TEST_CASE("all-to-all over xyz conserves bytes on the links and is bounded by the busiest link") {
-  const TorusShape shape = shape_of("4x4x4");
+  const TorusShape shape = test::shape_of("4x4x4");
   const Bytes bytes = 64 * kMiB;
-  const ReplayResult r = simulate(shape, {spec_of(CollectiveKind::all_to_all, "xyz", bytes)});
+  const ReplayResult r = simulate(shape, {test::collective_spec(CollectiveKind::all_to_all, "xyz", bytes)});
   // Brute force: every ordered pair exchanges bytes/64, travelling the torus distance (shortest
   // way round on each wrapped axis of 4).
   const double chunk = static_cast<double>(bytes / 64);
@@ -179,7 +155,7 @@ TEST_CASE("all-to-all over xyz conserves bytes on the links and is bounded by th
 
 TEST_CASE("ring traffic on the links equals what the algorithm sends") {
   const ReplayResult r =
-      simulate(shape_of("4x4x4"), {spec_of(CollectiveKind::all_gather, "x", 64 * kMiB)});
+      simulate(test::shape_of("4x4x4"), {test::collective_spec(CollectiveKind::all_gather, "x", 64 * kMiB)});
   // 16 rings x 4 chips x 3 steps x two halves of a shard of 16 MiB, one hop each.
   CHECK(r.total_link_bytes == Approx(16.0 * 4 * 3 * 16 * kMiB).epsilon(1e-6));
   for (const LinkStats& s : r.links) {
@@ -189,44 +165,44 @@ TEST_CASE("ring traffic on the links equals what the algorithm sends") {
 }
 
 TEST_CASE("two all-gathers on the same ring take twice as long as one") {
-  const auto spec = spec_of(CollectiveKind::all_gather, "x", 64 * kMiB);
+  const auto spec = test::collective_spec(CollectiveKind::all_gather, "x", 64 * kMiB);
   const auto one = test::run_isolated([&] {
-    return std::vector<double>{simulate_time(shape_of("4x4x4"), spec)};
+    return std::vector<double>{simulate_time(test::shape_of("4x4x4"), spec)};
   });
-  const double two = simulate(shape_of("4x4x4"), {spec, spec}).makespan_s;
+  const double two = simulate(test::shape_of("4x4x4"), {spec, spec}).makespan_s;
   CHECK(two / one.at(0) == Approx(2.0).epsilon(0.02));
 }
 
 TEST_CASE("all-gathers on disjoint rings do not slow each other") {
-  const auto x = spec_of(CollectiveKind::all_gather, "x", 64 * kMiB);
-  const auto y = spec_of(CollectiveKind::all_gather, "y", 64 * kMiB);
-  const double both = simulate(shape_of("4x4x4"), {x, y}).makespan_s;
+  const auto x = test::collective_spec(CollectiveKind::all_gather, "x", 64 * kMiB);
+  const auto y = test::collective_spec(CollectiveKind::all_gather, "y", 64 * kMiB);
+  const double both = simulate(test::shape_of("4x4x4"), {x, y}).makespan_s;
   CHECK(both == Approx(bidir_all_gather(4, 64.0 * kMiB)).epsilon(0.01));
 }
 
 TEST_CASE("permute shifts the buffer one chip along a wrapped axis in one hop") {
   const double t =
-      simulate_time(shape_of("4x4x4"), spec_of(CollectiveKind::permute, "x", 64 * kMiB));
+      simulate_time(test::shape_of("4x4x4"), test::collective_spec(CollectiveKind::permute, "x", 64 * kMiB));
   CHECK(t == Approx(kHop + 64.0 * kMiB / kLinkBw).epsilon(0.01));
 }
 
 TEST_CASE("permute on a mesh axis pays the long way back") {
   const double t =
-      simulate_time(shape_of("4x2x2"), spec_of(CollectiveKind::permute, "x", 64 * kMiB));
+      simulate_time(test::shape_of("4x2x2"), test::collective_spec(CollectiveKind::permute, "x", 64 * kMiB));
   CHECK(t == Approx(3 * kHop + 64.0 * kMiB / kLinkBw).epsilon(0.01));
 }
 
 TEST_CASE("the closed-form module agrees with the hand-written forms") {
-  const ChipSpec chip = tpu_v4();
+  const ChipSpec chip = test::tpu_v4_chip();
   const double s = 64.0 * kMiB;
-  CHECK(collective_estimate(spec_of(CollectiveKind::all_gather, "x", 64 * kMiB), shape_of("4x4x4"), chip)
+  CHECK(collective_estimate(test::collective_spec(CollectiveKind::all_gather, "x", 64 * kMiB), test::shape_of("4x4x4"), chip)
             .time_s == Approx(bidir_all_gather(4, s)));
-  CHECK(collective_estimate(spec_of(CollectiveKind::reduce_scatter, "x", 64 * kMiB), shape_of("4x4x4"), chip)
+  CHECK(collective_estimate(test::collective_spec(CollectiveKind::reduce_scatter, "x", 64 * kMiB), test::shape_of("4x4x4"), chip)
             .time_s == Approx(bidir_reduce_scatter(4, s)));
-  CHECK(collective_estimate(spec_of(CollectiveKind::all_gather, "x", 64 * kMiB), shape_of("4x2x2"), chip)
+  CHECK(collective_estimate(test::collective_spec(CollectiveKind::all_gather, "x", 64 * kMiB), test::shape_of("4x2x2"), chip)
             .time_s == Approx(3 * (kHop + s / 4 / kLinkBw)));
   // All-to-all on one wrapped ring of 4 with chunk c: the + link carries distances 1 and 2.
-  CHECK(all_to_all_max_link_bytes(shape_of("4x4x4"), parse_axes("x", "axes"), 64 * kMiB) ==
+  CHECK(all_to_all_max_link_bytes(test::shape_of("4x4x4"), parse_axes("x", "axes"), 64 * kMiB) ==
         Approx(s / 4 * 3));
 }
 

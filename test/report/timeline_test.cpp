@@ -124,7 +124,7 @@ TEST_CASE("link timeline of a reduce-scatter over two axes integrates to the rou
 
 TEST_CASE("link timeline of a traced toy run integrates to the routed bytes", "[timeline]") {
   const Scenario scenario = config::load_scenario(
-      std::string(PODSIM_TEST_DIR) + "/run/toy-deep-generate.yaml", {"generate_tokens=2"});
+      std::string(PODSIM_TEST_DIR) + "/inputs/good/toy-deep-generate.yaml", {"generate_tokens=2"});
   const Trace trace = generate_trace(scenario);
   const Torus torus(trace.scenario.shape);
   const LoweredTrace lowered = lower_trace(trace, torus, false);

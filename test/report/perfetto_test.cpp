@@ -5,11 +5,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "test/timeline/cli_support.hpp"
+#include "sim/report/perfetto.hpp"
+#include "test/support/cli_support.hpp"
 
 namespace podsim::test {
 namespace {
@@ -142,7 +144,7 @@ TEST_CASE("podsim run writes a perfetto trace of an in-process capture", "[timel
   TempDir dir;
   const fs::path file = dir.path / "run.json";
   const Run run = run_podsim("run '" + std::string(PODSIM_TEST_DIR) +
-                             "/run/toy-deep-generate.yaml' --set generate_tokens=3 --perfetto '" +
+                             "/inputs/good/toy-deep-generate.yaml' --set generate_tokens=3 --perfetto '" +
                              file.string() + "' --timeline-layers 1:2");
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
@@ -162,7 +164,7 @@ TEST_CASE("podsim run --exact captures the very simulation its metrics come from
   TempDir dir;
   const fs::path file = dir.path / "exact.json";
   const Run run = run_podsim("run '" + std::string(PODSIM_TEST_DIR) +
-                             "/run/toy-deep-generate.yaml' --set generate_tokens=2 --exact "
+                             "/inputs/good/toy-deep-generate.yaml' --set generate_tokens=2 --exact "
                              "--json - --perfetto '" + file.string() + "'");
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
@@ -179,4 +181,89 @@ TEST_CASE("podsim run --exact captures the very simulation its metrics come from
 }
 
 }  // namespace
+
+// write_perfetto on a timeline built by hand (2 chips, 1 us grid), so that every event can be
+// predicted: overlapping sends of one chip go to a second lane, times are microseconds, each
+// matched send/receive pair gets one flow arrow, and a link's counter drops to zero when it idles.
+TEST_CASE("perfetto events of a hand-built timeline are the predicted ones", "[report]") {
+  using podsim::TimelineTask;
+  using podsim::Track;
+  podsim::Timeline timeline;
+  timeline.shape = podsim::parse_shape("2x1x1", "shape");
+  timeline.chips = {0, 1};
+  timeline.labels = {"ag"};
+  timeline.captured = "by hand";
+  const auto task = [](podsim::ChipId chip, Track track, double start_us, double end_us,
+                       std::int64_t flow) {
+    TimelineTask t;
+    t.chip = chip;
+    t.track = track;
+    t.start_s = start_us * 1e-6;
+    t.end_s = end_us * 1e-6;
+    t.label = 0;
+    t.peer = 1 - chip;
+    t.bytes = 100;
+    t.flops = 10;
+    t.flow = flow;
+    t.step = static_cast<std::int32_t>(flow - 4);
+    return t;
+  };
+  timeline.tasks = {task(0, Track::mxu, 0, 1, -1), task(0, Track::ici_send, 0, 2, 5),
+                    task(0, Track::ici_send, 1, 3, 6), task(1, Track::ici_recv, 0.5, 2, 5),
+                    task(1, Track::ici_recv, 2, 3, 6)};
+  timeline.link_intervals = {{0, 0.0, 1e-6, 50e9}, {0, 2e-6, 3e-6, 25e9}};
+  TempDir dir;
+  const std::size_t written = podsim::write_perfetto(timeline, dir.file("t.json"));
+  const nlohmann::json doc = load_trace(dir.path / "t.json");
+  const nlohmann::json& events = doc.at("traceEvents");
+  CHECK(written == events.size());
+  std::map<std::string, int> by_phase;
+  std::map<std::pair<int, int>, std::string> thread_names;
+  std::map<std::pair<int, int>, std::vector<std::pair<double, double>>> slices;
+  std::vector<std::pair<double, double>> counters;  // (ts, GB/s)
+  for (const auto& e : events) {
+    const std::string ph = e.at("ph");
+    ++by_phase[ph];
+    if (ph == "M" && e.at("name") == "thread_name")
+      thread_names[{e.at("pid").get<int>(), e.at("tid").get<int>()}] = e.at("args").at("name");
+    if (ph == "X")
+      slices[{e.at("pid").get<int>(), e.at("tid").get<int>()}].push_back(
+          {e.at("ts").get<double>(), e.at("dur").get<double>()});
+    if (ph == "C") counters.push_back({e.at("ts").get<double>(), e.at("args").at("GB/s").get<double>()});
+  }
+  // 2 chips x (process name + sort index) + threads: chip 0 has 5 (ICI send twice), chip 1 has 4,
+  // each with a name and a sort index.
+  CHECK(by_phase["M"] == 2 * 2 + 2 * (5 + 4));
+  CHECK(by_phase["X"] == 5);
+  CHECK(by_phase["s"] == 2);
+  CHECK(by_phase["f"] == 2);
+  CHECK(by_phase["C"] == 4);  // 50 at 0, 0 at 1, 25 at 2, 0 at 3
+  int second_lanes = 0;
+  for (const auto& [key, name] : thread_names) second_lanes += name == "ICI send #2";
+  CHECK(second_lanes == 1);
+  // Each thread's slices are in time order and never overlap; the send lanes hold [0, 2) and
+  // [1, 3) apart.
+  std::vector<std::pair<double, double>> sends;
+  for (const auto& [key, list] : slices) {
+    for (std::size_t i = 1; i < list.size(); ++i)
+      CHECK(list[i].first >= list[i - 1].first + list[i - 1].second - 1e-9);
+    if (key.first == 1 && thread_names[key].rfind("ICI send", 0) == 0)
+      for (const auto& s : list) sends.push_back(s);
+  }
+  std::sort(sends.begin(), sends.end());
+  REQUIRE(sends.size() == 2u);
+  CHECK(sends[0].first == Approx(0.0));
+  CHECK(sends[0].second == Approx(2.0));
+  CHECK(sends[1].first == Approx(1.0));
+  CHECK(sends[1].second == Approx(2.0));
+  std::sort(counters.begin(), counters.end());
+  REQUIRE(counters.size() == 4u);
+  CHECK(counters[0] == std::pair<double, double>{0.0, 50.0});
+  CHECK(counters[1] == std::pair<double, double>{1.0, 0.0});
+  CHECK(counters[2] == std::pair<double, double>{2.0, 25.0});
+  CHECK(counters[3] == std::pair<double, double>{3.0, 0.0});
+  CHECK(doc.at("otherData").at("captured") == "by hand");
+  CHECK(doc.at("otherData").at("shape") == "2x1x1");
+}
+
 }  // namespace podsim::test

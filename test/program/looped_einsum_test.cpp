@@ -1,0 +1,80 @@
+// Looped CollectiveEinsum against independent references: the byte counts of the plain
+// collectives, and closed-form compute and communication times (TPU v4 numbers, FACTS.md §1).
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "sim/program/algorithms.hpp"
+#include "sim/program/looped_einsum.hpp"
+#include "sim/replay/replay.hpp"
+#include "test/support/specs.hpp"
+
+namespace podsim {
+namespace {
+
+Bytes sent_bytes(const ChipProgram& chip) {
+  Bytes total = 0;
+  for (const Task& t : chip.tasks)
+    if (t.kind == TaskKind::send) total += t.bytes;
+  return total;
+}
+
+}  // namespace
+
+TEST_CASE("the looped loop sends exactly the bytes of the plain collective") {
+  const Torus torus(parse_shape("4x4x4", "shape"));
+  for (const auto& [kind, looped] :
+       {std::pair{CollectiveKind::all_gather, LoopedKind::all_gather_then_einsum},
+        std::pair{CollectiveKind::reduce_scatter, LoopedKind::einsum_then_reduce_scatter}})
+    for (const char* axes : {"x", "yz", "xyz"}) {
+      const CollectiveSpec spec = test::collective_spec(kind, axes, 64 * kMiB);
+      Program plain(torus.chip_count()), loop(torus.chip_count());
+      append_collective(plain, torus, spec, Frontier(64, kNoTask), 0);
+      Frontier frontier(64, kNoTask);
+      append_looped_einsum(loop, torus, looped, spec, EinsumWork{1e12, 1 << 20, 0}, test::tpu_v4_chip(), 0,
+                           frontier);
+      // Every chip receives (K-1)/K of the larger side either way.
+      const Bytes group = static_cast<Bytes>(torus.group_of(0, spec.axes).size());
+      for (ChipId c = 0; c < 64; ++c) {
+        CHECK(sent_bytes(loop.chips[c]) == (group - 1) * (spec.bytes / group));
+        CHECK(sent_bytes(plain.chips[c]) == Approx(static_cast<double>(sent_bytes(loop.chips[c]))).epsilon(1e-6));
+      }
+    }
+}
+
+TEST_CASE("looped all-gather hides most of the collective behind a large matmul") {
+  const Torus torus(parse_shape("4x4x4", "shape"));
+  const ChipSpec chip = test::tpu_v4_chip();
+  const Bytes bytes = 64 * kMiB;
+  // Closed forms: the bidirectional ring all-gather on 4 chips, and a matmul twice as long.
+  const double comm_s = 3 * (1e-6 + bytes / 8.0 / 45e9);
+  const double compute_s = 2 * comm_s;
+  Program program(64);
+  Frontier frontier(64, kNoTask);
+  append_looped_einsum(program, torus, LoopedKind::all_gather_then_einsum,
+                       test::collective_spec(CollectiveKind::all_gather, "x", bytes),
+                       EinsumWork{compute_s * chip.peak_flops_per_s, 0, 0}, chip, 0, frontier);
+  const double t = replay(chip, torus, program).makespan_s;
+  CHECK(t >= std::max(compute_s, comm_s) * (1 - 1e-9));
+  const double hidden = (compute_s + comm_s - t) / comm_s;
+  CHECK(hidden >= 0.9);
+}
+
+TEST_CASE("looped reduce-scatter is never faster than its compute or its communication") {
+  const Torus torus(parse_shape("4x4x4", "shape"));
+  const ChipSpec chip = test::tpu_v4_chip();
+  const Bytes bytes = 64 * kMiB;
+  const double comm_s = 3 * (1e-6 + bytes / 8.0 / 45e9);
+  const double compute_s = 0.5 * comm_s;  // communication-bound this time
+  Program program(64);
+  Frontier frontier(64, kNoTask);
+  append_looped_einsum(program, torus, LoopedKind::einsum_then_reduce_scatter,
+                       test::collective_spec(CollectiveKind::reduce_scatter, "x", bytes),
+                       EinsumWork{compute_s * chip.peak_flops_per_s, 0, 0}, chip, 0, frontier);
+  const double t = replay(chip, torus, program).makespan_s;
+  CHECK(t >= std::max(compute_s, comm_s) * (1 - 1e-9));
+  CHECK(t < compute_s + comm_s);
+}
+
+}  // namespace podsim
