@@ -10,6 +10,7 @@
 #include "sim/cli/collective_options.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/timeline_output.hpp"
+#include "sim/report/html_content.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/program/algorithms.hpp"
 #include "sim/program/task_budget.hpp"
@@ -45,13 +46,14 @@ int run_collective(const CollectiveArgs& args) {
   append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask), label);
   const CollectiveEstimate estimate = collective_estimate(spec, shape, platform.chip);
   if (args.timeline.wanted())
-    check_capture_size(program, timeline_filter(args.timeline, torus.chip_count()), args.timeline,
+    check_capture_size(program, timeline_filter(args.timeline, torus.chip_count()),
+                       args.timeline.max_events, false,
                        "this collective");
   const ReplayResult result = replay(platform.chip, torus, program, capture_options(args.timeline));
   if (args.timeline.wanted()) {
     Timeline timeline = collective_timeline(program, torus, platform.chip, spec, result);
     write_timeline_outputs(timeline, timeline_filter(args.timeline, torus.chip_count()),
-                           args.timeline, collective_report(timeline, spec, platform, result));
+                           args.timeline, collective_html_report(timeline, spec, platform, result));
   }
 
   const double simulated_s = result.makespan_s;

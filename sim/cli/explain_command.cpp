@@ -10,6 +10,7 @@
 #include "sim/cli/collective_options.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/timeline_output.hpp"
+#include "sim/report/html_content.hpp"
 #include "sim/program/algorithms.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/report/timeline_explain.hpp"
@@ -47,7 +48,7 @@ int run_explain(const ExplainArgs& args) {
   std::cout << ex.text;
 
   if (!args.timeline.html.empty()) {
-    HtmlReport report = collective_report(timeline, spec, platform, result);
+    HtmlReport report = collective_html_report(timeline, spec, platform, result);
     report.title = fmt::format("podsim explain: {}", report.title.substr(report.title.find(' ') + 1));
     report.steps = ex.html_steps;
     report.text = ex.text;

@@ -12,6 +12,7 @@
 #include "sim/explore/layout_search.hpp"
 #include "sim/program/task_budget.hpp"
 #include "sim/explore/trace_replay.hpp"
+#include "sim/report/html_content.hpp"
 #include "sim/report/run_metrics.hpp"
 #include "sim/workload/trace_generator.hpp"
 #include "sim/workload/trace_json.hpp"
@@ -52,14 +53,21 @@ int simulate(const Trace& trace, const std::string& json_path,
                          fmt::format("{} on {}{}", trace.scenario.name, trace.scenario.shape.name(),
                                      trace.scenario.exact ? " (exact)" : ""),
                          SourceLocation{trace.scenario.source_file, 0, 0});
-  std::optional<Timeline> timeline;
   // The auto layout's fast-path run already timed the winner.
   const bool reuse = ranking && ranking->chosen_timing && !trace.scenario.exact &&
                      !timeline_args.wanted();
-  const TraceTiming timing =
-      reuse ? *ranking->chosen_timing : simulate_with_timeline(trace, timeline_args, timeline);
+  std::optional<CapturedRun> captured;
+  if (timeline_args.wanted())
+    captured = simulate_with_timeline(
+        trace, timeline_capture(timeline_args, trace.scenario.shape.chip_count()));
+  const TraceTiming timing = captured ? captured->timing
+                             : reuse  ? *ranking->chosen_timing
+                                      : simulate_trace(trace, trace.scenario.exact);
   const RunMetrics metrics = compute_metrics(trace, timing.step_s, timing.path);
-  if (timeline) write_run_timeline(trace, metrics, *timeline, timeline_args);
+  if (captured)
+    write_timeline_outputs(captured->timeline,
+                           timeline_filter(timeline_args, trace.scenario.shape.chip_count()),
+                           timeline_args, run_html_report(trace, metrics));
   if (!trace.memory.fits)
     std::cerr << "warning: the memory plan does not fit in HBM; simulated anyway "
                  "(allow_oversubscribe)\n";

@@ -9,6 +9,8 @@
 #include "sim/partition/collective.hpp"
 #include "sim/core/check.hpp"
 #include "sim/core/logging.hpp"
+#include "sim/core/quantity_parse.hpp"
+#include "sim/core/input_error.hpp"
 #include "sim/core/env.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/program/trace_program.hpp"
@@ -16,6 +18,14 @@
 namespace podsim {
 
 namespace {
+
+// Lowers `steps` of the trace, in that order, as one program (validates: may throw InputError).
+LoweredTrace lower_steps(const Trace& trace, const Torus& torus,
+                         const std::vector<std::size_t>& steps, bool exact) {
+  Trace subset{trace.scenario, trace.memory, {}};
+  for (std::size_t i : steps) subset.steps.push_back(trace.steps[i]);
+  return lower_trace(subset, torus, exact);
+}
 
 // Simulations run side by side on the fast path (the machines podsim targets have 2 cores).
 constexpr int kParallelSteps = 2;
@@ -26,9 +36,7 @@ constexpr int kParallelSteps = 2;
 std::vector<double> simulate_steps(const Trace& trace, const Torus& torus,
                                    const std::vector<std::size_t>& steps, bool exact,
                                    bool in_process = true) {
-  Trace subset{trace.scenario, trace.memory, {}};
-  for (std::size_t i : steps) subset.steps.push_back(trace.steps[i]);
-  const LoweredTrace lowered = lower_trace(subset, torus, exact);  // validates: may throw
+  const LoweredTrace lowered = lower_steps(trace, torus, steps, exact);  // validates: may throw
   const auto run = [&]() {
     const ReplayResult result = replay(trace.scenario.platform.chip, torus, lowered.program);
     std::vector<double> out;
@@ -131,6 +139,132 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
       kSampledRepeats, known.size(), trace.steps.size(), rounds);
   logger("replay")->info("{}", timing.path);
   return timing;
+}
+
+void check_capture_size(const Program& program, const TimelineFilter& filter,
+                        long long max_events, bool step_options, const std::string& what) {
+  const std::size_t events = estimated_timeline_events(program, filter);
+  if (static_cast<long long>(events) <= max_events) return;
+  throw InputError(
+      "--timeline-max-events",
+      fmt::format("the timeline of {} would have about {} events (~{} of Perfetto JSON), above "
+                  "the limit of {}: keep fewer chips (--timeline-chips 0-63){}, or raise "
+                  "--timeline-max-events",
+                  what, events, format_bytes(150.0 * static_cast<double>(events)), max_events,
+                  step_options ? ", fewer steps" : ""));
+}
+
+namespace {
+
+// Names of the marks of a lowered subset of the trace: what ends at each mark.
+std::vector<std::string> section_names(const Trace& trace, const std::vector<std::size_t>& steps,
+                                       const LoweredTrace& lowered,
+                                       std::vector<std::int32_t>* layer_sections) {
+  std::vector<std::string> names(lowered.program.chips[0].marks.size());
+  for (std::size_t i = 0; i < lowered.steps.size(); ++i) {
+    const StepMarks& sm = lowered.steps[i];
+    const StepTrace& step = trace.steps[steps[i]];
+    if (sm.start >= 0) names[sm.start] = fmt::format("step {} start", steps[i]);
+    for (std::size_t l = 0; l < sm.layers.size(); ++l)
+      for (std::size_t r = 0; r < sm.layers[l].ends.size(); ++r) {
+        const int m = sm.layers[l].ends[r];
+        names[m] = sm.layers[l].repeat > 1
+                       ? fmt::format("step {} ({}) {} {}/{}", steps[i], phase_name(step.phase),
+                                     step.layers[l].name, r + 1, sm.layers[l].repeat)
+                       : fmt::format("step {} ({}) {}", steps[i], phase_name(step.phase), step.layers[l].name);
+        layer_sections->push_back(m);
+      }
+  }
+  return names;
+}
+
+}  // namespace
+
+CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& capture) {
+  const bool exact = trace.scenario.exact;
+  const Torus torus(trace.scenario.shape);
+
+  // The steps to capture: all (exact), or --timeline-steps, or the first step of each phase.
+  std::vector<std::size_t> steps;
+  if (!capture.steps.empty()) {
+    auto [a, b] = parse_index_range(capture.steps, "--timeline-steps");
+    const auto n = static_cast<std::int32_t>(trace.steps.size());
+    if (b < 0 || b >= n) b = n - 1;
+    if (a >= n)
+      throw InputError("--timeline-steps",
+                       fmt::format("'{}': the trace has steps 0 to {}", capture.steps, n - 1));
+    for (std::int32_t i = a; i <= b; ++i) steps.push_back(static_cast<std::size_t>(i));
+  } else {
+    for (std::size_t i = 0; i < trace.steps.size(); ++i)
+      if (exact || i == 0 || trace.steps[i].phase != trace.steps[i - 1].phase) steps.push_back(i);
+  }
+  const bool whole = exact && steps.size() == trace.steps.size();
+  const LoweredTrace lowered = lower_steps(trace, torus, steps, exact);  // validates: may throw
+  check_capture_size(lowered.program, capture.filter, capture.max_events,
+                     !capture.steps.empty() || !capture.layers.empty(), trace.scenario.name);
+
+  // The metrics: from the captured simulation itself when it is the whole exact trace, else from
+  // simulate_trace (forked rounds on the fast path; an exact run of its own otherwise).
+  CapturedRun run;
+  TraceTiming& timing = run.timing;
+  if (!whole) {
+    if (exact)
+      throw InputError("--timeline-steps",
+                       "with --exact the timeline is the exact simulation itself: capture every "
+                       "step (leave --timeline-steps out) and cut with --timeline-layers");
+    timing = simulate_trace(trace, false);
+  }
+  ReplayOptions options;
+  options.record_tasks = true;
+  options.record_link_intervals = true;
+  const ReplayResult result = replay(trace.scenario.platform.chip, torus, lowered.program, options);
+  if (whole) {
+    timing.step_s.clear();
+    for (const StepTiming& t : step_timings(lowered, result.mark_s)) timing.step_s.push_back(t.duration_s);
+    timing.transfers = result.transfers;
+    timing.simulated_steps = static_cast<int>(steps.size());
+    timing.path = "exact (every layer of every step simulated)";
+  }
+
+  std::string step_list;
+  for (std::size_t i = 0; i < steps.size() && i < 8; ++i)
+    step_list += fmt::format("{}{} ({})", i ? ", " : "", steps[i], phase_name(trace.steps[steps[i]].phase));
+  if (steps.size() > 8) step_list += fmt::format(", ... ({} steps)", steps.size());
+  int sampled = 0, repeats = 0;
+  for (const StepMarks& sm : lowered.steps)
+    for (const LayerMarks& lm : sm.layers)
+      if (lm.repeat > 1) {
+        sampled = lm.simulated;
+        repeats = lm.repeat;
+      }
+  const std::string captured = fmt::format(
+      "in-process simulation of trace step{} {} of {}{}", steps.size() == 1 ? "" : "s", step_list,
+      trace.steps.size(),
+      whole ? ", every layer (the exact run the metrics come from)"
+            : repeats > 0 ? fmt::format(", each repeated layer simulated {} of {} times as on the "
+                                        "fast path (the metrics come from the fast path)",
+                                        sampled, repeats)
+                          : std::string());
+  std::vector<std::int32_t> layer_sections;
+  std::vector<std::string> names = section_names(trace, steps, lowered, &layer_sections);
+  run.timeline = build_timeline(lowered.program, torus, trace.scenario.platform.chip, result, captured,
+                            std::move(names));
+  if (!capture.layers.empty()) {
+    auto [a, b] = parse_index_range(capture.layers, "--timeline-layers");
+    const auto n = static_cast<std::int32_t>(layer_sections.size());
+    if (a >= n)
+      throw InputError("--timeline-layers", fmt::format("'{}': the capture has layer instances 0 "
+                                                        "to {}", capture.layers, n - 1));
+    if (b < 0 || b >= n) b = n - 1;
+    // Sections are mark indices; keep from just after the mark before layer a.
+    TimelineFilter layers;
+    layers.first_section = a == 0 ? 0 : layer_sections[a - 1] + 1;
+    layers.last_section = layer_sections[b];
+    apply_filter(run.timeline, layers);
+    run.timeline.cuts.back() = fmt::format("kept layer instances {} to {} of the {} captured ({})",
+                                        a, b, n, run.timeline.cuts.back());
+  }
+  return run;
 }
 
 }  // namespace podsim

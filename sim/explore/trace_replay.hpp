@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/program/program.hpp"
+#include "sim/report/timeline.hpp"
 #include "sim/workload/trace.hpp"
 
 namespace podsim {
@@ -32,5 +34,37 @@ struct TraceTiming {
 
 // Throws InputError (before any simulation) for a collective the slice cannot run.
 TraceTiming simulate_trace(const Trace& trace, bool exact);
+
+// A capture above this many trace events (~150 bytes each in the Perfetto file) is refused up
+// front unless the caller raises the limit (--timeline-max-events).
+inline constexpr long long kDefaultMaxTimelineEvents = 1'500'000;
+
+// What a timeline capture of a run keeps (`podsim run --perfetto/--html` and its --timeline-*
+// options; errors name those options).
+struct TimelineCapture {
+  TimelineFilter filter;  // chips and time window, checked against the size limit
+  std::string steps;      // trace steps captured, "A:B"; empty: every step when the scenario is
+                          // exact, else the first step of each phase
+  std::string layers;     // layer instances kept among the captured steps, "A:B"; empty: all
+  long long max_events = kDefaultMaxTimelineEvents;
+};
+
+struct CapturedRun {
+  TraceTiming timing;  // the step times of the whole trace, as simulate_trace gives them
+  Timeline timeline;   // what the captured steps did, cut to capture.layers (not to the filter)
+};
+
+// The step times of the trace and a timeline of the captured steps, from an in-process
+// simulation: exact, the one simulation of the whole trace; fast, the metrics from
+// simulate_trace's forked rounds, then the captured steps simulated in this process (fast path
+// layers). Throws InputError before simulating when the capture would exceed max_events.
+// Requires that this process has not started a SimGrid engine.
+CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& capture);
+
+// Throws InputError (--timeline-max-events) when a capture of `program` under `filter` would
+// exceed `max_events`; `step_options` says whether steps or layers were chosen (the message
+// then suggests fewer), `what` names the simulation.
+void check_capture_size(const Program& program, const TimelineFilter& filter,
+                        long long max_events, bool step_options, const std::string& what);
 
 }  // namespace podsim
