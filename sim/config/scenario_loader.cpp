@@ -60,9 +60,7 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
                        const std::vector<ScenarioOverride>& overrides,
                        const std::string& search_root) {
   const MapReader top(root, path, "");
-  top.allow_only({"name", "platform", "topology", "chips", "wrap", "model", "phase", "batch",
-                  "input_tokens", "generate_tokens", "weights", "ffn_layout", "attention",
-                  "collective_einsum", "pad_heads", "allow_oversubscribe", "exact"});
+  top.allow_only(scenario_key_names(false));
   Scenario s;
   s.source_file = path;
   for (const auto& entry : root) {

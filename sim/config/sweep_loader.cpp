@@ -7,6 +7,7 @@
 
 #include "sim/config/yaml_source.hpp"
 #include "sim/core/quantity_parse.hpp"
+#include "sim/workload/scenario.hpp"
 
 namespace podsim::config {
 
@@ -38,16 +39,11 @@ std::string SweepSpec::requested(std::size_t i, const std::string& key) const {
 }
 
 const std::vector<std::string>& scenario_keys() {
-  // The keys read_scenario accepts (scenario_loader.cpp), in the order DESIGN.md §3 lists them.
-  static const std::vector<std::string> keys = {"name",         "platform",
-                                                "topology",     "chips",
-                                                "wrap",         "model",
-                                                "phase",        "batch",
-                                                "input_tokens", "generate_tokens",
-                                                "weights",      "ffn_layout",
-                                                "attention",    "collective_einsum",
-                                                "pad_heads",    "allow_oversubscribe",
-                                                "exact"};
+  // The keys of a scenario file (workload/scenario.hpp, kScenarioKeys).
+  static const std::vector<std::string> keys = [] {
+    const std::vector<std::string_view> names = scenario_key_names(false);
+    return std::vector<std::string>(names.begin(), names.end());
+  }();
   return keys;
 }
 

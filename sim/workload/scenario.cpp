@@ -63,6 +63,13 @@ long long Scenario::vocab_used() const {
   return (model.vocab + n - 1) / n * n;
 }
 
+std::vector<std::string_view> scenario_key_names(bool trace) {
+  std::vector<std::string_view> names;
+  for (const ScenarioKey& key : kScenarioKeys)
+    if (trace ? key.trace : key.file) names.push_back(key.name);
+  return names;
+}
+
 std::string_view Scenario::ffn_layout_label() const {
   return ffn_layout_auto ? std::string_view("auto") : ffn_layout_name(ffn_layout);
 }

@@ -5,6 +5,7 @@
 // takes it as given. validate_scenario() checks what a layout needs of the shapes (divisibility)
 // and names the scenario key and position of the offending value.
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,6 +42,37 @@ CollectiveEinsum parse_collective_einsum(std::string_view text, const std::strin
 Bytes weight_element_bytes(WeightDtype dtype);  // 2 (bf16) or 1 (int8)
 // `pad_heads`: automatic pads where auto_pad_heads() says so (below), yes always, no never.
 enum class PadHeadsRequest { automatic, yes, no };
+
+// Every key of a scenario (DESIGN.md §3 order) and where it may be written: `file` keys in a
+// scenario file, in `--set` and in sweep grids; `trace` keys in the "scenario" object of a trace
+// file (which holds the resolved slice as `topology` and the file it came from as `source_file`).
+struct ScenarioKey {
+  std::string_view name;
+  bool file;
+  bool trace;
+};
+inline constexpr std::array<ScenarioKey, 18> kScenarioKeys = {{
+    {"name", true, true},
+    {"source_file", false, true},
+    {"platform", true, true},
+    {"topology", true, true},
+    {"chips", true, false},
+    {"wrap", true, false},
+    {"model", true, true},
+    {"phase", true, true},
+    {"batch", true, true},
+    {"input_tokens", true, true},
+    {"generate_tokens", true, true},
+    {"weights", true, true},
+    {"ffn_layout", true, true},
+    {"attention", true, true},
+    {"collective_einsum", true, true},
+    {"pad_heads", true, true},
+    {"allow_oversubscribe", true, true},
+    {"exact", true, true},
+}};
+// The names of the keys of a scenario file (`trace` false) or of a trace's scenario (true).
+std::vector<std::string_view> scenario_key_names(bool trace);
 
 struct Scenario {
   std::string name;

@@ -124,6 +124,9 @@ class Reader {
   }
 
   void allow_only(std::initializer_list<std::string_view> keys) const {
+    allow_only(std::vector<std::string_view>(keys));
+  }
+  void allow_only(const std::vector<std::string_view>& keys) const {
     std::vector<std::string> names(keys.begin(), keys.end());
     for (const auto& [key, value] : j_.items()) {
       bool known = false;
@@ -272,9 +275,7 @@ ModelSpec read_model(const Reader& r) {
 }
 
 Scenario read_scenario(const Reader& r) {
-  r.allow_only({"name", "source_file", "platform", "topology", "model", "pad_heads", "phase",
-                "batch", "input_tokens", "generate_tokens", "weights", "ffn_layout", "attention",
-                "collective_einsum", "allow_oversubscribe", "exact"});
+  r.allow_only(scenario_key_names(true));
   Scenario s;
   s.name = r.string("name");
   s.source_file = r.string("source_file");
