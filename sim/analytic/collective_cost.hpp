@@ -1,5 +1,5 @@
 #pragma once
-// Closed-form times of the collective algorithms of sim/collective/, on an otherwise idle slice:
+// Closed-form times of the collective algorithms of sim/program/algorithms.hpp, on an otherwise idle slice:
 // the oracle the simulated times are compared with, and what `podsim collective` prints beside
 // them. Per ring phase over K chips with per-chip larger size S, link bandwidth b, hop latency l
 // and HBM bandwidth h:
@@ -35,7 +35,8 @@ CollectiveEstimate collective_estimate(const CollectiveSpec& spec, const TorusSh
 // over `axes` with dimension-order routing (closed form, see the .cpp).
 double all_to_all_max_link_bytes(const TorusShape& shape, const AxisSet& axes, Bytes bytes);
 
-// Total bytes over all links of that all-to-all: every chunk times its hop count.
+// Total bytes over the links of one group of that all-to-all (the chips sharing every coordinate
+// outside `axes`): every chunk times its hop count. Multiply by the number of groups for the slice.
 double all_to_all_total_link_bytes(const TorusShape& shape, const AxisSet& axes, Bytes bytes);
 
 }  // namespace podsim

@@ -7,7 +7,7 @@
 // them on large slices. A run's count lowers one instance of each distinct layer and multiplies
 // by the instances simulated; a lone collective uses an upper bound computed from the algorithms
 // (algorithms.hpp). Tests compare both with Program::task_count() of real lowerings. Pure C++
-// (no SimGrid): it sits in sim/replay/ because it is about the replay's needs.
+// (no SimGrid): it sits in sim/program/ beside the lowering whose tasks it counts.
 
 #include <cstdint>
 #include <string>

@@ -4,7 +4,7 @@
 //   einsum / elementwise: the MXU work (flops at peak) and the HBM traffic (weights, KV cache,
 //     activations) start together and the op ends when both end: the roofline max(flops/peak,
 //     bytes/bandwidth), resolved by SimGrid;
-//   collective: the point-to-point algorithm of sim/collective/;
+//   collective: the point-to-point algorithm of algorithms.hpp;
 //   with `collective_einsum: looped`, an all-gather feeding an einsum or a reduce-scatter
 //   draining one becomes a Looped CollectiveEinsum (looped_einsum.hpp).
 // Chip-model terms (ChipSpec): MXU work is divided by the shape efficiency on the systolic tiles

@@ -7,7 +7,7 @@
 // Steps come from the timeline's transfer tags (timeline.hpp): a "stream" is one channel of the
 // program (one ring phase and direction; the all-to-all's and the permute's single exchange),
 // and its step s is the s-th transfer between each pair of chips on it. What a chunk *is* (whose
-// shard, which partial sum) follows from the algorithm (sim/collective/algorithms.hpp) and is
+// shard, which partial sum) follows from the algorithm (sim/program/algorithms.hpp) and is
 // named by a ChunkNamer chosen per collective kind in chunk_namer(): the extension point for
 // collectives still to come (Looped CollectiveEinsum: add its kind there, naming the chunk of
 // the einsum each permute step carries, and its phases to explain_phases()).
