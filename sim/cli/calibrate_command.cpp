@@ -29,22 +29,6 @@ struct CalibrateArgs {
 };
 
 // The platform file's text with each fitted key's value replaced (or added under `chip:`).
-std::string fitted_platform_text(const std::string& original, const CalibrationResult& fit,
-                                 const std::string& source) {
-  std::string text = original;
-  for (std::size_t k = 0; k < fit.names.size(); ++k) {
-    const std::string line = fmt::format("  {}: {:.6g}   # fitted by podsim calibrate to {}",
-                                         fit.names[k], fit.values[k], source);
-    const std::regex existing("^  " + fit.names[k] + ":.*$", std::regex::multiline);
-    if (std::regex_search(text, existing))
-      text = std::regex_replace(text, existing, line);
-    else
-      text = std::regex_replace(text, std::regex("^chip:[^\n]*$", std::regex::multiline),
-                                "$&\n" + line);
-  }
-  return text;
-}
-
 int run_calibrate(const CalibrateArgs& args) {
   const std::string platform_file = platform_path(args.platform);
   const Platform platform = config::load_platform(platform_file);
@@ -63,14 +47,7 @@ int run_calibrate(const CalibrateArgs& args) {
   CalibrationResult fit;
   if (args.no_fit) {
     // Evaluate the cases with the platform's current (already fitted) values.
-    fit.names = platform.fitted;
-    double sum = 0;
-    for (const std::string& name : fit.names) fit.values.push_back(get_parameter(platform.chip, name));
-    for (const CalibrationCase& c : file.cases) {
-      fit.simulated_s.push_back(simulate_case(c, platform.chip));
-      sum += std::pow(std::log(fit.simulated_s.back() / c.measured_s), 2);
-    }
-    fit.rms_log_error = std::sqrt(sum / static_cast<double>(file.cases.size()));
+    fit = evaluate_calibration(file.cases, platform.chip, platform.fitted);
   } else {
     std::cerr << "fitting: every iteration simulates each case once per parameter and more\n";
     fit = calibrate(file.cases, platform.chip, platform.fitted, simulate_case,

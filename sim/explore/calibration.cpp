@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <regex>
 
 #include "sim/explore/least_squares.hpp"
 #include "sim/core/check.hpp"
@@ -104,6 +105,38 @@ CalibrationResult calibrate(
   result.rms_log_error = std::sqrt(fit.cost / static_cast<double>(cases.size()));
   result.evaluations = evaluations;
   return result;
+}
+
+CalibrationResult evaluate_calibration(
+    const std::vector<CalibrationCase>& cases, const ChipSpec& chip,
+    const std::vector<std::string>& names,
+    const std::function<Seconds(const CalibrationCase&, const ChipSpec&)>& simulate) {
+  CalibrationResult fit;
+  fit.names = names;
+  double sum = 0;
+  for (const std::string& name : fit.names) fit.values.push_back(get_parameter(chip, name));
+  for (const CalibrationCase& c : cases) {
+    fit.simulated_s.push_back(simulate(c, chip));
+    sum += std::pow(std::log(fit.simulated_s.back() / c.measured_s), 2);
+  }
+  fit.rms_log_error = std::sqrt(sum / static_cast<double>(cases.size()));
+  return fit;
+}
+
+std::string fitted_platform_text(const std::string& original, const CalibrationResult& fit,
+                                 const std::string& source) {
+  std::string text = original;
+  for (std::size_t k = 0; k < fit.names.size(); ++k) {
+    const std::string line = fmt::format("  {}: {:.6g}   # fitted by podsim calibrate to {}",
+                                         fit.names[k], fit.values[k], source);
+    const std::regex existing("^  " + fit.names[k] + ":.*$", std::regex::multiline);
+    if (std::regex_search(text, existing))
+      text = std::regex_replace(text, existing, line);
+    else
+      text = std::regex_replace(text, std::regex("^chip:[^\n]*$", std::regex::multiline),
+                                "$&\n" + line);
+  }
+  return text;
 }
 
 }  // namespace podsim

@@ -33,4 +33,15 @@ CalibrationResult calibrate(
     const std::function<Seconds(const CalibrationCase&, const ChipSpec&)>& simulate = simulate_case,
     const CalibrationProgress& progress = {});
 
+// The same result without fitting: `names` at their values in `chip`, every case simulated once.
+CalibrationResult evaluate_calibration(
+    const std::vector<CalibrationCase>& cases, const ChipSpec& chip,
+    const std::vector<std::string>& names,
+    const std::function<Seconds(const CalibrationCase&, const ChipSpec&)>& simulate = simulate_case);
+
+// The text of a platform file `original` with each fitted parameter's line replaced (or added
+// under `chip:`), marked as fitted to `source`.
+std::string fitted_platform_text(const std::string& original, const CalibrationResult& fit,
+                                 const std::string& source);
+
 }  // namespace podsim
