@@ -55,6 +55,9 @@ run collective-mesh collective --shape 4x4x2 --op reduce-scatter --axes xz --byt
   --json "$out/collective-mesh.json"
 run sweep-decode-context-attention sweep scenarios/sweeps/decode-context-attention.yaml \
   -o "$out/sweep-decode-context-attention.csv" -j 2
+run pareto-decode-context-attention pareto "$out/sweep-decode-context-attention.csv" \
+  --max-latency decode=10ms -o "$out/pareto-decode-context-attention.csv" \
+  --json "$out/pareto-decode-context-attention.json"
 run timeline-palm-8b run scenarios/palm-8b-8chips.yaml --perfetto "$out/timeline-palm-8b.perfetto.json" \
   --html "$out/timeline-palm-8b.html"
 
