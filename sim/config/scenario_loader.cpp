@@ -176,6 +176,11 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     by_key[parsed.back().key] = parsed.back().value;
   }
   if (!root.IsMap()) MapReader(root, path, "");  // throws the usual message
+  // The slice is given once: `--set chips=N` replaces the file's topology with the platform's
+  // slice for N, and `--set topology=XxYxZ` replaces the file's chip count (both given by --set
+  // must agree, as in a file).
+  if (by_key.contains("chips") && !by_key.contains("topology")) root.remove("topology");
+  if (by_key.contains("topology") && !by_key.contains("chips")) root.remove("chips");
   for (const auto& o : parsed) root[o.key] = YAML::Node(o.value);
   try {
     return read_scenario(path, root, parsed, search_root);

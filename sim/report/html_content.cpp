@@ -12,8 +12,13 @@ namespace podsim {
 HtmlReport run_html_report(const Trace& trace, const RunMetrics& metrics) {
   const Scenario& s = trace.scenario;
   HtmlReport report;
-  report.title = fmt::format("podsim run: {}", s.name);
+  report.title = fmt::format("podsim run: {}", scenario_summary(s));
   const nlohmann::json doc = metrics_json(trace, metrics);
+  // The resolved slice, model and platform first (the JSON keeps them as objects).
+  report.scenario.emplace_back("model", s.model.name);
+  report.scenario.emplace_back("topology", s.shape.name());
+  report.scenario.emplace_back("chips", std::to_string(s.chips()));
+  report.scenario.emplace_back("platform", s.platform.name);
   for (const auto& [key, value] : doc["scenario"].items())
     if (!value.is_object() && !value.is_array())
       report.scenario.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());

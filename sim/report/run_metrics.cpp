@@ -159,6 +159,19 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
   return doc;
 }
 
+std::string scenario_summary(const Scenario& s) {
+  const std::string tokens =
+      s.phase == Phase::prefill
+          ? fmt::format("{} input tokens", s.input_tokens)
+          : fmt::format("{} {} + {} generated tokens", s.input_tokens,
+                        s.phase == Phase::decode ? "cached" : "input", s.generate_tokens);
+  return fmt::format("{}, {} on {} ({} chips): batch {}, {}; {}, {}-sharded attention, {} weights{}",
+                     s.model.name, phase_name(s.phase), s.shape.name(), s.chips(), s.batch, tokens,
+                     s.ffn_layout_label(), attn_sharding_name(s.attention),
+                     weight_dtype_name(s.weights),
+                     s.collective_einsum == CollectiveEinsum::off ? ", collective_einsum off" : "");
+}
+
 std::string metrics_text(const Trace& trace, const RunMetrics& m) {
   const Scenario& s = trace.scenario;
   const auto ms = [](Seconds t) { return format_seconds(t, TimeUnit::ms, decimals(3)); };
@@ -166,9 +179,9 @@ std::string metrics_text(const Trace& trace, const RunMetrics& m) {
     return format_bytes_in(static_cast<double>(b), ByteUnit::GiB, decimals(2));
   };
   std::string out;
-  out += fmt::format("{}: {} on {} ({} chips), batch {}, {} input tokens, {} generated\n", s.name,
-                     s.model.name, s.shape.name(), s.chips(), s.batch, s.input_tokens,
-                     s.generate_tokens);
+  out += scenario_summary(s) + "\n";
+  out += fmt::format("  scenario           {}{}\n", s.name,
+                     s.source_file.empty() ? "" : fmt::format(" ({})", s.source_file));
   out += fmt::format("  simulation path    {}\n", m.path);
   if (m.prefill_s > 0)
     out += fmt::format("  prefill latency    {}   MFU {:.1f}%\n", ms(m.prefill_s), 100 * m.prefill_mfu);

@@ -57,4 +57,10 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& metrics);
 // The short text table `podsim run` prints.
 std::string metrics_text(const Trace& trace, const RunMetrics& metrics);
 
+// What ran, from the resolved scenario (so that it follows every --set): "palm-540b, generate on
+// 4x4x4 (64 chips): batch 64, 2048 input + 64 generated tokens; ws-2d, batch-sharded attention,
+// int8 weights" (and "collective_einsum off" when it is). The header of the text report, the
+// HTML title and the Perfetto metadata.
+std::string scenario_summary(const Scenario& scenario);
+
 }  // namespace podsim

@@ -456,3 +456,22 @@ grid:
     }
   }
 }
+
+namespace {
+
+TEST_CASE("compare varies chips on a scenario that gives a topology", "[explore]") {
+  // t2-low-latency-decode.yaml gives topology 4x4x4; --vary chips replaces it with the
+  // platform's slice for each count (platforms/tpu-v4.yaml: 64 -> 4x4x4, 128 -> 8x4x4). Batch 128
+  // so that batch-sharded attention divides over 128 chips.
+  const Run run = run_podsim(
+      "compare scenarios/t2-low-latency-decode.yaml --vary chips=64,128 --set batch=128 --json -");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const nlohmann::json doc = nlohmann::json::parse(run.out);
+  REQUIRE(doc.at("variants").size() == 2u);
+  CHECK(doc["variants"][0]["scenario"]["topology"] == "4x4x4");
+  CHECK(doc["variants"][1]["scenario"]["topology"] == "8x4x4");
+  for (const auto& v : doc["variants"]) CHECK(v["status"] == "ok");
+}
+
+}  // namespace

@@ -40,3 +40,29 @@ TEST_CASE("MFU, latency and cost of a generate run follow the design card's form
 }
 
 }  // namespace podsim
+
+namespace podsim {
+
+TEST_CASE("the report header follows --set model= chips= and phase=") {
+  // What the header must say is written out from the overrides themselves, not from the code.
+  const std::string file = std::string(PODSIM_TEST_DIR) + "/../scenarios/t2-low-latency-decode.yaml";
+  const Scenario s = config::load_scenario(
+      file, {"model=palm-62b", "chips=16", "phase=prefill", "ffn_layout=ws-1d", "attention=heads"});
+  const std::string header = scenario_summary(s);
+  INFO(header);
+  CHECK(header.starts_with("palm-62b, prefill on 2x4x2 (16 chips): batch 64, 2048 input tokens;"));
+  CHECK(header.find("ws-1d, heads-sharded attention, int8 weights") != std::string::npos);
+  CHECK(header.find("palm-540b") == std::string::npos);
+}
+
+TEST_CASE("chips given by --set replaces the topology and topology given by --set the chip count") {
+  const std::string file = std::string(PODSIM_TEST_DIR) + "/../scenarios/t2-low-latency-decode.yaml";
+  CHECK(config::load_scenario(file, {"chips=16", "batch=16"}).shape.name() == "2x4x2");
+  const std::string eight = std::string(PODSIM_TEST_DIR) + "/../scenarios/palm-8b-8chips.yaml";
+  CHECK(config::load_scenario(eight, {"topology=2x2x1"}).chips() == 4);
+  // Both by --set must still agree.
+  CHECK_THROWS_WITH(config::load_scenario(file, {"chips=16", "topology=4x4x4"}),
+                    Catch::Contains("does not match topology"));
+}
+
+}  // namespace podsim
