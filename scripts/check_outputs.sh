@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Byte-identical outputs across a restructuring (issue 11, "One room per stage"): runs a fixed set
-# of podsim commands and compares what they write with test/golden/outputs/, recorded from the
-# commit before the move (ebd65e9, the last commit of the old layout).
+# of podsim commands and compares what they write with test/golden/outputs/, first recorded from
+# the commit before the move (ebd65e9, the last commit of the old layout); `git log test/golden`
+# lists the later commits that changed outputs on purpose and recorded them again.
 #
 # Usage: scripts/check_outputs.sh [--record] [PODSIM]
 #   PODSIM    the binary to check (default build/podsim)

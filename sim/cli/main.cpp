@@ -3,7 +3,9 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -16,6 +18,9 @@
 int main(int argc, char** argv) {
   CLI::App app{"podsim: simulate LLM inference on a TPU v4 pod (torus of chips, ICI links, HBM)"};
   app.require_subcommand(1);
+  // PODSIM_VERSION: the project version of CMakeLists.txt.
+  app.set_version_flag("--version", std::string("podsim ") + PODSIM_VERSION);
+  app.fallthrough();  // global options (--log-level) anywhere on the line
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "Logging: warn, info, debug or trace")
       ->check(CLI::IsMember({"warn", "info", "debug", "trace"}));
@@ -42,7 +47,26 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // The first word that is neither an option nor an option's value names the command.
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    for (int i = 1; i < argc; ++i) {
+      const std::string word = argv[i];
+      if (word == "--log-level") {
+        ++i;
+        continue;
+      }
+      if (word.starts_with("-")) continue;
+      if (std::find(names.begin(), names.end(), word) != names.end()) break;
+      std::fputs(fmt::format("<command line>: '{}' is not a podsim command; the commands are {}\n",
+                             word, fmt::join(names, ", "))
+                     .c_str(),
+                 stderr);
+      return 2;
+    }
     std::string message = e.what();
     for (char& c : message)
       if (c == '\n') c = ' ';
