@@ -31,6 +31,14 @@ struct ChipSpec {
                                           // 0 = element-wise work is free beyond its HBM traffic
   Seconds op_overhead_s = 0;           // fixed cost of every einsum and element-wise op
   Seconds collective_overhead_s = 0;   // fixed cost of every collective (launch, synchronisation)
+
+  // What the chip achieves: a peak times its efficiency, in this order (peak * efficiency) so
+  // that every caller gets the same bits.
+  FlopsPerSecond effective_peak_flops_per_s() const { return peak_flops_per_s * mxu_efficiency; }
+  BytesPerSecond effective_hbm_bytes_per_s() const { return hbm_bytes_per_s * hbm_efficiency; }
+  BytesPerSecond effective_ici_link_bytes_per_s() const {
+    return ici_link_bytes_per_s * ici_efficiency;
+  }
 };
 
 // Fraction of the MXU doing useful work on one M x K x N matmul: K and N padded to the systolic
