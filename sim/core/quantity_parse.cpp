@@ -31,25 +31,31 @@ std::optional<long long> parse_integer(std::string_view text) {
   return value;
 }
 
+namespace {
+struct Suffix {
+  std::string_view name;
+  double factor;
+};
+
+// Splits `text` into its number and the factor of the first of `suffixes` it ends with (1 when
+// none; a suffix alone is no number).
+template <std::size_t N>
+std::pair<std::string_view, double> split_unit(std::string_view text,
+                                               const Suffix (&suffixes)[N]) {
+  for (const Suffix& suffix : suffixes)
+    if (text.size() > suffix.name.size() && text.ends_with(suffix.name))
+      return {text.substr(0, text.size() - suffix.name.size()), suffix.factor};
+  return {text, 1.0};
+}
+}  // namespace
+
 Bytes parse_bytes(std::string_view text, const std::string& key, const SourceLocation& where) {
-  struct Suffix {
-    std::string_view name;
-    double factor;
-  };
   // Longest suffixes first so that "MiB" is not read as "B".
   static constexpr Suffix kSuffixes[] = {
       {"KiB", 1024.0},          {"MiB", 1048576.0},       {"GiB", 1073741824.0},
       {"TiB", 1099511627776.0}, {"KB", 1e3},              {"MB", 1e6},
       {"GB", 1e9},              {"TB", 1e12},             {"B", 1.0}};
-  std::string_view number = text;
-  double factor = 1.0;
-  for (const auto& suffix : kSuffixes) {
-    if (text.size() > suffix.name.size() && text.ends_with(suffix.name)) {
-      number = text.substr(0, text.size() - suffix.name.size());
-      factor = suffix.factor;
-      break;
-    }
-  }
+  const auto [number, factor] = split_unit(text, kSuffixes);
   const auto value = parse_double(number);
   if (!value)
     throw InputError(where, key,
@@ -68,21 +74,9 @@ Bytes parse_bytes(std::string_view text, const std::string& key, const SourceLoc
 
 Seconds parse_seconds(std::string_view text, const std::string& key, SecondsBound bound,
                       const SourceLocation& where) {
-  struct Suffix {
-    std::string_view name;
-    double factor;
-  };
   // Two-letter suffixes first so that "ms" is not read as "s".
   static constexpr Suffix kSuffixes[] = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1.0}};
-  std::string_view number = text;
-  double factor = 1.0;
-  for (const auto& suffix : kSuffixes) {
-    if (text.size() > suffix.name.size() && text.ends_with(suffix.name)) {
-      number = text.substr(0, text.size() - suffix.name.size());
-      factor = suffix.factor;
-      break;
-    }
-  }
+  const auto [number, factor] = split_unit(text, kSuffixes);
   const auto value = parse_double(number);
   if (!value)
     throw InputError(where, key,
