@@ -93,6 +93,10 @@ std::string MapReader::key_path(const std::string& key) const {
 SourceLocation MapReader::where(const YAML::Node& node) const { return location(file_, node.Mark()); }
 
 void MapReader::allow_only(std::initializer_list<std::string_view> allowed) const {
+  allow_only(std::vector<std::string_view>(allowed));
+}
+
+void MapReader::allow_only(const std::vector<std::string_view>& allowed) const {
   for (const auto& entry : node_) {
     const YAML::Node& key_node = entry.first;
     if (!key_node.IsScalar())

@@ -27,6 +27,7 @@ class MapReader {
 
   // Throws InputError for a key not in `allowed`, suggesting the closest allowed key.
   void allow_only(std::initializer_list<std::string_view> allowed) const;
+  void allow_only(const std::vector<std::string_view>& allowed) const;
   bool has(const std::string& key) const;
   // Throws InputError naming the key when it is absent.
   YAML::Node require(const std::string& key) const;
