@@ -12,8 +12,8 @@ CollectiveEstimate ring_phase_estimate(const RingPhase& phase, RingAlgorithm alg
                                        const TorusShape& shape, const ChipSpec& chip) {
   const double k = shape.size(phase.axis);
   const double shard = static_cast<double>(phase.larger_bytes) / k;
-  const double l = chip.ici_hop_latency_s, b = chip.ici_link_bytes_per_s * chip.ici_efficiency,
-               h = chip.hbm_bytes_per_s * chip.hbm_efficiency;
+  const double l = chip.ici_hop_latency_s, b = chip.effective_ici_link_bytes_per_s(),
+               h = chip.effective_hbm_bytes_per_s();
   double message = shard, adds = 0;
   switch (algorithm) {
     case RingAlgorithm::bidir_ring:
@@ -88,7 +88,7 @@ double all_to_all_total_link_bytes(const TorusShape& shape, const AxisSet& axes,
 CollectiveEstimate collective_estimate(const CollectiveSpec& spec, const TorusShape& shape,
                                        const ChipSpec& chip) {
   CollectiveEstimate total;
-  const double b = chip.ici_link_bytes_per_s * chip.ici_efficiency, l = chip.ici_hop_latency_s;
+  const double b = chip.effective_ici_link_bytes_per_s(), l = chip.ici_hop_latency_s;
   if (spec.kind == CollectiveKind::all_to_all) {
     int max_hops = 0;
     for (Axis a : spec.axes.axes())

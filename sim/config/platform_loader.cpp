@@ -6,9 +6,48 @@
 
 #include "sim/config/yaml_source.hpp"
 #include "sim/core/quantity_parse.hpp"
-#include "sim/workload/calibration_case.hpp"
 
 namespace podsim::config {
+
+namespace {
+
+// Reads `field` of the map `chip` into `spec`, checking its range (chip_spec.hpp).
+void read_chip_field(const MapReader& chip, const ChipField& field, ChipSpec& spec) {
+  const std::string key(field.key);
+  switch (field.range) {
+    case ChipRange::name:
+      spec.*std::get<std::string ChipSpec::*>(field.member) = chip.string(key);
+      return;
+    case ChipRange::positive:
+      spec.*std::get<double ChipSpec::*>(field.member) = chip.positive_number(key);
+      return;
+    case ChipRange::non_negative:
+      spec.*std::get<double ChipSpec::*>(field.member) = chip.non_negative_number(key);
+      return;
+    case ChipRange::size:
+      spec.*std::get<Bytes ChipSpec::*>(field.member) = chip.bytes(key);
+      return;
+    case ChipRange::fraction: {
+      const double value = chip.positive_number(key);
+      if (value > 1)
+        throw InputError(chip.where(chip.require(key)), chip.key_path(key),
+                         fmt::format("is a fraction of the peak and must be in (0, 1], not {}",
+                                     value));
+      spec.*std::get<double ChipSpec::*>(field.member) = value;
+      return;
+    }
+    case ChipRange::count: {
+      const int value = static_cast<int>(chip.positive_integer(key, field.max_count));
+      if (field.only_value != 0 && value != field.only_value)
+        throw InputError(chip.where(chip.require(key)), chip.key_path(key),
+                         fmt::format("{}, not {}", field.only_reason, value));
+      spec.*std::get<int ChipSpec::*>(field.member) = value;
+      return;
+    }
+  }
+}
+
+}  // namespace
 
 Platform load_platform(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
@@ -20,44 +59,10 @@ Platform load_platform(const std::string& path) {
   platform.name = top.string_or("name", std::filesystem::path(path).stem().string());
 
   const MapReader chip = top.map("chip");
-  chip.allow_only({"name", "peak_flops_per_s", "hbm_bytes", "hbm_bytes_per_s",
-                   "ici_link_bytes_per_s", "ici_hop_latency_s", "ici_links", "mxu_tile",
-                   "mxu_row_granule", "mxu_efficiency", "hbm_efficiency", "ici_efficiency",
-                   "vector_flops_per_s", "op_overhead_s", "collective_overhead_s"});
-  ChipSpec& spec = platform.chip;
-  spec.name = chip.string("name");
-  spec.peak_flops_per_s = chip.positive_number("peak_flops_per_s");
-  spec.hbm_bytes = chip.bytes("hbm_bytes");
-  spec.hbm_bytes_per_s = chip.positive_number("hbm_bytes_per_s");
-  spec.ici_link_bytes_per_s = chip.positive_number("ici_link_bytes_per_s");
-  spec.ici_hop_latency_s = chip.non_negative_number("ici_hop_latency_s");
-  if (chip.has("ici_links")) {
-    const YAML::Node links = chip.require("ici_links");
-    spec.ici_links = static_cast<int>(chip.positive_integer("ici_links", 64));
-    if (spec.ici_links != 6)
-      throw InputError(chip.where(links), chip.key_path("ici_links"),
-                       fmt::format("podsim models a 3D torus with 6 links per chip, not {}",
-                                   spec.ici_links));
-  }
-
-  if (chip.has("mxu_tile")) spec.mxu_tile = static_cast<int>(chip.positive_integer("mxu_tile", 4096));
-  if (chip.has("mxu_row_granule"))
-    spec.mxu_row_granule = static_cast<int>(chip.positive_integer("mxu_row_granule", 4096));
-  const auto fraction = [&](const std::string& key, double& out) {
-    if (!chip.has(key)) return;
-    const double value = chip.positive_number(key);
-    if (value > 1)
-      throw InputError(chip.where(chip.require(key)), chip.key_path(key),
-                       fmt::format("is a fraction of the peak and must be in (0, 1], not {}", value));
-    out = value;
-  };
-  fraction("mxu_efficiency", spec.mxu_efficiency);
-  fraction("hbm_efficiency", spec.hbm_efficiency);
-  fraction("ici_efficiency", spec.ici_efficiency);
-  if (chip.has("vector_flops_per_s")) spec.vector_flops_per_s = chip.non_negative_number("vector_flops_per_s");
-  if (chip.has("op_overhead_s")) spec.op_overhead_s = chip.non_negative_number("op_overhead_s");
-  if (chip.has("collective_overhead_s"))
-    spec.collective_overhead_s = chip.non_negative_number("collective_overhead_s");
+  chip.allow_only(chip_field_keys());
+  for (const ChipField& field : chip_fields())
+    if (field.required || chip.has(std::string(field.key)))
+      read_chip_field(chip, field, platform.chip);
 
   if (top.has("fit")) {
     const YAML::Node fit = top.require("fit");
@@ -66,13 +71,13 @@ Platform load_platform(const std::string& path) {
     for (const YAML::Node& item : fit) {
       const std::string name = item.IsScalar() ? item.Scalar() : "";
       bool known = false;
-      for (const std::string& f : fittable_parameters()) known = known || f == name;
+      for (const std::string& f : fittable_chip_fields()) known = known || f == name;
       if (!known) {
-        const auto close = closest_match(name, fittable_parameters());
+        const auto close = closest_match(name, fittable_chip_fields());
         throw InputError(top.where(item), "fit",
                          fmt::format("'{}' cannot be fitted{}; fittable: {}", name,
                                      close ? fmt::format(" (did you mean '{}'?)", *close) : "",
-                                     fmt::join(fittable_parameters(), ", ")));
+                                     fmt::join(fittable_chip_fields(), ", ")));
       }
       platform.fitted.push_back(name);
     }

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
-#include <utility>
 #include <vector>
 
 namespace podsim {
@@ -33,32 +32,30 @@ std::optional<long long> parse_integer(std::string_view text) {
 }
 
 namespace {
-
-struct UnitSuffix {
+struct Suffix {
   std::string_view name;
   double factor;
 };
 
-// The number part of `text` and the factor of the first suffix of `suffixes` it ends with (1
-// when none does; a suffix alone is not a number).
+// Splits `text` into its number and the factor of the first of `suffixes` it ends with (1 when
+// none; a suffix alone is no number).
 template <std::size_t N>
-std::pair<std::string_view, double> split_unit_suffix(std::string_view text,
-                                                      const UnitSuffix (&suffixes)[N]) {
-  for (const UnitSuffix& suffix : suffixes)
+std::pair<std::string_view, double> split_unit(std::string_view text,
+                                               const Suffix (&suffixes)[N]) {
+  for (const Suffix& suffix : suffixes)
     if (text.size() > suffix.name.size() && text.ends_with(suffix.name))
       return {text.substr(0, text.size() - suffix.name.size()), suffix.factor};
   return {text, 1.0};
 }
-
 }  // namespace
 
 Bytes parse_bytes(std::string_view text, const std::string& key, const SourceLocation& where) {
   // Longest suffixes first so that "MiB" is not read as "B".
-  static constexpr UnitSuffix kSuffixes[] = {
+  static constexpr Suffix kSuffixes[] = {
       {"KiB", 1024.0},          {"MiB", 1048576.0},       {"GiB", 1073741824.0},
       {"TiB", 1099511627776.0}, {"KB", 1e3},              {"MB", 1e6},
       {"GB", 1e9},              {"TB", 1e12},             {"B", 1.0}};
-  const auto [number, factor] = split_unit_suffix(text, kSuffixes);
+  const auto [number, factor] = split_unit(text, kSuffixes);
   const auto value = parse_double(number);
   if (!value)
     throw InputError(where, key,
@@ -78,8 +75,8 @@ Bytes parse_bytes(std::string_view text, const std::string& key, const SourceLoc
 Seconds parse_seconds(std::string_view text, const std::string& key, SecondsBound bound,
                       const SourceLocation& where) {
   // Two-letter suffixes first so that "ms" is not read as "s".
-  static constexpr UnitSuffix kSuffixes[] = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1.0}};
-  const auto [number, factor] = split_unit_suffix(text, kSuffixes);
+  static constexpr Suffix kSuffixes[] = {{"ns", 1e-9}, {"us", 1e-6}, {"ms", 1e-3}, {"s", 1.0}};
+  const auto [number, factor] = split_unit(text, kSuffixes);
   const auto value = parse_double(number);
   if (!value)
     throw InputError(where, key,

@@ -2,10 +2,14 @@
 // ChipSpec: one accelerator chip and its interconnect links, as read from platforms/*.yaml.
 // Platform: the chip plus the slice shapes used when a scenario gives only a chip count.
 // Every value's source is cited in the platform file; no number is defaulted here.
+// chip_fields(): the one table of ChipSpec's fields (key, member, range, fittable) that the
+// platform loader, the trace JSON and calibration iterate instead of listing the fields again.
 
 #include <array>
 #include <map>
 #include <string>
+#include <string_view>
+#include <variant>
 #include <vector>
 
 #include "sim/core/units.hpp"
@@ -31,7 +35,50 @@ struct ChipSpec {
                                           // 0 = element-wise work is free beyond its HBM traffic
   Seconds op_overhead_s = 0;           // fixed cost of every einsum and element-wise op
   Seconds collective_overhead_s = 0;   // fixed cost of every collective (launch, synchronisation)
+
+  // What the chip achieves: a peak times its efficiency, in this order (peak * efficiency) so
+  // that every caller gets the same bits.
+  FlopsPerSecond effective_peak_flops_per_s() const { return peak_flops_per_s * mxu_efficiency; }
+  BytesPerSecond effective_hbm_bytes_per_s() const { return hbm_bytes_per_s * hbm_efficiency; }
+  BytesPerSecond effective_ici_link_bytes_per_s() const {
+    return ici_link_bytes_per_s * ici_efficiency;
+  }
 };
+
+// The values a chip field accepts.
+enum class ChipRange {
+  name,          // a non-empty string
+  positive,      // a finite number > 0
+  non_negative,  // a finite number >= 0
+  fraction,      // a number in (0, 1]: an achieved fraction of a peak
+  size,          // a whole number of bytes > 0
+  count,         // a whole number in [1, ChipField::max_count]
+};
+
+// How `podsim calibrate` fits a field (explore/calibration.hpp), so that the fit itself is
+// unconstrained: a fraction through a logistic map, a positive value through exp.
+enum class ChipFit { none, logistic, exp };
+
+struct ChipField {
+  std::string_view key;  // YAML and JSON key, the member's name
+  std::variant<std::string ChipSpec::*, double ChipSpec::*, Bytes ChipSpec::*, int ChipSpec::*>
+      member;
+  ChipRange range;
+  bool required;  // in a platform file (a trace always holds every field)
+  ChipFit fit = ChipFit::none;
+  long long max_count = 0;         // count: the largest value read
+  int only_value = 0;              // count: the one value podsim models (0: any)
+  std::string_view only_reason{};  // count: why only_value
+};
+
+// Every ChipSpec field, in the order platform files list them and traces write them.
+const std::vector<ChipField>& chip_fields();
+// The keys of chip_fields(), in order.
+std::vector<std::string_view> chip_field_keys();
+// The field named `key`, or nullptr.
+const ChipField* find_chip_field(std::string_view key);
+// The keys of the fields `podsim calibrate` can fit (fit != none), in table order.
+const std::vector<std::string>& fittable_chip_fields();
 
 // Fraction of the MXU doing useful work on one M x K x N matmul: K and N padded to the systolic
 // tile, M to the row granule (e.g. a decode matmul with few rows per chip wastes most of it).

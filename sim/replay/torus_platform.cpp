@@ -78,7 +78,7 @@ TorusPlatform build_torus_platform(simgrid::s4u::Engine& engine, const ChipSpec&
     const Coord at = torus.coord(c);
     platform.hbm[c] = iface->create_host(fmt::format("hbm({},{},{})", at.v[0], at.v[1], at.v[2]), 1.0);
     hbm_links[c] = iface->create_link(fmt::format("hbm({},{},{})", at.v[0], at.v[1], at.v[2]),
-                                      chip.hbm_bytes_per_s * chip.hbm_efficiency);
+                                      chip.effective_hbm_bytes_per_s());
   }
   platform.links.assign(torus.link_slot_count(), nullptr);
   for (ChipId c = 0; c < torus.chip_count(); ++c)
@@ -87,7 +87,7 @@ TorusPlatform build_torus_platform(simgrid::s4u::Engine& engine, const ChipSpec&
       if (!torus.has_link(c, direction)) continue;
       const LinkId id = Torus::link_id(c, direction);
       platform.links[id] = iface->create_link(torus.link_name(id),
-                                              chip.ici_link_bytes_per_s * chip.ici_efficiency);
+                                              chip.effective_ici_link_bytes_per_s());
     }
   // MXU: a link of peak FLOP/s, for the same reason (SimGrid's host executions show the same
   // growth when waited on together with communications).

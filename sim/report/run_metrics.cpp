@@ -28,7 +28,7 @@ namespace {
 // rest of the simulated step is communication no op overlapped.
 Breakdown step_breakdown(const StepTrace& step, const Scenario& scenario, Seconds step_s) {
   const ChipSpec& chip = scenario.platform.chip;
-  const double hbm_bytes_per_s = chip.hbm_bytes_per_s * chip.hbm_efficiency;
+  const double hbm_bytes_per_s = chip.effective_hbm_bytes_per_s();
   Breakdown b;
   Seconds ops_s = 0;
   for (const LayerTrace& layer : step.layers)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <variant>
 
 #include "sim/core/check.hpp"
 
@@ -9,21 +10,25 @@ namespace podsim {
 
 namespace {
 
-constexpr FittableParameter kParameters[] = {
-    {"mxu_efficiency", &ChipSpec::mxu_efficiency, true},
-    {"hbm_efficiency", &ChipSpec::hbm_efficiency, true},
-    {"ici_efficiency", &ChipSpec::ici_efficiency, true},
-    {"op_overhead_s", &ChipSpec::op_overhead_s, false},
-    {"collective_overhead_s", &ChipSpec::collective_overhead_s, false},
-};
+// The fittable rows of chip_fields(), in table order.
+const std::vector<FittableParameter>& parameters() {
+  static const std::vector<FittableParameter> kParameters = [] {
+    std::vector<FittableParameter> out;
+    for (const ChipField& f : chip_fields())
+      if (f.fit != ChipFit::none)
+        out.push_back({f.key, std::get<double ChipSpec::*>(f.member), f.fit == ChipFit::logistic});
+    return out;
+  }();
+  return kParameters;
+}
 
 }  // namespace
 
 const FittableParameter& fittable_parameter(const std::string& name) {
-  for (const FittableParameter& p : kParameters)
+  for (const FittableParameter& p : parameters())
     if (name == p.name) return p;
   PODSIM_CHECK(false, "unknown parameter {}", name);
-  return kParameters[0];
+  return parameters()[0];
 }
 
 // Unconstrained coordinate <-> value. Fractions start strictly inside (0, 1); overheads start at
@@ -41,16 +46,7 @@ double from_free(const FittableParameter& p, double x) {
   return p.fraction ? 1 / (1 + std::exp(-x)) : std::exp(x);
 }
 
-
-
-const std::vector<std::string>& fittable_parameters() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const FittableParameter& p : kParameters) out.push_back(p.name);
-    return out;
-  }();
-  return names;
-}
+const std::vector<std::string>& fittable_parameters() { return fittable_chip_fields(); }
 
 double get_parameter(const ChipSpec& chip, const std::string& name) {
   return chip.*(fittable_parameter(name).field);

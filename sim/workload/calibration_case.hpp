@@ -11,7 +11,8 @@
 
 namespace podsim {
 
-// The chip-model parameters podsim can fit, and how each is kept in range while fitting.
+// The chip-model parameters podsim can fit (fittable_chip_fields(), chip_spec.hpp), and how each
+// is kept in range while fitting.
 const std::vector<std::string>& fittable_parameters();
 double get_parameter(const ChipSpec& chip, const std::string& name);
 void set_parameter(ChipSpec& chip, const std::string& name, double value);
@@ -26,10 +27,11 @@ struct CalibrationCase {
   Seconds measured_s = 0;
 };
 
-// A fittable parameter: its ChipSpec field and its range, (0, 1] for fractions (fitted through a
-// logistic map) or > 0 (fitted through exp), so that the fit is unconstrained.
+// A fittable parameter: its ChipSpec member and its range, (0, 1] for fractions (fitted through
+// a logistic map) or > 0 (fitted through exp), so that the fit is unconstrained. Made from the
+// chip field table (chip_spec.hpp).
 struct FittableParameter {
-  const char* name;
+  std::string_view name;
   double ChipSpec::*field;
   bool fraction;
 };

@@ -8,6 +8,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <variant>
 
 #include "sim/core/quantity_parse.hpp"
 
@@ -22,6 +23,14 @@ constexpr int kVersion = 1;
 
 Json dims_json(const std::array<int, 3>& d) { return Json::array({d[0], d[1], d[2]}); }
 
+// Every field of chip_fields(), in table order (ordered_json keeps it).
+Json chip_json(const ChipSpec& c) {
+  Json j = Json::object();
+  for (const ChipField& field : chip_fields())
+    std::visit([&](auto member) { j[std::string(field.key)] = c.*member; }, field.member);
+  return j;
+}
+
 }  // namespace
 
 Json scenario_to_json(const Scenario& s) {
@@ -35,22 +44,7 @@ Json scenario_to_json(const Scenario& s) {
               {"platform",
                {{"name", s.platform.name},
                 {"source_file", s.platform.source_file},
-                {"chip",
-                 {{"name", c.name},
-                  {"peak_flops_per_s", c.peak_flops_per_s},
-                  {"hbm_bytes", c.hbm_bytes},
-                  {"hbm_bytes_per_s", c.hbm_bytes_per_s},
-                  {"ici_link_bytes_per_s", c.ici_link_bytes_per_s},
-                  {"ici_hop_latency_s", c.ici_hop_latency_s},
-                  {"ici_links", c.ici_links},
-                  {"mxu_tile", c.mxu_tile},
-                  {"mxu_row_granule", c.mxu_row_granule},
-                  {"mxu_efficiency", c.mxu_efficiency},
-                  {"hbm_efficiency", c.hbm_efficiency},
-                  {"ici_efficiency", c.ici_efficiency},
-                  {"vector_flops_per_s", c.vector_flops_per_s},
-                  {"op_overhead_s", c.op_overhead_s},
-                  {"collective_overhead_s", c.collective_overhead_s}}},
+                {"chip", chip_json(c)},
                 {"slices", slices}}},
               {"topology",
                {{"dims", dims_json(s.shape.dims)},
@@ -208,35 +202,47 @@ class Reader {
   std::string pointer_;
 };
 
+// Reads `field` (every field is present in a trace) and checks its range (chip_spec.hpp). The
+// trace was written by podsim, so rates are at least 1 and counts need no reason.
+void read_chip_field(const Reader& c, const ChipField& field, ChipSpec& chip) {
+  const std::string key(field.key);
+  switch (field.range) {
+    case ChipRange::name:
+      chip.*std::get<std::string ChipSpec::*>(field.member) = c.string(key, false);
+      return;
+    case ChipRange::positive:
+      chip.*std::get<double ChipSpec::*>(field.member) = c.number(key, 1);
+      return;
+    case ChipRange::non_negative:
+      chip.*std::get<double ChipSpec::*>(field.member) = c.number(key, 0);
+      return;
+    case ChipRange::size:
+      chip.*std::get<Bytes ChipSpec::*>(field.member) = c.bytes(key, 1);
+      return;
+    case ChipRange::fraction: {
+      const double value = c.number(key, 0);
+      if (value <= 0 || value > 1) c.fail(key, "must be a fraction in (0, 1]");
+      chip.*std::get<double ChipSpec::*>(field.member) = value;
+      return;
+    }
+    case ChipRange::count: {
+      const auto value = static_cast<int>(c.integer(key, 1, field.max_count));
+      if (field.only_value != 0 && value != field.only_value)
+        c.fail(key, std::string(field.only_reason));
+      chip.*std::get<int ChipSpec::*>(field.member) = value;
+      return;
+    }
+  }
+}
+
 Platform read_platform(const Reader& r) {
   r.allow_only({"name", "source_file", "chip", "slices"});
   Platform p;
   p.name = r.string("name", false);
   p.source_file = r.string("source_file");
   const Reader c = r.object("chip");
-  c.allow_only({"name", "peak_flops_per_s", "hbm_bytes", "hbm_bytes_per_s", "ici_link_bytes_per_s",
-                "ici_hop_latency_s", "ici_links", "mxu_tile", "mxu_row_granule", "mxu_efficiency",
-                "hbm_efficiency", "ici_efficiency", "vector_flops_per_s", "op_overhead_s",
-                "collective_overhead_s"});
-  p.chip.name = c.string("name", false);
-  p.chip.peak_flops_per_s = c.number("peak_flops_per_s", 1);
-  p.chip.hbm_bytes = c.bytes("hbm_bytes", 1);
-  p.chip.hbm_bytes_per_s = c.number("hbm_bytes_per_s", 1);
-  p.chip.ici_link_bytes_per_s = c.number("ici_link_bytes_per_s", 1);
-  p.chip.ici_hop_latency_s = c.number("ici_hop_latency_s", 0);
-  p.chip.ici_links = static_cast<int>(c.integer("ici_links", 6));
-  if (p.chip.ici_links != 6) c.fail("ici_links", "podsim models a 3D torus with 6 links per chip");
-  p.chip.mxu_tile = static_cast<int>(c.integer("mxu_tile", 1, 4096));
-  p.chip.mxu_row_granule = static_cast<int>(c.integer("mxu_row_granule", 1, 4096));
-  for (auto [key, field] : {std::pair{"mxu_efficiency", &p.chip.mxu_efficiency},
-                            std::pair{"hbm_efficiency", &p.chip.hbm_efficiency},
-                            std::pair{"ici_efficiency", &p.chip.ici_efficiency}}) {
-    *field = c.number(key, 0);
-    if (*field <= 0 || *field > 1) c.fail(key, "must be a fraction in (0, 1]");
-  }
-  p.chip.vector_flops_per_s = c.number("vector_flops_per_s", 0);
-  p.chip.op_overhead_s = c.number("op_overhead_s", 0);
-  p.chip.collective_overhead_s = c.number("collective_overhead_s", 0);
+  c.allow_only(chip_field_keys());
+  for (const ChipField& field : chip_fields()) read_chip_field(c, field, p.chip);
   const Reader slices = r.object("slices");
   for (const auto& [key, value] : r.require("slices").items()) {
     const auto count = parse_integer(key);

@@ -1,11 +1,79 @@
-// The chip model's MXU tile arithmetic, worked by hand.
-
-#include <catch2/catch.hpp>
+// The chip field table (chip_spec.hpp): every ChipSpec field is in it once, a platform file
+// setting every field reads back the hand-written values, and the fittable fields are the ones
+// calibration documents. The chip model's MXU tile arithmetic, worked by hand.
 
 #include "sim/model/chip_spec.hpp"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "sim/config/platform_loader.hpp"
+#include "sim/core/env.hpp"
 #include "test/support/specs.hpp"
 
 namespace podsim {
+
+TEST_CASE("the chip field table lists every ChipSpec field once", "[chip]") {
+  const std::vector<std::string_view> expected = {
+      "name",           "peak_flops_per_s",   "hbm_bytes",      "hbm_bytes_per_s",
+      "ici_link_bytes_per_s", "ici_hop_latency_s", "ici_links", "mxu_tile",
+      "mxu_row_granule", "mxu_efficiency",    "hbm_efficiency", "ici_efficiency",
+      "vector_flops_per_s", "op_overhead_s",  "collective_overhead_s"};
+  REQUIRE(chip_field_keys() == expected);
+  for (std::string_view key : expected) REQUIRE(find_chip_field(key) != nullptr);
+  REQUIRE(find_chip_field("hbm_bandwidth") == nullptr);
+  REQUIRE(fittable_chip_fields() ==
+          std::vector<std::string>{"mxu_efficiency", "hbm_efficiency", "ici_efficiency",
+                                   "op_overhead_s", "collective_overhead_s"});
+  REQUIRE(find_chip_field("mxu_efficiency")->fit == ChipFit::logistic);
+  REQUIRE(find_chip_field("op_overhead_s")->fit == ChipFit::exp);
+}
+
+TEST_CASE("a platform file setting every chip field reads back each value", "[chip]") {
+  const TempDir dir("podsim_chip_test_");
+  const std::string path = dir.file("every.yaml");
+  std::ofstream(path) << "name: every\n"
+                         "chip:\n"
+                         "  name: Test chip\n"
+                         "  peak_flops_per_s: 1.5e14\n"
+                         "  hbm_bytes: 16GiB\n"
+                         "  hbm_bytes_per_s: 9e11\n"
+                         "  ici_link_bytes_per_s: 4e10\n"
+                         "  ici_hop_latency_s: 2e-6\n"
+                         "  ici_links: 6\n"
+                         "  mxu_tile: 64\n"
+                         "  mxu_row_granule: 16\n"
+                         "  mxu_efficiency: 0.5\n"
+                         "  hbm_efficiency: 0.25\n"
+                         "  ici_efficiency: 0.75\n"
+                         "  vector_flops_per_s: 3e12\n"
+                         "  op_overhead_s: 1e-6\n"
+                         "  collective_overhead_s: 5e-6\n"
+                         "slices:\n"
+                         "  8: 2x2x2\n";
+  const ChipSpec c = config::load_platform(path).chip;
+  REQUIRE(c.name == "Test chip");
+  REQUIRE(c.peak_flops_per_s == 1.5e14);
+  REQUIRE(c.hbm_bytes == 16ULL << 30);
+  REQUIRE(c.hbm_bytes_per_s == 9e11);
+  REQUIRE(c.ici_link_bytes_per_s == 4e10);
+  REQUIRE(c.ici_hop_latency_s == 2e-6);
+  REQUIRE(c.ici_links == 6);
+  REQUIRE(c.mxu_tile == 64);
+  REQUIRE(c.mxu_row_granule == 16);
+  REQUIRE(c.mxu_efficiency == 0.5);
+  REQUIRE(c.hbm_efficiency == 0.25);
+  REQUIRE(c.ici_efficiency == 0.75);
+  REQUIRE(c.vector_flops_per_s == 3e12);
+  REQUIRE(c.op_overhead_s == 1e-6);
+  REQUIRE(c.collective_overhead_s == 5e-6);
+  // Bandwidth times efficiency, the chip's achieved rates.
+  REQUIRE(c.effective_ici_link_bytes_per_s() == 3e10);
+  REQUIRE(c.effective_hbm_bytes_per_s() == 2.25e11);
+  REQUIRE(c.effective_peak_flops_per_s() == 7.5e13);
+}
 
 TEST_CASE("MXU efficiency is one for aligned shapes and lower for small ones") {
   const ChipSpec chip = test::tpu_v4_chip();
