@@ -81,11 +81,11 @@ LayerTimeBounds layer_time_bounds(FfnLayout layout, const TorusShape& shape,
   const double n = double(shape.chip_count());
   const double weights = in.d_model * (in.ffn_in + in.ffn_out);  // elements per layer
   const Seconds compute =
-      2 * in.batch * in.tokens * weights / n / (chip.peak_flops_per_s * chip.mxu_efficiency);
+      2 * in.batch * in.tokens * weights / n / chip.effective_peak_flops_per_s();
   const Seconds memory =
-      weights * in.weight_element_bytes / n / (chip.hbm_bytes_per_s * chip.hbm_efficiency);
+      weights * in.weight_element_bytes / n / chip.effective_hbm_bytes_per_s();
   const double comm_bytes = layout_comm_volume(layout, shape, in).transfer_bytes();
-  const BytesPerSecond link = chip.ici_link_bytes_per_s * chip.ici_efficiency;
+  const BytesPerSecond link = chip.effective_ici_link_bytes_per_s();
   const Seconds comm_best = comm_bytes / (kLinksBest * link);
   const Seconds comm_worst = comm_bytes / (kLinksWorst * link);
   return {std::max({compute, memory, comm_best}), compute + memory + comm_worst};
