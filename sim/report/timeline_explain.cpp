@@ -105,7 +105,10 @@ Explanation explain_collective(const Timeline& timeline, const CollectiveSpec& s
   ex.group = groups_of(torus, spec.axes).front();
   std::vector<bool> in_group(torus.chip_count(), false);
   for (ChipId c : ex.group) in_group[c] = true;
-  const double bw = chip.ici_link_bytes_per_s, lat = chip.ici_hop_latency_s;
+  // The effective link rate (peak x ici_efficiency), the one the replay's links run at and the
+  // closed forms use, so that a step's closed form and the total agree and a transfer below it
+  // really shared a link.
+  const double bw = chip.effective_ici_link_bytes_per_s(), lat = chip.ici_hop_latency_s;
 
   // When each transfer's data is in: the end of its receive.
   std::unordered_map<std::int64_t, Seconds> arrived;
@@ -224,7 +227,7 @@ Explanation explain_collective(const Timeline& timeline, const CollectiveSpec& s
         if (s.phase.reduce)
           st.closed_form_s +=
               (s.algorithm == RingAlgorithm::ring ? 1 : 2) * kReduceHbmBytesPerByte *
-              static_cast<double>(message) / chip.hbm_bytes_per_s;
+              static_cast<double>(message) / chip.effective_hbm_bytes_per_s();
       } else {
         st.closed_form_s = ex.closed_form.time_s;
       }
@@ -261,9 +264,11 @@ Explanation explain_collective(const Timeline& timeline, const CollectiveSpec& s
   // Simulated against closed form, and why they differ.
   const double ratio = ex.closed_form.time_s > 0 ? ex.simulated_s / ex.closed_form.time_s : 0;
   if (std::abs(ratio - 1) < 1e-6)
-    ex.reasons.push_back("They agree to rounding: nothing contends, and every step costs one hop "
-                         "latency per hop plus its message over the link bandwidth, as the "
-                         "closed form assumes.");
+    ex.reasons.push_back(fmt::format(
+        "They agree to rounding: nothing contends, and every step costs one hop latency per hop "
+        "plus its message over the effective link rate ({:.4g} GB/s = {:.4g} GB/s x "
+        "ici_efficiency {:.3g}), as the closed form assumes.",
+        bw / 1e9, chip.ici_link_bytes_per_s / 1e9, chip.ici_efficiency));
   if (ex.closed_form.latency_bound())
     ex.reasons.push_back(fmt::format(
         "Latency-bound: the hop latencies ({}) outweigh the time to move the bytes ({}); larger "
@@ -272,9 +277,12 @@ Explanation explain_collective(const Timeline& timeline, const CollectiveSpec& s
   for (Axis a : spec.axes.axes())
     if (!torus.shape().wrapped(a))
       ex.reasons.push_back(fmt::format(
-          "Mesh axis {}: no wraparound link, so the data crosses the line's middle links "
-          "(a line costs about twice a ring, FACTS.md §4).",
-          axis_name(a)));
+          "Mesh axis {}: no wraparound link, so the data crosses the line's middle links{}",
+          axis_name(a),
+          torus.shape().size(a) > 2
+              ? " (a line of K chips takes 2(K-1) steps where a bidirectional ring takes K-1: "
+                "about twice the time)."
+              : " (with K = 2 the line and the ring are the same two links)."));
   if (slower > 0)
     ex.reasons.push_back(fmt::format(
         "Contention: {} of {} transfers shared a link with another (the slowest moved at {:.4g} "

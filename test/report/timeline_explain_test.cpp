@@ -57,9 +57,45 @@ TEST_CASE("explain lists 3 steps per direction of a 4-chip ring all-gather", "[t
                      "c(1,0,0)") != std::string::npos);
   CHECK(run.out.find("c(1,0,0) -> c(2,0,0)  128 KiB (131072 B), 1 hop: half of the shard of "
                      "c(0,0,0)") != std::string::npos);
-  // Uncontended: simulated = closed form = 3 x (1 us + 128 KiB / 45 GB/s) = 11.74 us.
+  // Uncontended: simulated = closed form = 3 x (1 us + 128 KiB / effective link rate).
   CHECK(run.out.find("simulated / closed form = 1.0000") != std::string::npos);
   CHECK(run.out.find("agree to rounding") != std::string::npos);
+}
+
+double seconds_of(const std::string& number, const std::string& unit) {
+  const double scale = unit == "ns" ? 1e-9 : unit == "us" ? 1e-6 : unit == "ms" ? 1e-3 : 1.0;
+  return std::stod(number) * scale;
+}
+
+TEST_CASE("explain's per-step closed forms add up to its total and nothing contends",
+          "[timeline]") {
+  // One ring of 4 chips, each link carrying one flow at a time: the steps of one direction run
+  // one after another, so their closed forms must sum to the whole collective's, and no
+  // transfer may be reported as sharing a link.
+  const Run run = run_podsim("explain --op all-gather --axes x --shape 4x4x1 --wrap x --bytes 1MiB");
+  REQUIRE(run.exit_code == 0);
+  std::istringstream in(run.out);
+  std::string line, direction;
+  std::map<std::string, double> sums;
+  const std::regex phase(R"(direction ([+-][xyz])$)");
+  const std::regex step(R"(^  step \d+/\d+ .*; closed form ([0-9.]+) (ns|us|ms|s)\)$)");
+  const std::regex total(R"(^closed form  ([0-9.]+) (ns|us|ms|s) )");
+  double whole = 0;
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (std::regex_search(line, m, phase)) direction = m[1];
+    if (std::regex_search(line, m, step)) sums[direction] += seconds_of(m[1], m[2]);
+    if (std::regex_search(line, m, total)) whole = seconds_of(m[1], m[2]);
+  }
+  INFO(run.out);
+  REQUIRE(sums.size() == 2);
+  // Four significant digits printed per number.
+  for (const auto& [d, sum] : sums) CHECK(sum == Approx(whole).epsilon(2e-3));
+  CHECK(run.out.find("Contention") == std::string::npos);
+  // The rate it names is the one that explains the time: 3 x (1 us + 128 KiB / rate) = total.
+  const std::regex rate(R"(effective link rate \(([0-9.]+) GB/s)");
+  REQUIRE(std::regex_search(run.out, m, rate));
+  CHECK(3 * (1e-6 + 131072 / (std::stod(m[1]) * 1e9)) == Approx(whole).epsilon(2e-3));
 }
 
 TEST_CASE("explain on a mesh axis lists the line's 3 pipelined steps per direction", "[timeline]") {
