@@ -178,8 +178,12 @@ std::string ranking_text(const LayoutRanking& ranking) {
   int rank = 0;
   for (const LayoutRankEntry& e : ranking.entries) {
     if (e.status == RankStatus::simulated)
-      out += fmt::format("  {}. {:<22} {:>10.4f} s  (prefill {:.4f} s, decode {:.4f} s; x{:.3f})\n",
-                         ++rank, layout_label(e), e.total_s, e.prefill_s, e.decode_s,
+      out += fmt::format("  {}. {:<22} {:>10.4f} s  ({}x{:.3f})\n", ++rank, layout_label(e),
+                         e.total_s,
+                         e.prefill_s > 0 && e.decode_s > 0
+                             ? fmt::format("prefill {:.4f} s, decode {:.4f} s; ", e.prefill_s,
+                                           e.decode_s)
+                             : std::string(),
                          e.total_s / best.total_s);
     else
       out += fmt::format("  -  {:<22} {}: {}\n", layout_label(e), rank_status_name(e.status),

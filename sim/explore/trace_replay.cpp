@@ -135,8 +135,11 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
   timing.simulated_steps = static_cast<int>(known.size());
   timing.path = fmt::format(
       "fast: each repeated layer simulated {} times and the rest extrapolated; {} of {} steps "
-      "simulated ({} rounds), the other decode steps interpolated linearly in the context",
-      kSampledRepeats, known.size(), trace.steps.size(), rounds);
+      "simulated ({} rounds){}",
+      kSampledRepeats, known.size(), trace.steps.size(), rounds,
+      known.size() < trace.steps.size()
+          ? ", the other decode steps interpolated linearly in the context"
+          : "");
   logger("replay")->info("{}", timing.path);
   return timing;
 }

@@ -174,7 +174,12 @@ std::string scenario_summary(const Scenario& s) {
 
 std::string metrics_text(const Trace& trace, const RunMetrics& m) {
   const Scenario& s = trace.scenario;
-  const auto ms = [](Seconds t) { return format_seconds(t, TimeUnit::ms, decimals(3)); };
+  // Milliseconds below 10 s, where decode steps and short runs live; seconds above ("85.275 s",
+  // not "85274.933 ms").
+  const auto ms = [](Seconds t) {
+    return t < 10 ? format_seconds(t, TimeUnit::ms, decimals(3))
+                  : format_seconds(t, TimeUnit::s, decimals(3));
+  };
   const auto gib = [](Bytes b) {
     return format_bytes_in(static_cast<double>(b), ByteUnit::GiB, decimals(2));
   };
