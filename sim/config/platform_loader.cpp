@@ -58,6 +58,10 @@ Platform load_platform(const std::string& path) {
   if (chip.has("op_overhead_s")) spec.op_overhead_s = chip.non_negative_number("op_overhead_s");
   if (chip.has("collective_overhead_s"))
     spec.collective_overhead_s = chip.non_negative_number("collective_overhead_s");
+  for (const ChipField& field : chip_fields())
+    if (const auto problem = implausible(field, field.get(spec)))
+      throw InputError(chip.has(field.key) ? chip.where(chip.require(field.key)) : chip.where(),
+                       chip.key_path(field.key), *problem);
 
   if (top.has("fit")) {
     const YAML::Node fit = top.require("fit");

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,30 @@ struct ChipSpec {
 // Fraction of the MXU doing useful work on one M x K x N matmul: K and N padded to the systolic
 // tile, M to the row granule (e.g. a decode matmul with few rows per chip wastes most of it).
 double mxu_shape_efficiency(const ChipSpec& chip, long long m, long long k, long long n);
+
+// One field of a chip as the platform YAML and the trace JSON spell it, with the range of values
+// that a real accelerator can have. A value outside [min, max] is refused with a reason: such a
+// value is almost always a unit slip (275 for 275e12 FLOP/s), and SimGrid would otherwise run it
+// into a deadlock, a non-finite clock or a result that looks valid (issue 14).
+struct ChipField {
+  const char* key;                      // "peak_flops_per_s"
+  double (*get)(const ChipSpec& chip);  // the field's value, as a double
+  bool zero_means_off;                  // 0 is allowed and switches the term off
+  double min;                           // smallest plausible value (above 0 when zero is off)
+  double max;                           // largest plausible value
+  const char* unit;                     // "FLOP/s", "B", "B/s", "s" or "" for a pure number
+  const char* why_min;                  // the source of `min`, for the message
+  const char* why_max;                  // the source of `max`
+  int slip_exponent;                    // a likely unit slip: suggest value x 10^this (0: none)
+};
+
+// Every chip field, in the order of the platform file (name excluded: it is free text).
+const std::vector<ChipField>& chip_fields();
+
+// The reason `value` is implausible for `field` ("275 is below 1e12 FLOP/s, ...; did you mean
+// 275e12?"), or nothing when it is within range. Requires a finite value (the loaders refuse NaN
+// and infinities first, with their own messages).
+std::optional<std::string> implausible(const ChipField& field, double value);
 
 struct Platform {
   std::string name;         // "tpu-v4"

@@ -216,10 +216,12 @@ Platform read_platform(const Reader& r) {
                 "hbm_efficiency", "ici_efficiency", "vector_flops_per_s", "op_overhead_s",
                 "collective_overhead_s"});
   p.chip.name = c.string("name", false);
-  p.chip.peak_flops_per_s = c.number("peak_flops_per_s", 1);
+  // Rates are only required to be numbers >= 0 here: chip_fields() below gives the plausible
+  // range of each, with its reason.
+  p.chip.peak_flops_per_s = c.number("peak_flops_per_s", 0);
   p.chip.hbm_bytes = c.bytes("hbm_bytes", 1);
-  p.chip.hbm_bytes_per_s = c.number("hbm_bytes_per_s", 1);
-  p.chip.ici_link_bytes_per_s = c.number("ici_link_bytes_per_s", 1);
+  p.chip.hbm_bytes_per_s = c.number("hbm_bytes_per_s", 0);
+  p.chip.ici_link_bytes_per_s = c.number("ici_link_bytes_per_s", 0);
   p.chip.ici_hop_latency_s = c.number("ici_hop_latency_s", 0);
   p.chip.ici_links = static_cast<int>(c.integer("ici_links", 6));
   if (p.chip.ici_links != 6) c.fail("ici_links", "podsim models a 3D torus with 6 links per chip");
@@ -234,6 +236,8 @@ Platform read_platform(const Reader& r) {
   p.chip.vector_flops_per_s = c.number("vector_flops_per_s", 0);
   p.chip.op_overhead_s = c.number("op_overhead_s", 0);
   p.chip.collective_overhead_s = c.number("collective_overhead_s", 0);
+  for (const ChipField& field : chip_fields())
+    if (const auto problem = implausible(field, field.get(p.chip))) c.fail(field.key, *problem);
   const Reader slices = r.object("slices");
   for (const auto& [key, value] : r.require("slices").items()) {
     const auto count = parse_integer(key);
