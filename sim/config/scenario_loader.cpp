@@ -162,7 +162,10 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
   if (!s.ffn_layout_auto)
     s.ffn_layout = parse_ffn_layout(layout_text, "ffn_layout", node_where("ffn_layout"));
   resolve_pad_heads(s);
-  if (!s.ffn_layout_auto) validate_scenario(s);
+  if (!s.ffn_layout_auto)
+    validate_scenario(s);
+  else
+    check_size_products(s);
   return s;
 }
 

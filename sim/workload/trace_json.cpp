@@ -257,8 +257,8 @@ ModelSpec read_model(const Reader& r) {
   ModelSpec m;
   m.name = r.string("name", false);
   m.source_file = r.string("source_file");
-  // The bounds of the model loader (config/model_loader.cpp): they keep parameter counts and
-  // per-chip products far from 64-bit overflow.
+  // The bounds of the model loader (config/model_loader.cpp) on each dimension; validate_model
+  // and validate_scenario bound their products.
   constexpr long long kMaxDim = 1LL << 24;
   m.layers = r.integer("layers", 1, 1 << 16);
   m.d_model = r.integer("d_model", 1, kMaxDim);
