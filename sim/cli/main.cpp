@@ -12,8 +12,10 @@
 #include "sim/replay/replay.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/logging.hpp"
+#include "sim/core/output_file.hpp"
 
 int main(int argc, char** argv) {
+  podsim::checked_stdout();
   CLI::App app{"podsim: simulate LLM inference on a TPU v4 pod (torus of chips, ICI links, HBM)"};
   app.require_subcommand(1);
   std::string log_level = "warn";
@@ -53,7 +55,12 @@ int main(int argc, char** argv) {
   podsim::set_log_level(spdlog::level::from_str(log_level));
   try {
     for (const auto& [sub, command] : commands)
-      if (sub->parsed()) return command();
+      if (sub->parsed()) {
+        const int code = command();
+        // A result lost on the way out (`podsim run > /dev/full`) is an error, not exit 0.
+        podsim::check_stdout();
+        return code;
+      }
   } catch (const podsim::InputError& e) {
     std::fputs(fmt::format("{}\n", e.what()).c_str(), stderr);
     return 2;

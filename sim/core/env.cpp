@@ -14,6 +14,7 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -58,6 +59,7 @@ struct Child {
 Child start_child(const std::function<std::vector<double>()>& work) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("cannot create a pipe for a simulation process");
+  std::cout.flush();  // a child would print what is buffered a second time
   std::fflush(stdout);
   std::fflush(stderr);
   const pid_t pid = fork();

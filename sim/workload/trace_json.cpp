@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sim/core/output_file.hpp"
 #include "sim/core/quantity_parse.hpp"
+#include "sim/workload/trace_generator.hpp"
 
 namespace podsim {
 
@@ -427,10 +429,7 @@ std::string trace_to_json(const Trace& trace) {
 }
 
 void write_trace_json(const Trace& trace, const std::string& path) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw InputError(SourceLocation{path, 0, 0}, "output", "cannot be written");
-  out << trace_to_json(trace);
-  if (!out) throw InputError(SourceLocation{path, 0, 0}, "output", "write failed");
+  write_output_file(path, trace_to_json(trace), "-o");
 }
 
 Trace trace_from_json(const std::string& text, const std::string& name) {
