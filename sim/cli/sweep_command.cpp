@@ -266,6 +266,10 @@ int run_sweep(const SweepArgs& args) {
   if (args.output.empty()) throw InputError("-o", "is required: the CSV file to write");
 
   std::error_code ec;
+  // The CSV is read back to resume and replaced by a rename: it must be a regular file.
+  if (fs::exists(args.output, ec) && !fs::is_regular_file(args.output, ec))
+    throw InputError(SourceLocation{args.output, 0, 0}, "-o",
+                     "is not a regular file; a sweep's CSV is read back to resume, so give a file");
   Rows rows;
   if (fs::exists(args.output, ec)) rows = read_rows(args.output, spec, true);
   const std::size_t resumed = rows.size();

@@ -52,6 +52,11 @@ YAML::Node load_yaml_file(const std::string& path) {
     throw InputError(SourceLocation{path, 0, 0}, "file", "does not exist");
   if (fs::is_directory(path, ec))
     throw InputError(SourceLocation{path, 0, 0}, "file", "is a directory, not a YAML file");
+  // A FIFO or /dev/stdin on an open pipe would block the read forever (issue 14); a device such
+  // as /dev/zero would never end.
+  if (!fs::is_regular_file(path, ec))
+    throw InputError(SourceLocation{path, 0, 0}, "file",
+                     "is not a regular file (a device, FIFO or socket); give a .yaml file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLocation{path, 0, 0}, "file", "cannot be read");
   std::string text;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -180,12 +181,31 @@ std::vector<std::string> split_csv_line(const std::string& line, bool& ok) {
 
 }  // namespace
 
+namespace {
+// The largest CSV read back: a sweep holds at most a million points (config/sweep_loader.cpp),
+// about 0.3 kB each in its CSV. /dev/zero or a runaway file is refused, not read to exhaustion.
+constexpr std::size_t kMaxCsvBytes = std::size_t(1) << 30;
+}  // namespace
+
 CsvTable read_csv(const std::string& path, bool tolerate_torn_tail) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(SourceLocation{path, 0, 0}, "file", "is a directory, not a CSV file");
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw InputError(SourceLocation{path, 0, 0}, "file",
+                     "is not a regular file (a device, FIFO or socket); give a .csv file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLocation{path, 0, 0}, "file", "cannot be read");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  // Read in chunks up to the cap, so that a file growing while it is read cannot exhaust memory.
+  std::string text;
+  char chunk[1 << 16];
+  while (text.size() <= kMaxCsvBytes && in.read(chunk, sizeof chunk).gcount() > 0)
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxCsvBytes)
+    throw InputError(SourceLocation{path, 0, 0}, "file",
+                     fmt::format("is larger than {} GiB; a sweep of a million points (the most a "
+                                 "sweep holds) writes about 0.5 GiB",
+                                 kMaxCsvBytes >> 30));
   CsvTable table;
   std::size_t start = 0;
   int line_no = 0;
@@ -211,6 +231,12 @@ CsvTable read_csv(const std::string& path, bool tolerate_torn_tail) {
             SourceLocation{path, line_no, 1}, "row",
             fmt::format("has {} fields but the header has {}", fields.size(), table.header.size()));
       if (!ok) throw InputError(SourceLocation{path, line_no, 1}, "row", "unterminated quote");
+      if (!terminated)
+        throw InputError(SourceLocation{path, line_no, 1}, "row",
+                         fmt::format("the last line has no line break, so it may be cut short "
+                                     "(it has {} of the header's {} fields); end the file with a "
+                                     "line break if the row is complete",
+                                     fields.size(), table.header.size()));
     }
     table.rows.push_back(std::move(fields));
   }
