@@ -10,11 +10,13 @@
 
 #include "sim/cli/commands.hpp"
 #include "sim/replay/replay.hpp"
+#include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/logging.hpp"
 #include "sim/core/output_file.hpp"
 
 int main(int argc, char** argv) {
+  podsim::die_with_parent();
   podsim::checked_stdout();
   CLI::App app{"podsim: simulate LLM inference on a TPU v4 pod (torus of chips, ICI links, HBM)"};
   app.require_subcommand(1);

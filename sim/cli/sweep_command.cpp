@@ -217,9 +217,10 @@ int emit_jobs(const SweepArgs& args, const config::SweepSpec& spec,
   const std::string exe = self_executable();
   const std::string sweep = absolute(spec.file);
   for (std::size_t i : selected)
-    out << fmt::format("{} sweep {} --points {} -j 1 -o {}\n", shell_quote(exe), shell_quote(sweep),
-                       i, shell_quote((parts / fmt::format("point-{:05}.csv", i)).string()));
-  if (!out.flush()) throw InputError("--emit-jobs", fmt::format("cannot write {}", args.emit_jobs));
+    out.write(fmt::format("{} sweep {} --points {} -j 1 -o {}\n", shell_quote(exe),
+                          shell_quote(sweep), i,
+                          shell_quote((parts / fmt::format("point-{:05}.csv", i)).string())));
+  out.commit();
   std::cout << fmt::format(
       "wrote {} jobs to {} (one podsim command per line, each writing one CSV into {})\n"
       "run them, e.g.:  parallel -j 8 < {}\n"
@@ -270,6 +271,18 @@ int run_sweep(const SweepArgs& args) {
   if (fs::exists(args.output, ec) && !fs::is_regular_file(args.output, ec))
     throw InputError(SourceLocation{args.output, 0, 0}, "-o",
                      "is not a regular file; a sweep's CSV is read back to resume, so give a file");
+  // One writer per CSV: two sweeps appending to one file would each keep only their own rows.
+  const FileLock lock(args.output + ".lock");
+  if (lock.error() != 0)
+    throw InputError(SourceLocation{args.output, 0, 0}, "-o",
+                     fmt::format("cannot create the lock file {}: {}", lock.path(),
+                                 std::strerror(lock.error())));
+  if (!lock.acquired())
+    throw InputError(SourceLocation{args.output, 0, 0}, "-o",
+                     fmt::format("another podsim sweep{} is writing this file (lock {}); wait for "
+                                 "it to finish or give another -o",
+                                 lock.holder().empty() ? "" : fmt::format(" (pid {})", lock.holder()),
+                                 lock.path()));
   Rows rows;
   if (fs::exists(args.output, ec)) rows = read_rows(args.output, spec, true);
   const std::size_t resumed = rows.size();
