@@ -8,6 +8,7 @@
 #include "sim/config/model_loader.hpp"
 #include "sim/config/platform_loader.hpp"
 #include "sim/config/yaml_source.hpp"
+#include "sim/core/utf8.hpp"
 
 namespace podsim::config {
 
@@ -17,6 +18,10 @@ ScenarioOverride parse_override(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0)
     throw InputError("--set", fmt::format("'{}' must be key=value, e.g. batch=64", text));
+  if (const auto bad = invalid_utf8_offset(text))
+    throw InputError(SourceLocation{"--set " + escaped_bytes(text), 0, 0}, escaped_bytes(text.substr(0, eq)),
+                     fmt::format("byte 0x{:02x} is not UTF-8 text; give the value in UTF-8",
+                                 static_cast<unsigned char>(text[*bad])));
   return ScenarioOverride{text.substr(0, eq), text.substr(eq + 1)};
 }
 

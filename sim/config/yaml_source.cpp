@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <yaml-cpp/depthguard.h>
 
 #include "sim/core/quantity_parse.hpp"
+#include "sim/core/utf8.hpp"
 
 namespace podsim::config {
 
@@ -29,6 +31,15 @@ YAML::Node parse(const std::string& text, const std::string& name) {
   if (text.find('\0') != std::string::npos)
     throw InputError(SourceLocation{name, 1, 1}, "file",
                      "is a binary file, not YAML text; give a .yaml file");
+  if (const auto bad = invalid_utf8_offset(text)) {
+    const std::size_t line_start = text.rfind('\n', *bad) == std::string::npos
+                                       ? 0
+                                       : text.rfind('\n', *bad) + 1;
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + *bad, '\n'));
+    throw InputError(SourceLocation{name, line, static_cast<int>(*bad - line_start) + 1}, "file",
+                     fmt::format("byte 0x{:02x} is not UTF-8 text; save the file as UTF-8",
+                                 static_cast<unsigned char>(text[*bad])));
+  }
   try {
     YAML::Node root = YAML::Load(text);
     if (!root || root.IsNull())

@@ -106,3 +106,17 @@ TEST_CASE("a sweep whose CSV is /dev/full is refused before it simulates", "[fau
   CHECK(run.err == "/dev/full: -o: is not a regular file; a sweep's CSV is read back to resume, "
                    "so give a file\n");
 }
+
+TEST_CASE("a --set value that is not UTF-8 is refused before simulating, naming the flag",
+          "[fault]") {
+  // caf\xe9 is "café" in Latin-1; JSON output must be UTF-8.
+  const podsim::test::Run run = run_podsim(
+      "run " + shell_quote(kGood + "/toy-prefill.yaml") + " --json - --set " +
+          shell_quote("name=caf\xe9"),
+      kTimeout);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.out.empty());
+  CHECK(run.err == "--set name=caf\\xe9: name: byte 0xe9 is not UTF-8 text; give the value in "
+                   "UTF-8\n");
+}
