@@ -11,6 +11,7 @@
 
 #include <yaml-cpp/depthguard.h>
 
+#include "sim/core/input_file.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/core/utf8.hpp"
 
@@ -70,15 +71,12 @@ YAML::Node load_yaml_file(const std::string& path) {
                      "is not a regular file (a device, FIFO or socket); give a .yaml file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLocation{path, 0, 0}, "file", "cannot be read");
-  std::string text;
-  char chunk[1 << 16];
-  while (text.size() <= kMaxYamlBytes && in.read(chunk, sizeof chunk).gcount() > 0)
-    text.append(chunk, static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxYamlBytes)
+  const std::optional<std::string> text = read_capped(in, kMaxYamlBytes);
+  if (!text)
     throw InputError(SourceLocation{path, 0, 0}, "file",
                      fmt::format("is larger than {} MiB; podsim's YAML files are a few kilobytes",
                                  kMaxYamlBytes >> 20));
-  return parse(text, path);
+  return parse(*text, path);
 }
 
 YAML::Node load_yaml_string(const std::string& text, const std::string& name) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "sim/core/input_error.hpp"
+#include "sim/core/input_file.hpp"
 
 namespace podsim {
 
@@ -183,7 +184,7 @@ std::vector<std::string> split_csv_line(const std::string& line, bool& ok) {
 
 namespace {
 // The largest CSV read back: a sweep holds at most a million points (config/sweep_loader.cpp),
-// about 0.3 kB each in its CSV. /dev/zero or a runaway file is refused, not read to exhaustion.
+// about 0.5 kB each in its CSV (the toy sweep's: 2436 B for the header and 4 rows). /dev/zero or a runaway file is refused, not read to exhaustion.
 constexpr std::size_t kMaxCsvBytes = std::size_t(1) << 30;
 }  // namespace
 
@@ -196,16 +197,13 @@ CsvTable read_csv(const std::string& path, bool tolerate_torn_tail) {
                      "is not a regular file (a device, FIFO or socket); give a .csv file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLocation{path, 0, 0}, "file", "cannot be read");
-  // Read in chunks up to the cap, so that a file growing while it is read cannot exhaust memory.
-  std::string text;
-  char chunk[1 << 16];
-  while (text.size() <= kMaxCsvBytes && in.read(chunk, sizeof chunk).gcount() > 0)
-    text.append(chunk, static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxCsvBytes)
+  const std::optional<std::string> read = read_capped(in, kMaxCsvBytes);
+  if (!read)
     throw InputError(SourceLocation{path, 0, 0}, "file",
                      fmt::format("is larger than {} GiB; a sweep of a million points (the most a "
                                  "sweep holds) writes about 0.5 GiB",
                                  kMaxCsvBytes >> 30));
+  const std::string& text = *read;
   CsvTable table;
   std::size_t start = 0;
   int line_no = 0;

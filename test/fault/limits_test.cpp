@@ -27,13 +27,7 @@ std::string one_to(int n) {
   return list;
 }
 
-struct ScopedEnv {
-  std::string name;
-  ScopedEnv(const std::string& n, const std::string& value) : name(n) {
-    ::setenv(name.c_str(), value.c_str(), 1);
-  }
-  ~ScopedEnv() { ::unsetenv(name.c_str()); }
-};
+using podsim::test::ScopedEnv;
 
 }  // namespace
 
