@@ -3,10 +3,14 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "sim/cli/commands.hpp"
 #include "sim/replay/replay.hpp"
@@ -14,6 +18,8 @@
 #include "sim/core/input_error.hpp"
 #include "sim/core/logging.hpp"
 #include "sim/core/output_file.hpp"
+#include "sim/core/quantity_parse.hpp"
+#include "sim/core/utf8.hpp"
 
 int main(int argc, char** argv) {
   podsim::die_with_parent();
@@ -39,6 +45,29 @@ int main(int argc, char** argv) {
   add(&podsim::cli::add_compare_command);
   add(&podsim::cli::add_sweep_command);
   add(&podsim::cli::add_pareto_command);
+
+  // CLI11 reports an unknown command as "A subcommand is required": name it, and the closest one.
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--log-level") {
+      ++i;
+      continue;
+    }
+    if (arg.empty() || arg[0] == '-') continue;
+    std::vector<std::string> names;
+    for (const auto& [sub, command] : commands) names.push_back(sub->get_name());
+    std::sort(names.begin(), names.end());
+    if (std::find(names.begin(), names.end(), arg) != names.end()) break;
+    const auto close = podsim::closest_match(arg, names);
+    std::fputs(fmt::format("<command line>: '{}' is not a podsim command{}; commands: {}; see "
+                           "podsim --help\n",
+                           podsim::escaped_bytes(arg),
+                           close ? fmt::format(" (did you mean '{}'?)", *close) : "",
+                           fmt::join(names, ", "))
+                   .c_str(),
+               stderr);
+    return 2;
+  }
 
   try {
     app.parse(argc, argv);

@@ -166,10 +166,14 @@ SweepSpec load_sweep(const std::string& path) {
         fmt::format("scenario file '{}' does not exist (looked next to {})", base, path));
   spec.base_scenario = fs::absolute(base_path, ec).lexically_normal().string();
   const YAML::Node base_root = load_yaml_file(spec.base_scenario);
-  if (base_root.IsMap())
-    for (const auto& entry : base_root)
-      if (entry.first.IsScalar() && entry.second.IsScalar())
-        spec.base_values[entry.first.Scalar()] = entry.second.Scalar();
+  // A key no grid value can repair makes every point invalid: refuse the sweep here (exit 2), not
+  // after writing a CSV of invalid rows with exit 0.
+  const MapReader base_map(base_root, spec.base_scenario, "");
+  for (const auto& entry : base_root) {
+    if (entry.first.IsScalar()) check_scenario_key(base_map, entry.first);
+    if (entry.first.IsScalar() && entry.second.IsScalar())
+      spec.base_values[entry.first.Scalar()] = entry.second.Scalar();
+  }
 
   if (top.has("set")) {
     const MapReader set = top.map("set");

@@ -42,7 +42,14 @@ YAML::Node parse(const std::string& text, const std::string& name) {
                                  static_cast<unsigned char>(text[*bad])));
   }
   try {
-    YAML::Node root = YAML::Load(text);
+    // Every document, so that a second one (after `---`) is refused rather than ignored.
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    for (std::size_t i = 1; i < documents.size(); ++i)
+      if (documents[i] && !documents[i].IsNull())
+        throw InputError(location(name, documents[i].Mark()), "file",
+                         "a second YAML document starts here; podsim reads one document per "
+                         "file (remove the `---` line before it, or split the file)");
+    YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
     if (!root || root.IsNull())
       throw InputError(SourceLocation{name, 1, 1}, "file", "is empty; expected a YAML map");
     return root;
