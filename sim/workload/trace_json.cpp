@@ -7,6 +7,7 @@
 #include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "sim/core/output_file.hpp"
@@ -437,10 +438,64 @@ void write_trace_json(const Trace& trace, const std::string& path) {
   write_output_file(path, trace_to_json(trace), "-o");
 }
 
+namespace {
+
+// nlohmann::json keeps the last of two equal keys without a word; the YAML loader refuses them.
+// This parser callback tracks where it is (a JSON pointer) and throws at the second key.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(const std::string& file) : file_(file) {}
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        frames_.push_back(Frame{event == Json::parse_event_t::array_start, 0, "", {}});
+        break;
+      case Json::parse_event_t::key:
+        if (!frames_.back().keys.insert(parsed.get<std::string>()).second)
+          throw InputError(SourceLocation{file_, 0, 0}, pointer() + "/" + parsed.get<std::string>(),
+                           "appears twice in its object; keep one");
+        frames_.back().key = parsed.get<std::string>();
+        break;
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case Json::parse_event_t::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t index;          // of the element being read, in an array
+    std::string key;            // of the member being read, in an object
+    std::set<std::string> keys;  // seen in this object
+  };
+  void element_done() {
+    if (!frames_.empty() && frames_.back().array) ++frames_.back().index;
+  }
+  // The pointer of the innermost object being read.
+  std::string pointer() const {
+    std::string out;
+    for (std::size_t i = 0; i + 1 < frames_.size(); ++i)
+      out += "/" + (frames_[i].array ? std::to_string(frames_[i].index) : frames_[i].key);
+    return out;
+  }
+  std::string file_;
+  std::vector<Frame> frames_;
+};
+
+}  // namespace
+
 Trace trace_from_json(const std::string& text, const std::string& name) {
   Json root;
   try {
-    root = Json::parse(text);
+    root = Json::parse(text, DuplicateKeyCheck(name));
   } catch (const Json::parse_error& e) {
     // Position as file:line:col, and nlohmann's message without its "[json.exception...] parse
     // error at line L, column C: " prefix.

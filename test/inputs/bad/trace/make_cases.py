@@ -69,3 +69,6 @@ case("peak-flops-in-tflops.json", lambda t: setitem(chip(t), "peak_flops_per_s",
 case("op-overhead-huge.json", lambda t: setitem(chip(t), "op_overhead_s", 1e308))
 case("link-bandwidth-tiny.json", lambda t: setitem(chip(t), "ici_link_bytes_per_s", 1e-300))
 case("hop-latency-huge.json", lambda t: setitem(chip(t), "ici_hop_latency_s", 1e308))
+# A key given twice: nlohmann::json kept the last one silently, where YAML refuses it (issue 14).
+write("duplicate-key.json", text.replace('"version": 1,', '"version": 1,\n "version": 2,', 1))
+write("duplicate-key-nested.json", text.replace('"flops": 0.0', '"flops": 0.0,\n "flops": 1.0', 1))
