@@ -95,6 +95,9 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
     throw InputError(top.where(), "topology",
                      "is missing; give topology: XxYxZ (e.g. 4x4x4) or chips: N (e.g. 64)");
   if (top.has("topology")) {
+    if (top.require("topology").IsSequence())
+      throw InputError(node_where("topology"), "topology",
+                       "is a list; write the shape as one value XxYxZ, e.g. topology: 2x2x2");
     s.shape = parse_shape(top.string("topology"), "topology", node_where("topology"));
     if (top.has("chips")) {
       const long long chips = top.positive_integer("chips", kMaxChips);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include <yaml-cpp/depthguard.h>
@@ -26,6 +27,47 @@ constexpr std::size_t kMaxYamlBytes = 16 << 20;
 SourceLocation location(const std::string& file, const YAML::Mark& mark) {
   if (mark.is_null()) return SourceLocation{file, 0, 0};
   return SourceLocation{file, mark.line + 1, mark.column + 1};
+}
+
+// file:line:col of the byte at `offset` in `text`.
+SourceLocation location_of_offset(const std::string& file, const std::string& text,
+                                  std::size_t offset) {
+  int line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i)
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  return SourceLocation{file, line, static_cast<int>(offset - line_start) + 1};
+}
+
+// The offset of the last '[' or '{' before `mark` that is not closed before it, outside quotes
+// and comments: yaml-cpp reports an unclosed flow where it gave up, lines past the bracket.
+std::optional<std::size_t> unclosed_bracket(const std::string& text, const YAML::Mark& mark) {
+  const std::size_t end =
+      mark.is_null() || mark.pos < 0 ? text.size() : std::min(text.size(), std::size_t(mark.pos));
+  std::vector<std::size_t> open;
+  char quote = 0;
+  bool comment = false;
+  for (std::size_t i = 0; i < end; ++i) {
+    const char c = text[i];
+    if (comment) {
+      comment = c != '\n';
+    } else if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n')) {
+      comment = true;
+    } else if (c == '[' || c == '{') {
+      open.push_back(i);
+    } else if ((c == ']' || c == '}') && !open.empty()) {
+      open.pop_back();
+    }
+  }
+  if (open.empty()) return std::nullopt;
+  return open.back();
 }
 
 YAML::Node parse(const std::string& text, const std::string& name) {
@@ -58,6 +100,18 @@ YAML::Node parse(const std::string& text, const std::string& name) {
     throw InputError(location(name, e.mark), "syntax",
                      fmt::format("nesting deeper than {} levels", e.depth()));
   } catch (const YAML::Exception& e) {
+    // yaml-cpp says what is wrong; say what would be right where it does not.
+    if (e.msg.find("end of sequence flow not found") != std::string::npos ||
+        e.msg.find("end of map flow not found") != std::string::npos) {
+      // It points past the bracket, at the line where it gave up: point at the bracket.
+      if (const auto open = unclosed_bracket(text, e.mark))
+        throw InputError(location_of_offset(name, text, *open), "syntax",
+                         fmt::format("'{}' opened here is never closed; close it with '{}'",
+                                     text[*open], text[*open] == '[' ? ']' : '}'));
+    }
+    if (e.msg.find("illegal tab") != std::string::npos)
+      throw InputError(location(name, e.mark), "syntax",
+                       e.msg + "; indent with spaces, not tabs");
     throw InputError(location(name, e.mark), "syntax", e.msg);
   }
 }
