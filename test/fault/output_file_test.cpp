@@ -59,6 +59,26 @@ TEST_CASE("every output flag on /dev/full exits 2 naming the file and the reason
   }
 }
 
+TEST_CASE("the explore outputs on /dev/full exit 2 naming the file and the reason", "[fault]") {
+  const podsim::test::TempDir dir;
+  const std::string sweep = shell_quote(kGood + "/toy-sweep.yaml");
+  const std::string csv = dir.file("sweep.csv");
+  REQUIRE(run_podsim("sweep " + sweep + " -o " + shell_quote(csv), kTimeout).exit_code == 0);
+  struct Case {
+    std::string args, flag;
+  };
+  const Case cases[] = {
+      {"pareto " + shell_quote(csv) + " -o /dev/full", "-o"},
+      {"pareto " + shell_quote(csv) + " --json /dev/full", "--json"},
+      {"sweep " + sweep + " -o " + shell_quote(dir.file("jobs.csv")) + " --emit-jobs /dev/full",
+       "--emit-jobs"},
+  };
+  for (const Case& c : cases) {
+    INFO("podsim " << c.args);
+    require_enospc(run_podsim(c.args, kTimeout), "/dev/full", c.flag);
+  }
+}
+
 TEST_CASE("a result lost on a full stdout exits 2, not 0", "[fault]") {
   const podsim::test::Run run = run_command("timeout -k 5 60 " + shell_quote(PODSIM_BINARY) +
                                             " run " + kPrefill + " > /dev/full");
