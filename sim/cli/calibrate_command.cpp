@@ -14,6 +14,7 @@
 #include "sim/cli/commands.hpp"
 #include "sim/config/calibration_loader.hpp"
 #include "sim/config/platform_loader.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/explore/calibration.hpp"
 
 namespace podsim::cli {
@@ -88,9 +89,7 @@ int run_calibrate(const CalibrateArgs& args) {
     std::ifstream in(platform_file);
     std::stringstream original;
     original << in.rdbuf();
-    std::ofstream out(args.output);
-    if (!out) throw InputError(SourceLocation{args.output, 0, 0}, "-o", "cannot write this file");
-    out << fitted_platform_text(original.str(), fit, file.source);
+    write_output_file(args.output, fitted_platform_text(original.str(), fit, file.source), "-o");
     std::cout << "wrote " << args.output << "\n";
   }
   if (!args.json.empty()) {

@@ -4,11 +4,11 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "sim/config/platform_loader.hpp"
 #include "sim/core/input_error.hpp"
+#include "sim/core/output_file.hpp"
 
 namespace podsim::cli {
 
@@ -31,9 +31,7 @@ void write_json(const nlohmann::json& doc, const std::string& path) {
     std::cout << text;
     return;
   }
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw InputError(SourceLocation{path, 0, 0}, "--json", "cannot write this file");
-  out << text;
+  write_output_file(path, text, "--json");
 }
 
 }  // namespace podsim::cli

@@ -18,6 +18,7 @@
 #include "sim/config/sweep_loader.hpp"
 #include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/report/compare_table.hpp"
 #include "sim/report/sweep_table.hpp"
 
@@ -138,9 +139,7 @@ int run_compare(const CompareArgs& args) {
     if (args.csv == "-") {
       std::cout << text;
     } else {
-      std::ofstream out(args.csv, std::ios::binary | std::ios::trunc);
-      if (!out || !(out << text).flush())
-        throw InputError("--csv", fmt::format("cannot write {}", args.csv));
+      write_output_file(args.csv, text, "--csv");
     }
   }
   if (!args.json.empty()) write_json(results_json(args.scenario, results), args.json);

@@ -9,13 +9,21 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "sim/cli/commands.hpp"
 #include "sim/replay/replay.hpp"
+#include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/logging.hpp"
+#include "sim/core/output_file.hpp"
+#include "sim/core/quantity_parse.hpp"
+#include "sim/core/utf8.hpp"
 
 int main(int argc, char** argv) {
+  podsim::die_with_parent();
+  podsim::checked_stdout();
   CLI::App app{"podsim: simulate LLM inference on a TPU v4 pod (torus of chips, ICI links, HBM)"};
   app.require_subcommand(1);
   // PODSIM_VERSION: the project version of CMakeLists.txt.
@@ -41,6 +49,29 @@ int main(int argc, char** argv) {
   add(&podsim::cli::add_sweep_command);
   add(&podsim::cli::add_pareto_command);
 
+  // CLI11 reports an unknown command as "A subcommand is required": name it, and the closest one.
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--log-level") {
+      ++i;
+      continue;
+    }
+    if (arg.empty() || arg[0] == '-') continue;
+    std::vector<std::string> names;
+    for (const auto& [sub, command] : commands) names.push_back(sub->get_name());
+    std::sort(names.begin(), names.end());
+    if (std::find(names.begin(), names.end(), arg) != names.end()) break;
+    const auto close = podsim::closest_match(arg, names);
+    std::fputs(fmt::format("<command line>: '{}' is not a podsim command{}; commands: {}; see "
+                           "podsim --help\n",
+                           podsim::escaped_bytes(arg),
+                           close ? fmt::format(" (did you mean '{}'?)", *close) : "",
+                           fmt::join(names, ", "))
+                   .c_str(),
+               stderr);
+    return 2;
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -50,23 +81,6 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // The first word that is neither an option nor an option's value names the command.
-    std::vector<std::string> names;
-    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
-    for (int i = 1; i < argc; ++i) {
-      const std::string word = argv[i];
-      if (word == "--log-level") {
-        ++i;
-        continue;
-      }
-      if (word.starts_with("-")) continue;
-      if (std::find(names.begin(), names.end(), word) != names.end()) break;
-      std::fputs(fmt::format("<command line>: '{}' is not a podsim command; the commands are {}\n",
-                             word, fmt::join(names, ", "))
-                     .c_str(),
-                 stderr);
-      return 2;
-    }
     std::string message = e.what();
     for (char& c : message)
       if (c == '\n') c = ' ';
@@ -77,7 +91,12 @@ int main(int argc, char** argv) {
   podsim::set_log_level(spdlog::level::from_str(log_level));
   try {
     for (const auto& [sub, command] : commands)
-      if (sub->parsed()) return command();
+      if (sub->parsed()) {
+        const int code = command();
+        // A result lost on the way out (`podsim run > /dev/full`) is an error, not exit 0.
+        podsim::check_stdout();
+        return code;
+      }
   } catch (const podsim::InputError& e) {
     std::fputs(fmt::format("{}\n", e.what()).c_str(), stderr);
     return 2;

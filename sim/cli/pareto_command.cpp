@@ -14,6 +14,7 @@
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/core/input_error.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/explore/pareto.hpp"
 #include "sim/report/sweep_table.hpp"
@@ -52,9 +53,7 @@ int run_pareto(const ParetoArgs& args) {
   if (!args.output.empty()) {
     std::string csv = csv_line(table.header) + "\n";
     for (const auto& row : table.rows) csv += csv_line(row) + "\n";
-    std::ofstream out(args.output, std::ios::binary | std::ios::trunc);
-    if (!out || !(out << csv).flush())
-      throw InputError("-o", fmt::format("cannot write {}", args.output));
+    write_output_file(args.output, csv, "-o");
   }
   if (!args.json.empty()) write_json(doc, args.json);
   if (args.json != "-") std::cout << text;

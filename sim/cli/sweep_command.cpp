@@ -3,11 +3,14 @@
 // sweep; writes the grid as a job list for GNU parallel or Slurm (--emit-jobs) and merges the
 // partial CSVs such jobs write (--merge).
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -19,6 +22,7 @@
 #include "sim/config/sweep_loader.hpp"
 #include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/report/sweep_table.hpp"
 
@@ -106,20 +110,12 @@ Rows read_rows(const std::string& path, const config::SweepSpec& spec, bool drop
   return rows;
 }
 
-// Writes the rows in grid order, through a temporary file renamed over `path`, so that an
-// interruption never leaves a half-written file.
+// Writes the rows in grid order, through a temporary file renamed over `path` (OutputFile), so
+// that an interruption or a full disk never leaves a half-written file.
 void write_rows(const std::string& path, const Rows& rows) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError("-o", fmt::format("cannot write {}", tmp));
-    out << csv_line(result_header()) << '\n';
-    for (const auto& [index, fields] : rows) out << csv_line(fields) << '\n';
-    if (!out.flush()) throw InputError("-o", fmt::format("cannot write {}", tmp));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw InputError("-o", fmt::format("cannot write {}: {}", path, ec.message()));
+  std::string text = csv_line(result_header()) + '\n';
+  for (const auto& [index, fields] : rows) text += csv_line(fields) + '\n';
+  write_output_file(path, text, "-o");
 }
 
 std::string clock_text(double seconds) {
@@ -138,20 +134,27 @@ class SweepProgress : public PointObserver {
         rows_(rows),
         tty_(isatty(STDERR_FILENO) == 1),
         start_(std::chrono::steady_clock::now()),
-        out_(output, std::ios::binary | std::ios::app) {
-    if (!out_) throw InputError("-o", fmt::format("cannot write {}", output));
+        output_(output),
+        fd_(::open(output.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)) {
+    if (fd_ < 0)
+      throw InputError(SourceLocation{output, 0, 0}, "-o",
+                       fmt::format("cannot append to it: {}", std::strerror(errno)));
     draw();
   }
   ~SweepProgress() override {
     if (tty_) std::fputs("\n", stderr);
+    ::close(fd_);
   }
+  SweepProgress(const SweepProgress&) = delete;
+  SweepProgress& operator=(const SweepProgress&) = delete;
 
   void finished(const PointResult& r, double seconds) override {
     ++done_;
     if (r.status != kStatusOk) ++failed_;
     const std::vector<std::string> fields = result_fields(r);
-    out_ << csv_line(fields) << '\n';
-    out_.flush();
+    // Checked at once: on a full disk the sweep stops with the reason instead of appending torn
+    // lines (its children are stopped by run_points).
+    append_checked(fd_, csv_line(fields) + '\n', output_, "-o");
     rows_[r.index] = fields;
     if (tty_) {
       draw();
@@ -196,7 +199,8 @@ class SweepProgress : public PointObserver {
   Rows& rows_;
   bool tty_;
   std::chrono::steady_clock::time_point start_;
-  std::ofstream out_;
+  std::string output_;
+  int fd_;  // the CSV, opened for appending
   std::size_t done_ = 0, failed_ = 0;
 };
 
@@ -209,14 +213,14 @@ int emit_jobs(const SweepArgs& args, const config::SweepSpec& spec,
   std::error_code ec;
   fs::create_directories(parts, ec);
   if (ec) throw InputError("-o", fmt::format("cannot create {}: {}", parts.string(), ec.message()));
-  std::ofstream out(args.emit_jobs, std::ios::binary | std::ios::trunc);
-  if (!out) throw InputError("--emit-jobs", fmt::format("cannot write {}", args.emit_jobs));
+  OutputFile out(args.emit_jobs, "--emit-jobs");
   const std::string exe = self_executable();
   const std::string sweep = absolute(spec.file);
   for (std::size_t i : selected)
-    out << fmt::format("{} sweep {} --points {} -j 1 -o {}\n", shell_quote(exe), shell_quote(sweep),
-                       i, shell_quote((parts / fmt::format("point-{:05}.csv", i)).string()));
-  if (!out.flush()) throw InputError("--emit-jobs", fmt::format("cannot write {}", args.emit_jobs));
+    out.write(fmt::format("{} sweep {} --points {} -j 1 -o {}\n", shell_quote(exe),
+                          shell_quote(sweep), i,
+                          shell_quote((parts / fmt::format("point-{:05}.csv", i)).string())));
+  out.commit();
   std::cout << fmt::format(
       "wrote {} jobs to {} (one podsim command per line, each writing one CSV into {})\n"
       "run them, e.g.:  parallel -j 8 < {}\n"
@@ -263,6 +267,22 @@ int run_sweep(const SweepArgs& args) {
   if (args.output.empty()) throw InputError("-o", "is required: the CSV file to write");
 
   std::error_code ec;
+  // The CSV is read back to resume and replaced by a rename: it must be a regular file.
+  if (fs::exists(args.output, ec) && !fs::is_regular_file(args.output, ec))
+    throw InputError(SourceLocation{args.output, 0, 0}, "-o",
+                     "is not a regular file; a sweep's CSV is read back to resume, so give a file");
+  // One writer per CSV: two sweeps appending to one file would each keep only their own rows.
+  const FileLock lock(args.output + ".lock");
+  if (lock.error() != 0)
+    throw InputError(SourceLocation{args.output, 0, 0}, "-o",
+                     fmt::format("cannot create the lock file {}: {}", lock.path(),
+                                 std::strerror(lock.error())));
+  if (!lock.acquired())
+    throw InputError(SourceLocation{args.output, 0, 0}, "-o",
+                     fmt::format("another podsim sweep{} is writing this file (lock {}); wait for "
+                                 "it to finish or give another -o",
+                                 lock.holder().empty() ? "" : fmt::format(" (pid {})", lock.holder()),
+                                 lock.path()));
   Rows rows;
   if (fs::exists(args.output, ec)) rows = read_rows(args.output, spec, true);
   const std::size_t resumed = rows.size();

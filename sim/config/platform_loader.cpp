@@ -63,6 +63,11 @@ Platform load_platform(const std::string& path) {
   for (const ChipField& field : chip_fields())
     if (field.required || chip.has(std::string(field.key)))
       read_chip_field(chip, field, platform.chip);
+  for (const ChipField& field : chip_fields())
+    if (const auto problem = implausible(field, chip_field_value(platform.chip, field)))
+      throw InputError(chip.has(std::string(field.key)) ? chip.where(chip.require(std::string(field.key)))
+                                                        : chip.where(),
+                       chip.key_path(std::string(field.key)), *problem);
 
   if (top.has("fit")) {
     const YAML::Node fit = top.require("fit");

@@ -8,6 +8,7 @@
 #include "sim/config/model_loader.hpp"
 #include "sim/config/platform_loader.hpp"
 #include "sim/config/yaml_source.hpp"
+#include "sim/core/utf8.hpp"
 
 namespace podsim::config {
 
@@ -17,6 +18,10 @@ ScenarioOverride parse_override(const std::string& text) {
   const auto eq = text.find('=');
   if (eq == std::string::npos || eq == 0)
     throw InputError("--set", fmt::format("'{}' must be key=value, e.g. batch=64", text));
+  if (const auto bad = invalid_utf8_offset(text))
+    throw InputError(SourceLocation{"--set " + escaped_bytes(text), 0, 0}, escaped_bytes(text.substr(0, eq)),
+                     fmt::format("byte 0x{:02x} is not UTF-8 text; give the value in UTF-8",
+                                 static_cast<unsigned char>(text[*bad])));
   return ScenarioOverride{text.substr(0, eq), text.substr(eq + 1)};
 }
 
@@ -88,6 +93,9 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
     throw InputError(top.where(), "topology",
                      "is missing; give topology: XxYxZ (e.g. 4x4x4) or chips: N (e.g. 64)");
   if (top.has("topology")) {
+    if (top.require("topology").IsSequence())
+      throw InputError(node_where("topology"), "topology",
+                       "is a list; write the shape as one value XxYxZ, e.g. topology: 2x2x2");
     s.shape = parse_shape(top.string("topology"), "topology", node_where("topology"));
     if (top.has("chips")) {
       const long long chips = top.positive_integer("chips", kMaxChips);
@@ -160,7 +168,10 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
   if (!s.ffn_layout_auto)
     s.ffn_layout = parse_ffn_layout(layout_text, "ffn_layout", node_where("ffn_layout"));
   resolve_pad_heads(s);
-  if (!s.ffn_layout_auto) validate_scenario(s);
+  if (!s.ffn_layout_auto)
+    validate_scenario(s);
+  else
+    check_size_products(s);
   return s;
 }
 

@@ -72,8 +72,14 @@ std::string scalar_value(const MapReader& r, const std::string& key, const YAML:
   return text;
 }
 
-// The cartesian product of one grid map, first key slowest.
-std::vector<SweepPoint> read_grid(const MapReader& grid) {
+// Points one sweep may hold: each is a simulation of its own (a toy point takes about 0.1 s, a
+// PaLM 540B point seconds), so a million points is already days of simulation; more is a slip
+// (a range written out too finely, one key too many) and is refused before the grid is built.
+constexpr std::size_t kMaxSweepPoints = 1000000;
+
+// The cartesian product of one grid map, first key slowest. `points_before` counts the points of
+// the grids before this one, for the limit.
+std::vector<SweepPoint> read_grid(const MapReader& grid, std::size_t points_before) {
   std::vector<std::pair<std::string, std::vector<std::string>>> axes;
   for (const auto& entry : grid.node()) {
     if (!entry.first.IsScalar())
@@ -99,6 +105,28 @@ std::vector<SweepPoint> read_grid(const MapReader& grid) {
   if (axes.empty())
     throw InputError(grid.where(), grid.key_path("key"),
                      "the grid names no key; give e.g. batch: [1, 64]");
+  std::size_t product = 1;
+  bool too_many = false;
+  std::string sizes;
+  double total = 1;  // for the message only, when the product overflows
+  for (const auto& [key, values] : axes) {
+    sizes += fmt::format("{}{} {}", sizes.empty() ? "" : " x ", values.size(), key);
+    total *= static_cast<double>(values.size());
+    too_many = too_many || __builtin_mul_overflow(product, values.size(), &product);
+  }
+  too_many = too_many || points_before + product > kMaxSweepPoints;
+  if (too_many) {
+    std::string path = grid.key_path("");
+    path.pop_back();  // "grid." -> "grid"
+    throw InputError(grid.where(), path,
+                     fmt::format("{} values make {:.0f} points{}, more than the {} a sweep may "
+                                 "hold (one simulation each); split it into several sweeps",
+                                 sizes, total,
+                                 points_before ? fmt::format(" after {} in the grids before",
+                                                             points_before)
+                                               : "",
+                                 kMaxSweepPoints));
+  }
   std::vector<SweepPoint> points(1);
   for (const auto& [key, values] : axes) {
     std::vector<SweepPoint> next;
@@ -134,10 +162,14 @@ SweepSpec load_sweep(const std::string& path) {
         fmt::format("scenario file '{}' does not exist (looked next to {})", base, path));
   spec.base_scenario = fs::absolute(base_path, ec).lexically_normal().string();
   const YAML::Node base_root = load_yaml_file(spec.base_scenario);
-  if (base_root.IsMap())
-    for (const auto& entry : base_root)
-      if (entry.first.IsScalar() && entry.second.IsScalar())
-        spec.base_values[entry.first.Scalar()] = entry.second.Scalar();
+  // A key no grid value can repair makes every point invalid: refuse the sweep here (exit 2), not
+  // after writing a CSV of invalid rows with exit 0.
+  const MapReader base_map(base_root, spec.base_scenario, "");
+  for (const auto& entry : base_root) {
+    if (entry.first.IsScalar()) check_scenario_key(base_map, entry.first);
+    if (entry.first.IsScalar() && entry.second.IsScalar())
+      spec.base_values[entry.first.Scalar()] = entry.second.Scalar();
+  }
 
   if (top.has("set")) {
     const MapReader set = top.map("set");
@@ -176,7 +208,7 @@ SweepSpec load_sweep(const std::string& path) {
                                      "contradict; vary {} instead or remove it from the base",
                                      spec.base_scenario, other, spec.base_values[other], other));
     }
-    for (SweepPoint& p : read_grid(grid))
+    for (SweepPoint& p : read_grid(grid, spec.points.size()))
       if (ids.insert(p.id()).second) spec.points.push_back(std::move(p));
   }
   return spec;

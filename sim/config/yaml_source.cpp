@@ -2,15 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include <yaml-cpp/depthguard.h>
 
+#include "sim/core/input_file.hpp"
 #include "sim/core/quantity_parse.hpp"
+#include "sim/core/utf8.hpp"
 
 namespace podsim::config {
 
@@ -25,12 +29,69 @@ SourceLocation location(const std::string& file, const YAML::Mark& mark) {
   return SourceLocation{file, mark.line + 1, mark.column + 1};
 }
 
+// file:line:col of the byte at `offset` in `text`.
+SourceLocation location_of_offset(const std::string& file, const std::string& text,
+                                  std::size_t offset) {
+  int line = 1;
+  std::size_t line_start = 0;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i)
+    if (text[i] == '\n') {
+      ++line;
+      line_start = i + 1;
+    }
+  return SourceLocation{file, line, static_cast<int>(offset - line_start) + 1};
+}
+
+// The offset of the last '[' or '{' before `mark` that is not closed before it, outside quotes
+// and comments: yaml-cpp reports an unclosed flow where it gave up, lines past the bracket.
+std::optional<std::size_t> unclosed_bracket(const std::string& text, const YAML::Mark& mark) {
+  const std::size_t end =
+      mark.is_null() || mark.pos < 0 ? text.size() : std::min(text.size(), std::size_t(mark.pos));
+  std::vector<std::size_t> open;
+  char quote = 0;
+  bool comment = false;
+  for (std::size_t i = 0; i < end; ++i) {
+    const char c = text[i];
+    if (comment) {
+      comment = c != '\n';
+    } else if (quote != 0) {
+      if (c == quote) quote = 0;
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\n')) {
+      comment = true;
+    } else if (c == '[' || c == '{') {
+      open.push_back(i);
+    } else if ((c == ']' || c == '}') && !open.empty()) {
+      open.pop_back();
+    }
+  }
+  if (open.empty()) return std::nullopt;
+  return open.back();
+}
+
 YAML::Node parse(const std::string& text, const std::string& name) {
   if (text.find('\0') != std::string::npos)
     throw InputError(SourceLocation{name, 1, 1}, "file",
                      "is a binary file, not YAML text; give a .yaml file");
+  if (const auto bad = invalid_utf8_offset(text)) {
+    const std::size_t line_start = text.rfind('\n', *bad) == std::string::npos
+                                       ? 0
+                                       : text.rfind('\n', *bad) + 1;
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + *bad, '\n'));
+    throw InputError(SourceLocation{name, line, static_cast<int>(*bad - line_start) + 1}, "file",
+                     fmt::format("byte 0x{:02x} is not UTF-8 text; save the file as UTF-8",
+                                 static_cast<unsigned char>(text[*bad])));
+  }
   try {
-    YAML::Node root = YAML::Load(text);
+    // Every document, so that a second one (after `---`) is refused rather than ignored.
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    for (std::size_t i = 1; i < documents.size(); ++i)
+      if (documents[i] && !documents[i].IsNull())
+        throw InputError(location(name, documents[i].Mark()), "file",
+                         "a second YAML document starts here; podsim reads one document per "
+                         "file (remove the `---` line before it, or split the file)");
+    YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
     if (!root || root.IsNull())
       throw InputError(SourceLocation{name, 1, 1}, "file", "is empty; expected a YAML map");
     return root;
@@ -39,6 +100,18 @@ YAML::Node parse(const std::string& text, const std::string& name) {
     throw InputError(location(name, e.mark), "syntax",
                      fmt::format("nesting deeper than {} levels", e.depth()));
   } catch (const YAML::Exception& e) {
+    // yaml-cpp says what is wrong; say what would be right where it does not.
+    if (e.msg.find("end of sequence flow not found") != std::string::npos ||
+        e.msg.find("end of map flow not found") != std::string::npos) {
+      // It points past the bracket, at the line where it gave up: point at the bracket.
+      if (const auto open = unclosed_bracket(text, e.mark))
+        throw InputError(location_of_offset(name, text, *open), "syntax",
+                         fmt::format("'{}' opened here is never closed; close it with '{}'",
+                                     text[*open], text[*open] == '[' ? ']' : '}'));
+    }
+    if (e.msg.find("illegal tab") != std::string::npos)
+      throw InputError(location(name, e.mark), "syntax",
+                       e.msg + "; indent with spaces, not tabs");
     throw InputError(location(name, e.mark), "syntax", e.msg);
   }
 }
@@ -52,17 +125,19 @@ YAML::Node load_yaml_file(const std::string& path) {
     throw InputError(SourceLocation{path, 0, 0}, "file", "does not exist");
   if (fs::is_directory(path, ec))
     throw InputError(SourceLocation{path, 0, 0}, "file", "is a directory, not a YAML file");
+  // A FIFO or /dev/stdin on an open pipe would block the read forever (issue 14); a device such
+  // as /dev/zero would never end.
+  if (!fs::is_regular_file(path, ec))
+    throw InputError(SourceLocation{path, 0, 0}, "file",
+                     "is not a regular file (a device, FIFO or socket); give a .yaml file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLocation{path, 0, 0}, "file", "cannot be read");
-  std::string text;
-  char chunk[1 << 16];
-  while (text.size() <= kMaxYamlBytes && in.read(chunk, sizeof chunk).gcount() > 0)
-    text.append(chunk, static_cast<std::size_t>(in.gcount()));
-  if (text.size() > kMaxYamlBytes)
+  const std::optional<std::string> text = read_capped(in, kMaxYamlBytes);
+  if (!text)
     throw InputError(SourceLocation{path, 0, 0}, "file",
                      fmt::format("is larger than {} MiB; podsim's YAML files are a few kilobytes",
                                  kMaxYamlBytes >> 20));
-  return parse(text, path);
+  return parse(*text, path);
 }
 
 YAML::Node load_yaml_string(const std::string& text, const std::string& name) {

@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +17,7 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -27,6 +31,9 @@ namespace podsim {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Set by spawn_process in its children's environment, read by die_with_parent.
+constexpr const char* kParentPidVariable = "PODSIM_PARENT_PID";
 
 bool write_all(int fd, const void* data, std::size_t size) {
   const char* p = static_cast<const char*>(data);
@@ -58,11 +65,16 @@ struct Child {
 Child start_child(const std::function<std::vector<double>()>& work) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("cannot create a pipe for a simulation process");
+  std::cout.flush();  // a child would print what is buffered a second time
   std::fflush(stdout);
   std::fflush(stderr);
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("cannot fork a simulation process");
   if (pid == 0) {
+    // A simulation dies with the process that waits for its result (even a SIGKILLed one).
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(128 + SIGKILL);
     close(fds[0]);
     int status = 0;
     try {
@@ -138,6 +150,14 @@ ProcessId spawn_process(const std::vector<std::string>& argv, const std::string&
   std::vector<char*> c_argv;
   for (std::string& a : args) c_argv.push_back(a.data());
   c_argv.push_back(nullptr);
+  // This process's environment, plus its pid for die_with_parent() in the child.
+  std::string parent = fmt::format("{}={}", kParentPidVariable, ::getpid());
+  std::vector<char*> c_env;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::string_view(*e).rfind(std::string(kParentPidVariable) + "=", 0) != 0)
+      c_env.push_back(*e);
+  c_env.push_back(parent.data());
+  c_env.push_back(nullptr);
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -150,7 +170,7 @@ ProcessId spawn_process(const std::vector<std::string>& argv, const std::string&
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
   posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, args[0].c_str(), &actions, &attr, c_argv.data(), environ);
+  const int rc = posix_spawn(&pid, args[0].c_str(), &actions, &attr, c_argv.data(), c_env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0)
@@ -196,11 +216,86 @@ TempDir::TempDir(std::string_view prefix) {
   if (mkdtemp(pattern.data()) == nullptr)
     throw std::runtime_error(fmt::format("cannot create a temporary directory {}", pattern));
   path_ = pattern;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return;  // no watchdog: the destructor still removes it
+  std::cout.flush();  // a child would print what is buffered a second time
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // The watchdog: only the read end of the pipe stays open (not the parent's outputs or
+    // locks); read() returns 0 once the parent has closed or lost the write end.
+    ::close(fds[1]);
+    ::close_range(0, static_cast<unsigned>(fds[0]) - 1, 0);
+    ::close_range(static_cast<unsigned>(fds[0]) + 1, ~0U, 0);
+    ::setpgid(0, 0);  // out of the terminal's Ctrl-C: the parent decides when to stop
+    char byte;
+    while (::read(fds[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+    ::_exit(0);
+  }
+  ::close(fds[0]);
+  if (pid < 0) {
+    ::close(fds[1]);
+    return;
+  }
+  watchdog_pipe_ = fds[1];
+  watchdog_ = pid;
 }
 
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+  if (watchdog_pipe_ >= 0) ::close(watchdog_pipe_);
+  if (watchdog_ > 0) ::waitpid(watchdog_, nullptr, 0);
+}
+
+FileLock::FileLock(std::string path) : path_(std::move(path)) {
+  // Retry when the file was removed by its previous holder between our open and our flock: the
+  // lock must be on the file that is at `path` now.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      error_ = errno;
+      return;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      char text[32] = {};
+      const ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
+      holder_ = n > 0 ? std::string(text, static_cast<std::size_t>(n)) : "";
+      while (!holder_.empty() && (holder_.back() == '\n' || holder_.back() == ' ')) holder_.pop_back();
+      ::close(fd);
+      return;
+    }
+    struct stat held {}, now {};
+    if (::fstat(fd, &held) == 0 && ::stat(path_.c_str(), &now) == 0 && held.st_ino == now.st_ino &&
+        held.st_dev == now.st_dev) {
+      // The pid is only for the message of a refused second process: a failed write is harmless.
+      const std::string pid = fmt::format("{}\n", ::getpid());
+      if (::ftruncate(fd, 0) == 0) (void)!::pwrite(fd, pid.data(), pid.size(), 0);
+      fd_ = fd;
+      return;
+    }
+    ::close(fd);
+  }
+}
+
+FileLock::~FileLock() {
+  if (fd_ < 0) return;
+  // Unlink before unlocking: a process waiting on the old file then sees it gone and retries.
+  ::unlink(path_.c_str());
+  ::close(fd_);
+}
+
+void die_with_parent() {
+  const char* text = std::getenv(kParentPidVariable);
+  if (text == nullptr || *text == 0) return;
+  const long parent = std::strtol(text, nullptr, 10);
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // The parent may have died before prctl: then this process was already reparented.
+  if (parent > 0 && ::getppid() != static_cast<pid_t>(parent)) ::_exit(128 + SIGTERM);
 }
 
 std::string self_executable() {

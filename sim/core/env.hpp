@@ -81,7 +81,10 @@ class StopSignals {
 };
 
 // A fresh, private directory `<system temp dir>/<prefix>XXXXXX` (mkdtemp), removed with all its
-// content when this object is destroyed. Throws std::runtime_error when it cannot be created.
+// content when this object is destroyed. A forked watchdog removes it too when this process dies
+// without unwinding (SIGKILL, abort): it waits on a pipe that only this process writes to, and
+// the pipe's end tells it that this process is gone. Throws std::runtime_error when it cannot be
+// created.
 class TempDir {
  public:
   explicit TempDir(std::string_view prefix);
@@ -94,7 +97,38 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+  int watchdog_pipe_ = -1;    // the write end; closing it releases the watchdog
+  ProcessId watchdog_ = -1;
 };
+
+// An exclusive advisory lock (flock) on the file `path`, created if needed and removed when the
+// lock is released, so that two processes cannot write one output at once (two sweeps on one CSV
+// would each keep only their own rows). Nothing blocks: acquired() is false when another process
+// holds the lock, and holder() then says which (its pid, written in the file).
+class FileLock {
+ public:
+  explicit FileLock(std::string path);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  bool acquired() const { return fd_ >= 0; }
+  // The pid written by the process holding the lock ("" when unknown), when not acquired.
+  const std::string& holder() const { return holder_; }
+  // errno of the failure to create or open the lock file (0 when it was opened).
+  int error() const { return error_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string holder_;
+  int fd_ = -1;
+  int error_ = 0;
+};
+
+// Makes this process end with SIGTERM when the process that spawned it with spawn_process dies,
+// even by SIGKILL (PR_SET_PDEATHSIG), so that no simulation outlives its sweep. spawn_process
+// passes its pid in $PODSIM_PARENT_PID; without it this does nothing. Called first by main().
+void die_with_parent();
 
 // The machine.
 

@@ -160,6 +160,15 @@ std::vector<PointResult> run_points(const std::vector<PointTask>& tasks,
   const StopSignals stop;
   std::vector<std::optional<PointResult>> results(tasks.size());
   std::vector<Running> running;
+  // When an observer throws (a CSV write failed), the children still running are stopped and
+  // reaped before the exception leaves, so that none outlives the sweep.
+  struct StopOnUnwind {
+    std::vector<Running>& running;
+    ~StopOnUnwind() {
+      for (const Running& run : running) terminate_process_group(run.pid);
+      for (const Running& run : running) wait_process(run.pid);
+    }
+  } stop_on_unwind{running};
   std::size_t next = 0;
   auto last_tick = Clock::now();
   const std::size_t jobs = static_cast<std::size_t>(std::max(1, options.jobs));
@@ -207,6 +216,7 @@ std::vector<PointResult> run_points(const std::vector<PointTask>& tasks,
     interrupted = true;
     for (const Running& run : running) terminate_process_group(run.pid);
     for (const Running& run : running) wait_process(run.pid);
+    running.clear();
   }
   std::vector<PointResult> out;
   for (auto& r : results)

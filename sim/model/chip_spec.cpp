@@ -1,10 +1,32 @@
 #include "sim/model/chip_spec.hpp"
 
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+
 namespace podsim {
 
 namespace {
 double padded(long long size, long long granule) {
   return static_cast<double>((size + granule - 1) / granule * granule);
+}
+
+// 1e12 as "1e12", 4.45e-6 as "4.45e-6": numbers as a platform file would spell them (six
+// significant digits when they are exact, else every digit).
+std::string spelled(double value) {
+  std::string s = fmt::format("{:.6g}", value);
+  if (std::strtod(s.c_str(), nullptr) != value) s = fmt::format("{}", value);
+  const auto e = s.find('e');
+  if (e == std::string::npos) return s;
+  std::string exponent = s.substr(e + 1);
+  std::string sign;
+  if (!exponent.empty() && (exponent[0] == '+' || exponent[0] == '-')) {
+    if (exponent[0] == '-') sign = "-";
+    exponent.erase(0, 1);
+  }
+  while (exponent.size() > 1 && exponent[0] == '0') exponent.erase(0, 1);
+  return s.substr(0, e) + "e" + sign + exponent;
 }
 }  // namespace
 
@@ -12,24 +34,39 @@ const std::vector<ChipField>& chip_fields() {
   using C = ChipSpec;
   static const std::vector<ChipField> kFields = {
       {"name", &C::name, ChipRange::name, true},
-      {"peak_flops_per_s", &C::peak_flops_per_s, ChipRange::positive, true},
-      {"hbm_bytes", &C::hbm_bytes, ChipRange::size, true},
-      {"hbm_bytes_per_s", &C::hbm_bytes_per_s, ChipRange::positive, true},
-      {"ici_link_bytes_per_s", &C::ici_link_bytes_per_s, ChipRange::positive, true},
-      {"ici_hop_latency_s", &C::ici_hop_latency_s, ChipRange::non_negative, true},
+      {"peak_flops_per_s", &C::peak_flops_per_s, ChipRange::positive, true, ChipFit::none, 0, 0, "",
+       ChipBound{false, 1e12, 1e17, "FLOP/s", "the slowest TPU, v2, peaks at 4.5e13", "over 100 times the 9.2e14 of TPU v6e, the fastest", 12}},
+      {"hbm_bytes", &C::hbm_bytes, ChipRange::size, true, ChipFit::none, 0, 0, "",
+       ChipBound{false, 1e9, 2e13, "B", "the smallest HBM of any TPU, v5e's, holds 16 GB", "over 200 times the 96 GB of TPU v5p, the largest", 9}},
+      {"hbm_bytes_per_s", &C::hbm_bytes_per_s, ChipRange::positive, true, ChipFit::none, 0, 0, "",
+       ChipBound{false, 1e11, 1e15, "B/s", "the slowest HBM of any TPU, v2's, moves 7e11 B/s",
+                 "over 300 times the 2.8e12 B/s of TPU v5p, the fastest", 9}},
+      {"ici_link_bytes_per_s", &C::ici_link_bytes_per_s, ChipRange::positive, true, ChipFit::none, 0, 0, "",
+       ChipBound{false, 1e9, 1e13, "B/s", "one way on one link, TPU v4 and v5e move 4.5e10 B/s", "over 100 times the 9e10 B/s of TPU v5p and v6e", 9}},
+      {"ici_hop_latency_s", &C::ici_hop_latency_s, ChipRange::non_negative, true, ChipFit::none, 0,
+       0, "", ChipBound{true, 0, 1e-3, "s", "", "1000 times the 1e-6 s per hop of TPU v4", -6}},
       // Read up to 64 so that a plausible other count gets the reason rather than a range error.
       {"ici_links", &C::ici_links, ChipRange::count, false, ChipFit::none, 64, 6,
-       "podsim models a 3D torus with 6 links per chip"},
+       "podsim models a 3D torus with 6 links per chip",
+       ChipBound{false, 6, 6, "", "podsim models a 3D torus with 6 links per chip", "podsim models a 3D torus with 6 links per chip", 0}},
       // 4096: a sanity bound far above any systolic array (TPU v4's is 128, platforms/tpu-v4.yaml).
-      {"mxu_tile", &C::mxu_tile, ChipRange::count, false, ChipFit::none, 4096},
-      {"mxu_row_granule", &C::mxu_row_granule, ChipRange::count, false, ChipFit::none, 4096},
-      {"mxu_efficiency", &C::mxu_efficiency, ChipRange::fraction, false, ChipFit::logistic},
-      {"hbm_efficiency", &C::hbm_efficiency, ChipRange::fraction, false, ChipFit::logistic},
-      {"ici_efficiency", &C::ici_efficiency, ChipRange::fraction, false, ChipFit::logistic},
-      {"vector_flops_per_s", &C::vector_flops_per_s, ChipRange::non_negative, false},
-      {"op_overhead_s", &C::op_overhead_s, ChipRange::non_negative, false, ChipFit::exp},
+      {"mxu_tile", &C::mxu_tile, ChipRange::count, false, ChipFit::none, 4096, 0, "",
+       ChipBound{false, 1, 4096, "", "", "32 times the 128x128 MXU of TPU v4", 0}},
+      {"mxu_row_granule", &C::mxu_row_granule, ChipRange::count, false, ChipFit::none, 4096, 0, "",
+       ChipBound{false, 1, 4096, "", "", "512 times the 8 rows of TPU v4's vector tiles", 0}},
+      {"mxu_efficiency", &C::mxu_efficiency, ChipRange::fraction, false, ChipFit::logistic, 0, 0, "",
+       ChipBound{false, 1e-3, 1, "", "a chip below 0.1% of its peak is not doing matmuls", "it is a fraction of the peak; write 80% as 0.8", 0}},
+      {"hbm_efficiency", &C::hbm_efficiency, ChipRange::fraction, false, ChipFit::logistic, 0, 0, "",
+       ChipBound{false, 1e-3, 1, "", "a chip below 0.1% of its HBM bandwidth is not streaming weights", "it is a fraction of the bandwidth; write 80% as 0.8", 0}},
+      {"ici_efficiency", &C::ici_efficiency, ChipRange::fraction, false, ChipFit::logistic, 0, 0, "",
+       ChipBound{false, 1e-3, 1, "", "a link below 0.1% of its bandwidth is not carrying collectives", "it is a fraction of the bandwidth; write 80% as 0.8", 0}},
+      {"vector_flops_per_s", &C::vector_flops_per_s, ChipRange::non_negative, false, ChipFit::none, 0, 0, "",
+       ChipBound{true, 1e10, 1e17, "FLOP/s", "under a tenth of a percent of TPU v4's 8.6e12 (platforms/tpu-v4.yaml)", "above the matmul peak of any TPU by over 100 times", 12}},
+      {"op_overhead_s", &C::op_overhead_s, ChipRange::non_negative, false, ChipFit::exp, 0, 0, "",
+       ChipBound{true, 0, 1e-3, "s", "", "over 200 times the 4.5e-6 s fitted for TPU v4", -6}},
       {"collective_overhead_s", &C::collective_overhead_s, ChipRange::non_negative, false,
-       ChipFit::exp},
+       ChipFit::exp, 0, 0, "",
+       ChipBound{true, 0, 1e-3, "s", "", "over 100 times the 9.3e-6 s fitted for TPU v4", -6}},
   };
   return kFields;
 }
@@ -60,6 +97,51 @@ double mxu_shape_efficiency(const ChipSpec& chip, long long m, long long k, long
   if (m <= 0 || k <= 0 || n <= 0) return 1.0;  // no shape recorded: assume aligned
   return static_cast<double>(m) / padded(m, chip.mxu_row_granule) * static_cast<double>(k) /
          padded(k, chip.mxu_tile) * static_cast<double>(n) / padded(n, chip.mxu_tile);
+}
+
+// The bounds (ChipBound in chip_fields() above) are an order of magnitude or more outside every
+// TPU generation, so that any real
+// chip (and any what-if a user is likely to try) passes, while unit slips do not. Published values
+// (jax-ml scaling book, TPU chapter tables, 2025; paper = Pope et al., arXiv 2211.05102, §4):
+//   chip   bf16 FLOP/s  HBM     HBM B/s  ICI B/s per link, one way
+//   v4     2.75e14      32 GB   1.2e12   4.5e10
+//   v5p    4.59e14      96 GB   2.8e12   9e10
+//   v5e    1.97e14      16 GB   8.1e11   4.5e10
+//   v6e    9.2e14       32 GB   1.6e12   9e10
+// Assumed, not in those tables (Google Cloud TPU docs): v2 4.5e13 FLOP/s with 16 GiB and 7e11 B/s
+// of HBM per chip, v3 1.23e14 FLOP/s with 32 GiB and 9e11 B/s. ICI hop latency is about 1 us on
+// v4 (book, sharding chapter). The overheads are those fitted for TPU v4 to the paper's Table 2
+// (platforms/tpu-v4.yaml: 4.5e-6 s per op, 9.3e-6 s per collective).
+std::optional<std::string> implausible(const ChipField& f, double value) {
+  const ChipBound& field = f.bound;
+  if (field.max == 0) return std::nullopt;
+  if (field.zero_means_off && value == 0) return std::nullopt;
+  const bool low = value < field.min;
+  if (!low && value <= field.max) return std::nullopt;
+  const double bound = low ? field.min : field.max;
+  std::string message =
+      fmt::format("{} is {} {}{}{}", spelled(value), low ? "below" : "above",
+                  spelled(bound), *field.unit ? " " : "", field.unit);
+  const char* why = low ? field.why_min : field.why_max;
+  if (*why) message += fmt::format(" ({})", why);
+  if (field.slip_exponent != 0) {
+    const double meant = value * std::pow(10.0, field.slip_exponent);
+    if (meant >= field.min && meant <= field.max)
+      message += fmt::format("; did you mean {}e{}?", spelled(value), field.slip_exponent);
+  }
+  return message;
+}
+
+double chip_field_value(const ChipSpec& chip, const ChipField& field) {
+  return std::visit(
+      [&](auto member) -> double {
+        using T = std::decay_t<decltype(chip.*member)>;
+        if constexpr (std::is_same_v<T, std::string>)
+          return 0;
+        else
+          return static_cast<double>(chip.*member);
+      },
+      field.member);
 }
 
 }  // namespace podsim

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -59,6 +60,20 @@ enum class ChipRange {
 // unconstrained: a fraction through a logistic map, a positive value through exp.
 enum class ChipFit { none, logistic, exp };
 
+// The range of values a real accelerator can have for a numeric field. A value outside
+// [min, max] is refused with a reason: such a value is almost always a unit slip (275 for 275e12
+// FLOP/s), and SimGrid would otherwise run it into a deadlock, a non-finite clock or a result
+// that looks valid (issue 14). max == 0: no bound (the name).
+struct ChipBound {
+  bool zero_means_off = false;  // 0 is allowed and switches the term off
+  double min = 0;               // smallest plausible value (above 0 when zero is off)
+  double max = 0;               // largest plausible value
+  const char* unit = "";        // "FLOP/s", "B", "B/s", "s" or "" for a pure number
+  const char* why_min = "";     // the source of `min`, for the message
+  const char* why_max = "";     // the source of `max`
+  int slip_exponent = 0;        // a likely unit slip: suggest value x 10^this (0: none)
+};
+
 struct ChipField {
   std::string_view key;  // YAML and JSON key, the member's name
   std::variant<std::string ChipSpec::*, double ChipSpec::*, Bytes ChipSpec::*, int ChipSpec::*>
@@ -69,6 +84,7 @@ struct ChipField {
   long long max_count = 0;         // count: the largest value read
   int only_value = 0;              // count: the one value podsim models (0: any)
   std::string_view only_reason{};  // count: why only_value
+  ChipBound bound{};               // plausible values (numeric fields)
 };
 
 // Every ChipSpec field, in the order platform files list them and traces write them.
@@ -83,6 +99,13 @@ const std::vector<std::string>& fittable_chip_fields();
 // Fraction of the MXU doing useful work on one M x K x N matmul: K and N padded to the systolic
 // tile, M to the row granule (e.g. a decode matmul with few rows per chip wastes most of it).
 double mxu_shape_efficiency(const ChipSpec& chip, long long m, long long k, long long n);
+
+// The reason `value` is implausible for `field` ("275 is below 1e12 FLOP/s, ...; did you mean
+// 275e12?"), or nothing when it is within range. Requires a finite value (the loaders refuse NaN
+// and infinities first, with their own messages).
+std::optional<std::string> implausible(const ChipField& field, double value);
+// The value of `field` in `chip` as a double (requires a numeric field).
+double chip_field_value(const ChipSpec& chip, const ChipField& field);
 
 struct Platform {
   std::string name;         // "tpu-v4"

@@ -2,6 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "sim/core/checked_math.hpp"
+
 namespace podsim {
 
 std::string_view block_kind_name(BlockKind kind) {
@@ -80,6 +84,19 @@ void validate_model(const ModelSpec& m, const std::string& key, const SourceLoca
                      fmt::format("kv_heads {} is grouped-query attention, which podsim does not "
                                  "model yet; use 1 (multiquery) or {} (multihead)",
                                  m.kv_heads, m.heads));
+  // Each dimension is bounded by its loader (2^24 for widths, 2^16 for counts), but their
+  // products are not: 2^16 layers of 2^24 x 2^24 matrices are 2^64 parameters. Bound the total so
+  // that weight sizes in bytes cannot wrap (core/checked_math.hpp).
+  const double padded = double(std::max(m.padded_heads, m.heads));
+  const double layer = 2 * double(m.d_model) * padded * double(m.d_head) +
+                       2 * double(m.d_model) * double(m.kv_heads) * double(m.d_head) +
+                       double(m.ffn_matrices()) * double(m.d_model) * double(m.d_ff);
+  const double total = double(m.layers) * layer + m.embedding_parameters();
+  if (total > double(kMaxSizeProduct))
+    throw InputError(where, key,
+                     fmt::format("has {:.3g} parameters, more than the 2^60 podsim counts in 64 "
+                                 "bits; PaLM 540B has 5.4e11",
+                                 total));
   if (m.pad_heads_from_chips < 0)
     throw InputError(where, key, "pad_heads_from_chips must not be negative");
   if (m.padded_heads != 0 && m.padded_heads < m.heads)

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <numeric>
 
 #include "sim/core/input_error.hpp"
+#include "sim/core/output_file.hpp"
 #include "sim/report/html_report_assets.hpp"  // generated from html_report.css and .js
 
 namespace podsim {
@@ -185,11 +185,7 @@ std::size_t write_html_report(const Timeline& timeline, const HtmlReport& report
   page += html_assets::kScript;
   page += "</script>\n</body></html>\n";
 
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw InputError("--html", fmt::format("cannot write '{}'", path));
-  out << page;
-  out.close();
-  if (!out) throw InputError("--html", fmt::format("cannot write '{}' (disk full?)", path));
+  write_output_file(path, page, "--html");
   return page.size();
 }
 

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "sim/core/input_error.hpp"
+#include "sim/core/output_file.hpp"
 
 namespace podsim {
 
@@ -34,12 +35,8 @@ std::string coord_name(const Torus& torus, ChipId c) {
 
 class Writer {
  public:
-  explicit Writer(const std::string& path) : path_(path), file_(std::fopen(path.c_str(), "wb")) {
-    if (!file_) throw InputError("--perfetto", fmt::format("cannot write '{}'", path));
+  explicit Writer(const std::string& path) : file_(path, "--perfetto") {
     buffer_.reserve(1 << 20);
-  }
-  ~Writer() {
-    if (file_) std::fclose(file_);
   }
   void raw(const std::string& s) {
     buffer_ += s;
@@ -53,22 +50,16 @@ class Writer {
   }
   void close() {
     flush();
-    if (std::fclose(file_) != 0) {
-      file_ = nullptr;
-      throw InputError("--perfetto", fmt::format("cannot write '{}'", path_));
-    }
-    file_ = nullptr;
+    file_.commit();
   }
   std::size_t events() const { return events_; }
 
  private:
   void flush() {
-    if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size())
-      throw InputError("--perfetto", fmt::format("cannot write '{}' (disk full?)", path_));
+    file_.write(buffer_);
     buffer_.clear();
   }
-  std::string path_;
-  std::FILE* file_;
+  OutputFile file_;  // complete or absent
   std::string buffer_;
   bool first_ = true;
   std::size_t events_ = 0;

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "sim/core/input_error.hpp"
+#include "sim/core/input_file.hpp"
 
 namespace podsim {
 
@@ -180,12 +182,28 @@ std::vector<std::string> split_csv_line(const std::string& line, bool& ok) {
 
 }  // namespace
 
+namespace {
+// The largest CSV read back: a sweep holds at most a million points (config/sweep_loader.cpp),
+// about 0.5 kB each in its CSV (the toy sweep's: 2436 B for the header and 4 rows). /dev/zero or a runaway file is refused, not read to exhaustion.
+constexpr std::size_t kMaxCsvBytes = std::size_t(1) << 30;
+}  // namespace
+
 CsvTable read_csv(const std::string& path, bool tolerate_torn_tail) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(SourceLocation{path, 0, 0}, "file", "is a directory, not a CSV file");
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw InputError(SourceLocation{path, 0, 0}, "file",
+                     "is not a regular file (a device, FIFO or socket); give a .csv file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(SourceLocation{path, 0, 0}, "file", "cannot be read");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  const std::optional<std::string> read = read_capped(in, kMaxCsvBytes);
+  if (!read)
+    throw InputError(SourceLocation{path, 0, 0}, "file",
+                     fmt::format("is larger than {} GiB; a sweep of a million points (the most a "
+                                 "sweep holds) writes about 0.5 GiB",
+                                 kMaxCsvBytes >> 30));
+  const std::string& text = *read;
   CsvTable table;
   std::size_t start = 0;
   int line_no = 0;
@@ -211,6 +229,12 @@ CsvTable read_csv(const std::string& path, bool tolerate_torn_tail) {
             SourceLocation{path, line_no, 1}, "row",
             fmt::format("has {} fields but the header has {}", fields.size(), table.header.size()));
       if (!ok) throw InputError(SourceLocation{path, line_no, 1}, "row", "unterminated quote");
+      if (!terminated)
+        throw InputError(SourceLocation{path, line_no, 1}, "row",
+                         fmt::format("the last line has no line break, so it may be cut short "
+                                     "(it has {} of the header's {} fields); end the file with a "
+                                     "line break if the row is complete",
+                                     fields.size(), table.header.size()));
     }
     table.rows.push_back(std::move(fields));
   }

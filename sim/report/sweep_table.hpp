@@ -80,7 +80,7 @@ struct CsvTable {
 // Reads a CSV file. With `tolerate_torn_tail`, a last line without its line break, or any row
 // whose field count differs from the header (a row cut by an interrupted write), is dropped;
 // otherwise such a row throws InputError (file:line). Throws InputError when the file cannot be
-// read or has no header.
+// read, is not a regular file, is larger than 1 GiB or has no header.
 CsvTable read_csv(const std::string& path, bool tolerate_torn_tail);
 
 }  // namespace podsim

@@ -3,13 +3,31 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
 
+#include "sim/core/check.hpp"
+#include "sim/core/checked_math.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/workload/step_generator.hpp"
 
 namespace podsim {
 
 namespace {
+
+// A product of sizes, never wrapped: validate_scenario (check_size_products) bounds the scenario
+// so that these stay below 2^60 elements, and a wrap here would be a broken invariant, not a
+// plan that "fits" with 0.00 GiB (issue 14).
+Bytes product(std::initializer_list<std::uint64_t> factors) {
+  const auto p = product_within(factors, std::numeric_limits<std::uint64_t>::max());
+  PODSIM_CHECK(p.has_value(), "a memory-plan size overflows 64 bits past validate_scenario");
+  return *p;
+}
+Bytes u(long long v) {
+  PODSIM_CHECK(v >= 0, "negative size {}", v);
+  return static_cast<Bytes>(v);
+}
 
 Bytes weights_per_chip(const Scenario& s) {
   const ModelSpec& m = s.model;
@@ -20,11 +38,11 @@ Bytes weights_per_chip(const Scenario& s) {
   const long long kv_fused = m.multiquery() ? 0 : 2 * s.kv_heads_used() * Q;
   const long long in_cols = m.ffn_in_width() + hq + kv_fused;
   const long long out_rows = m.d_ff + hq;
-  Bytes layer = Bytes(E * in_cols / n + out_rows * E / n);
+  Bytes layer = product({u(E), u(in_cols)}) / u(n) + product({u(out_rows), u(E)}) / u(n);
   // The single multiquery K/V head: E split over the stored E axes only.
-  if (m.multiquery()) layer += Bytes(E / axes_size(sh.weight_e_stored, s.shape) * 2 * Q);
-  const Bytes table = Bytes(s.vocab_used() * E / n);
-  return (layer * Bytes(m.layers) + table) * s.weight_bytes_per_element();
+  if (m.multiquery()) layer += product({u(E / axes_size(sh.weight_e_stored, s.shape)), 2, u(Q)});
+  const Bytes table = product({u(s.vocab_used()), u(E)}) / u(n);
+  return product({product({layer, u(m.layers)}) + table, s.weight_bytes_per_element()});
 }
 
 Bytes kv_cache_per_chip(const Scenario& s) {
@@ -32,8 +50,8 @@ Bytes kv_cache_per_chip(const Scenario& s) {
   const long long sequences = s.batch / axes_size(sh.attn_batch, s.shape);
   const long long kv_heads =
       s.model.multiquery() ? 1 : s.kv_heads_used() / axes_size(sh.attn_heads, s.shape);
-  return Bytes(sequences) * Bytes(s.max_context()) * 2 * Bytes(kv_heads) * Bytes(s.model.d_head) *
-         kBf16Bytes * Bytes(s.model.layers);
+  return product({u(sequences), u(s.max_context()), 2, u(kv_heads), u(s.model.d_head), kBf16Bytes,
+                  u(s.model.layers)});
 }
 
 Bytes working_set(const Scenario& s, const StepTrace& step) {
@@ -49,9 +67,11 @@ Bytes working_set(const Scenario& s, const StepTrace& step) {
       }
       peak = std::max(peak, need);
     }
-  const Bytes residual = Bytes(step.batch / axes_size(sh.batch, s.shape) * step.new_tokens *
-                               s.model.d_model / axes_size(sh.residual_e, s.shape)) *
-                         kBf16Bytes;
+  const Bytes residual =
+      product({product({u(step.batch / axes_size(sh.batch, s.shape)), u(step.new_tokens),
+                        u(s.model.d_model)}) /
+                   u(axes_size(sh.residual_e, s.shape)),
+               kBf16Bytes});
   return peak + residual;
 }
 

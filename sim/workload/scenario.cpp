@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <numeric>
 #include <vector>
+
+#include "sim/core/checked_math.hpp"
 
 namespace podsim {
 
@@ -188,6 +191,65 @@ std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
   return std::nullopt;
 }
 
+// The largest products of sizes the trace, the memory plan and the task budget form (before they
+// divide by chip counts): weights, the KV cache, the activations of one prefill step and its
+// attention scores. Each must stay within kMaxSizeProduct elements, so that none of them wraps.
+void check_size_products(const Scenario& s) {
+  const ModelSpec& m = s.model;
+  const auto u = [](long long v) { return static_cast<std::uint64_t>(v); };
+  const long long hq = s.heads_used() * m.d_head, kv = 2 * s.kv_heads_used() * m.d_head;
+  const long long layer_width = m.ffn_in_width() + m.d_ff + 2 * hq + kv;
+  const auto refuse = [&](const std::string& key, const std::string& what, const std::string& fix) {
+    throw InputError(s.location_of(key), key,
+                     fmt::format("{} is over 2^60 elements, more than podsim counts in 64 bits; {}",
+                                 what, fix));
+  };
+  const auto weights = product_within({u(m.layers), u(m.d_model), u(layer_width)});
+  const auto table = product_within({u(s.vocab_used()), u(m.d_model)});
+  if (!weights || !table || *weights + *table > kMaxSizeProduct)
+    refuse("model",
+           fmt::format("{} layers x d_model {} x {} weight columns + vocabulary {} x d_model",
+                       m.layers, m.d_model, layer_width, s.vocab_used()),
+           "give a smaller model");
+  // The token count that makes a product large: the batch or the context.
+  const long long context = s.max_context();
+  const std::string tokens_key = s.phase != Phase::prefill && s.generate_tokens > s.input_tokens
+                                     ? "generate_tokens"
+                                     : "input_tokens";
+  const std::string key = s.batch >= context ? "batch" : tokens_key;
+  const std::string fix = "lower batch, input_tokens or generate_tokens";
+  if (!product_within({u(s.batch), u(context), 2, u(s.kv_heads_used()), u(m.d_head), u(m.layers)}))
+    refuse(key,
+           fmt::format("the KV cache, batch {} x context {} x 2 x {} K/V heads x d_head {} x {} "
+                       "layers,",
+                       s.batch, context, s.kv_heads_used(), m.d_head, m.layers),
+           fix);
+  // The prefill step holds input_tokens per sequence and attends over them; decode steps hold
+  // one token and attend over the whole context.
+  const bool prefill = s.phase != Phase::decode;
+  const long long step_tokens = prefill ? s.input_tokens : 1;
+  const std::string step_key = prefill && s.batch < s.input_tokens ? "input_tokens" : "batch";
+  const long long width = std::max({m.d_model, m.ffn_in_width(), s.vocab_used(), hq + kv});
+  if (!product_within({u(s.batch), u(step_tokens), u(width)}))
+    refuse(step_key,
+           fmt::format("an activation, batch {} x {} tokens x width {},", s.batch, step_tokens,
+                       width),
+           fix);
+  if (prefill && !product_within({u(s.batch), u(s.input_tokens), u(s.heads_used()),
+                                  u(s.input_tokens)}))
+    refuse(step_key,
+           fmt::format("the prefill attention scores, batch {} x input_tokens {} x {} heads x "
+                       "input_tokens {},",
+                       s.batch, s.input_tokens, s.heads_used(), s.input_tokens),
+           fix);
+  if (s.phase != Phase::prefill &&
+      !product_within({u(s.batch), u(s.heads_used()), u(context)}))
+    refuse(key,
+           fmt::format("the decode attention scores, batch {} x {} heads x context {},", s.batch,
+                       s.heads_used(), context),
+           fix);
+}
+
 void validate_scenario(const Scenario& s) {
   const auto at_least = [&](const std::string& key, long long value, long long min) {
     if (value < min)
@@ -197,6 +259,7 @@ void validate_scenario(const Scenario& s) {
   at_least("batch", s.batch, 1);
   at_least("input_tokens", s.input_tokens, 1);
   at_least("generate_tokens", s.generate_tokens, s.phase == Phase::prefill ? 0 : 1);
+  check_size_products(s);
   if (auto problem = sharding_problem(s))
     throw InputError(s.location_of(problem->key), problem->key, problem->message);
 }

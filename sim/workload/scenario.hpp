@@ -137,6 +137,11 @@ void resolve_pad_heads(Scenario& scenario);
 // Throws InputError at the key's position for: non-positive batch or lengths, batch or heads or
 // model dimensions that the layout cannot split evenly (naming the axis, the chip count and what
 // would divide), batch-sharded attention with fewer sequences than chips.
+// Throws InputError, naming the key (batch, input_tokens, generate_tokens or model), when a size
+// the trace and the memory plan multiply out (weights, KV cache, activations, attention scores)
+// would exceed kMaxSizeProduct elements (core/checked_math.hpp). Part of validate_scenario; also
+// run on its own before the layout of `ffn_layout: auto` is chosen.
+void check_size_products(const Scenario& scenario);
 void validate_scenario(const Scenario& scenario);
 
 }  // namespace podsim

@@ -15,4 +15,11 @@ namespace podsim {
 // what it loads; explore/layout_search decides `auto`).
 Trace generate_trace(const Scenario& scenario);
 
+// Throws InputError at generate_tokens when the decode steps of `scenario`, at `bytes_per_step`
+// each, would need more memory than available_memory_bytes() (core/env.hpp), with what they would
+// need and the most steps that fit. Does nothing for prefill or when the memory is unknown.
+// generate_trace calls it before building a step (issue 14: generate_tokens 2^30 grew by 10 kB
+// per step until bad_alloc after 23 s).
+void enforce_steps_fit(const Scenario& scenario, double bytes_per_step);
+
 }  // namespace podsim

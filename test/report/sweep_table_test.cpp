@@ -56,14 +56,22 @@ TEST_CASE("a written table reads back, and a torn last row is dropped only when 
   CHECK_THROWS_AS(read_csv(dir.file("missing.csv"), true), InputError);
 }
 
-// Known bug, kept visible: read_csv without tolerate_torn_tail returns a torn last row (no line
-// break, too few fields) as a row shorter than the header, where its contract says it throws
-// (and CsvTable says every row is as long as the header). [!shouldfail] turns into a failure
-// once the reader is fixed: then drop the tag.
-TEST_CASE("an untolerated torn last row is refused", "[!shouldfail]") {
+// A last line without its line break may be cut short (a torn write): refused unless tolerated.
+TEST_CASE("an untolerated torn last row is refused") {
   test::TempDir dir;
   const std::string torn = dir.write("torn.csv", "index,point,reason\n1,a,b\n3,chi");
   CHECK_THROWS_AS(read_csv(torn, false), InputError);
+  // Cut inside the last field, the row has the header's field count and a wrong value.
+  const std::string cut = dir.write("cut.csv", "index,point,reason\n1,a,b\n3,chi,0.00");
+  CHECK_THROWS_AS(read_csv(cut, false), InputError);
+  CHECK(read_csv(cut, true).rows.size() == 1);
+}
+
+TEST_CASE("a CSV that is not a regular file is refused without being read") {
+  // /dev/zero never ends: reading it whole would exhaust memory.
+  CHECK_THROWS_AS(read_csv("/dev/zero", false), InputError);
+  test::TempDir dir;
+  CHECK_THROWS_AS(read_csv(dir.path.string(), false), InputError);
 }
 
 }  // namespace podsim

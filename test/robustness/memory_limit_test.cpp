@@ -21,14 +21,7 @@ using podsim::test::shell_quote;
 
 const std::string kGood = std::string(PODSIM_TEST_DIR) + "/inputs/good";
 
-// Sets an environment variable for the scope (the podsim child processes inherit it).
-struct ScopedEnv {
-  std::string name;
-  ScopedEnv(const std::string& n, const std::string& value) : name(n) {
-    ::setenv(name.c_str(), value.c_str(), 1);
-  }
-  ~ScopedEnv() { ::unsetenv(name.c_str()); }
-};
+using podsim::test::ScopedEnv;
 
 }  // namespace
 

@@ -59,6 +59,17 @@ struct TempDir {
   }
 };
 
+// Sets an environment variable for the scope (the podsim child processes inherit it).
+struct ScopedEnv {
+  std::string name;
+  ScopedEnv(const std::string& n, const std::string& value) : name(n) {
+    ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() { ::unsetenv(name.c_str()); }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+};
+
 struct Run {
   int exit_code = -1;  // 124: killed by the timeout; 128 + n: killed by signal n
   std::string out;

@@ -63,3 +63,12 @@ case("peak-flops-zero.json",
 case("model-dims-huge.json", lambda t: t["scenario"]["model"].update(
     {"d_model": 1 << 40, "d_ff": 1 << 40, "vocab": 1 << 40}))
 case("batch-indivisible.json", lambda t: t["scenario"].update({"attention": "batch", "batch": 12}))
+# Finite but absurd chip values (issue 14): each made SimGrid deadlock, abort or print inf.
+chip = lambda t: t["scenario"]["platform"]["chip"]
+case("peak-flops-in-tflops.json", lambda t: setitem(chip(t), "peak_flops_per_s", 275.0))
+case("op-overhead-huge.json", lambda t: setitem(chip(t), "op_overhead_s", 1e308))
+case("link-bandwidth-tiny.json", lambda t: setitem(chip(t), "ici_link_bytes_per_s", 1e-300))
+case("hop-latency-huge.json", lambda t: setitem(chip(t), "ici_hop_latency_s", 1e308))
+# A key given twice: nlohmann::json kept the last one silently, where YAML refuses it (issue 14).
+write("duplicate-key.json", text.replace('"version": 1,', '"version": 1,\n "version": 2,', 1))
+write("duplicate-key-nested.json", text.replace('"flops": 0.0', '"flops": 0.0,\n "flops": 1.0', 1))

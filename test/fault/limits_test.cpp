@@ -1,0 +1,116 @@
+// Up-front limits (issue 14, "What was found" 3 and 8): what grows with the input is refused
+// before it is built, with what it would need, and special files are refused instead of read
+// forever. The ctest timeout of each case is its guard against a hang; the checks are on the exit
+// code and the message, computed here from the inputs.
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "test/support/podsim_process.hpp"
+
+namespace {
+
+using podsim::test::contains;
+using podsim::test::run_podsim;
+using podsim::test::shell_quote;
+
+const std::string kGood = std::string(PODSIM_TEST_DIR) + "/inputs/good";
+constexpr int kTimeout = 30;
+
+// "[1, 2, ..., n]"
+std::string one_to(int n) {
+  std::string list = "[";
+  for (int i = 1; i <= n; ++i) list += std::to_string(i) + (i < n ? ", " : "]");
+  return list;
+}
+
+using podsim::test::ScopedEnv;
+
+}  // namespace
+
+TEST_CASE("a sweep grid of 1e9 points is refused before it is built", "[fault]") {
+  const podsim::test::TempDir dir;
+  const std::string sweep = dir.write(
+      "huge.yaml", "name: huge\nbase: " + kGood + "/toy-generate.yaml\ngrid:\n  batch: " +
+                       one_to(1000) + "\n  input_tokens: " + one_to(1000) +
+                       "\n  generate_tokens: " + one_to(1000) + "\n");
+  const podsim::test::Run run =
+      run_podsim("sweep " + shell_quote(sweep) + " -o " + shell_quote(dir.file("out.csv")), kTimeout);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  // 1000^3 points, against the limit of a million.
+  CHECK(contains(run.err, sweep + ":4:3: grid: 1000 batch x 1000 input_tokens x 1000 "
+                                  "generate_tokens values make 1000000000 points, more than the "
+                                  "1000000 a sweep may hold"));
+  CHECK(!podsim::test::fs::exists(dir.file("out.csv")));
+}
+
+TEST_CASE("generate_tokens 2^30 is refused up front with the memory it would need", "[fault]") {
+  const ScopedEnv env("PODSIM_MEMORY_AVAILABLE", "8GiB");
+  const podsim::test::TempDir dir;
+  const std::string scenario = kGood + "/toy-generate.yaml";
+  for (const std::string command : {"run", "trace"}) {
+    INFO(command);
+    const podsim::test::Run run =
+        run_podsim(command + " " + shell_quote(scenario) + " --set generate_tokens=1073741824" +
+                       (command == "trace" ? " -o " + shell_quote(dir.file("t.json")) : ""),
+                   kTimeout);
+    INFO("stderr: " << run.err);
+    CHECK(run.exit_code == 2);
+    // 2^30 steps of 16 KiB are 16 TiB = 16384 GiB; 8 GiB hold 8 GiB / 16 KiB = 524288 steps.
+    CHECK(contains(run.err, "generate_tokens: 1073741824 decode steps need about 16384.0 GiB of "
+                            "memory (16 KiB per step), more than the 8.0 GiB available; generate "
+                            "at most 524288 tokens\n"));
+    CHECK(!podsim::test::fs::exists(dir.file("t.json")));
+  }
+}
+
+TEST_CASE("a FIFO given as the scenario or the model is refused, not waited on", "[fault]") {
+  const podsim::test::TempDir dir;
+  const std::string fifo = dir.file("fifo.yaml");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const podsim::test::Run as_scenario = run_podsim("run " + shell_quote(fifo), kTimeout);
+  INFO("stderr: " << as_scenario.err);
+  CHECK(as_scenario.exit_code == 2);
+  CHECK(contains(as_scenario.err, fifo + ": file: is not a regular file"));
+  const podsim::test::Run as_model = run_podsim(
+      "run " + shell_quote(kGood + "/toy-prefill.yaml") + " --set model=" + shell_quote(fifo),
+      kTimeout);
+  INFO("stderr: " << as_model.err);
+  CHECK(as_model.exit_code == 2);
+  CHECK(contains(as_model.err, "is not a regular file"));
+}
+
+TEST_CASE("podsim pareto /dev/zero ends with a clear error", "[fault]") {
+  const podsim::test::Run run = run_podsim("pareto /dev/zero", kTimeout);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.err == "/dev/zero: file: is not a regular file (a device, FIFO or socket); give a "
+                   ".csv file\n");
+}
+
+TEST_CASE("a sweep whose CSV is /dev/full is refused before it simulates", "[fault]") {
+  const podsim::test::Run run =
+      run_podsim("sweep " + shell_quote(kGood + "/toy-sweep.yaml") + " -o /dev/full", kTimeout);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.err == "/dev/full: -o: is not a regular file; a sweep's CSV is read back to resume, "
+                   "so give a file\n");
+}
+
+TEST_CASE("a --set value that is not UTF-8 is refused before simulating, naming the flag",
+          "[fault]") {
+  // caf\xe9 is "café" in Latin-1; JSON output must be UTF-8.
+  const podsim::test::Run run = run_podsim(
+      "run " + shell_quote(kGood + "/toy-prefill.yaml") + " --json - --set " +
+          shell_quote("name=caf\xe9"),
+      kTimeout);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.out.empty());
+  CHECK(run.err == "--set name=caf\\xe9: name: byte 0xe9 is not UTF-8 text; give the value in "
+                   "UTF-8\n");
+}

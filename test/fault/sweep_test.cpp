@@ -1,0 +1,82 @@
+// Concurrent and killed sweeps (issue 14, "What was found" 7): a second sweep on the same CSV is
+// refused while the first completes; SIGKILL of a sweep's parent leaves no simulation running and
+// no temporary directory. Driven through /bin/sh so that the processes are real and independent.
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "test/support/podsim_process.hpp"
+
+namespace {
+
+using podsim::test::contains;
+using podsim::test::run_command;
+using podsim::test::shell_quote;
+
+const std::string kGood = std::string(PODSIM_TEST_DIR) + "/inputs/good";
+
+// A sweep of 8 toy points, long enough at -j 1 to be caught running.
+std::string write_sweep(const podsim::test::TempDir& dir) {
+  return dir.write("sweep.yaml", "name: eight\nbase: " + kGood +
+                                     "/toy-generate.yaml\ngrid:\n  ffn_layout: [ws-1d, ws-2d]\n"
+                                     "  batch: [8, 16, 32, 64]\n");
+}
+
+int count_lines(const std::string& text) {
+  int n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("two sweeps on one CSV: the second is refused, the first completes", "[fault]") {
+  const podsim::test::TempDir dir;
+  const std::string sweep = write_sweep(dir);
+  const std::string csv = dir.file("out.csv");
+  const std::string podsim = "timeout -k 5 120 " + shell_quote(PODSIM_BINARY);
+  const std::string script =
+      podsim + " sweep " + shell_quote(sweep) + " -o " + shell_quote(csv) +
+      " -j 1 2>/dev/null & first=$!\n"
+      "i=0; while [ ! -e " + shell_quote(csv + ".lock") + " ] && [ $i -lt 200 ]; do sleep 0.05; "
+      "i=$((i+1)); done\n" +
+      podsim + " sweep " + shell_quote(sweep) + " -o " + shell_quote(csv) + " -j 1; echo second=$?\n"
+      "wait $first; echo first=$?\n";
+  const podsim::test::Run run = run_command(script);
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  CHECK(contains(run.out, "second=2\n"));
+  CHECK(contains(run.out, "first=0\n"));
+  CHECK(contains(run.err, csv + ": -o: another podsim sweep (pid "));
+  CHECK(contains(run.err, "is writing this file (lock " + csv + ".lock); wait for it to finish or "
+                          "give another -o\n"));
+  // The header and the 8 points, and the lock is gone.
+  CHECK(count_lines(podsim::test::read_file(csv)) == 1 + 8);
+  CHECK(!podsim::test::fs::exists(csv + ".lock"));
+}
+
+TEST_CASE("SIGKILL of a sweep's parent leaves no simulation and no temporary directory",
+          "[fault]") {
+  const podsim::test::TempDir dir;
+  const std::string sweep = write_sweep(dir);
+  const std::string tmp = dir.file("tmp");
+  podsim::test::fs::create_directory(tmp);
+  // Children are found by the parent pid spawn_process puts in their environment.
+  const std::string children = "grep -lzx \"PODSIM_PARENT_PID=$p\" /proc/[0-9]*/environ 2>/dev/null";
+  const std::string script =
+      "export TMPDIR=" + shell_quote(tmp) + "\n" + shell_quote(PODSIM_BINARY) + " sweep " +
+      shell_quote(sweep) + " -o " + shell_quote(dir.file("out.csv")) +
+      " -j 2 2>/dev/null & p=$!\n"
+      "i=0; while [ -z \"$(" + children + ")\" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); "
+      "done\n"
+      "echo running=$(" + children + " | wc -l)\n"
+      "kill -9 $p; wait $p 2>/dev/null\n"
+      "i=0; while { [ -n \"$(" + children + ")\" ] || [ -n \"$(ls -A " + shell_quote(tmp) +
+      ")\" ]; } && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done\n"
+      "echo left=$(" + children + " | wc -l)\n"
+      "echo tmp=$(ls -A " + shell_quote(tmp) + " | wc -l)\n";
+  const podsim::test::Run run = run_command("timeout -k 5 60 sh -c " + shell_quote(script));
+  INFO("stdout: " << run.out << "\nstderr: " << run.err);
+  CHECK(!contains(run.out, "running=0\n"));  // the kill came while simulations ran
+  CHECK(contains(run.out, "left=0\n"));
+  CHECK(contains(run.out, "tmp=0\n"));
+}
