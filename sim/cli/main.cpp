@@ -5,10 +5,12 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 
 #include "sim/cli/commands.hpp"
+#include "sim/program/fold.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/logging.hpp"
@@ -36,6 +38,16 @@ int main(int argc, char** argv) {
   add(&podsim::cli::add_sweep_command);
   add(&podsim::cli::add_pareto_command);
 
+  // --replay on every command that simulates (program/fold.hpp); PODSIM_REPLAY when not given.
+  std::string replay_mode;
+  for (const char* name :
+       {"run", "replay", "collective", "explain", "compare", "sweep", "calibrate"})
+    app.get_subcommand(name)
+        ->add_option("--replay", replay_mode,
+                     "Which replay: auto (folded where exact, the default), folded, per-chip; "
+                     "default $PODSIM_REPLAY or auto")
+        ->check(CLI::IsMember({"auto", "folded", "per-chip"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -52,6 +64,11 @@ int main(int argc, char** argv) {
 
   podsim::set_log_level(spdlog::level::from_str(log_level));
   try {
+    if (replay_mode.empty())
+      if (const char* from_env = std::getenv("PODSIM_REPLAY"))
+        podsim::set_process_replay_mode(podsim::parse_replay_mode(from_env, "PODSIM_REPLAY"));
+    if (!replay_mode.empty())
+      podsim::set_process_replay_mode(podsim::parse_replay_mode(replay_mode, "--replay"));
     for (const auto& [sub, command] : commands)
       if (sub->parsed()) return command();
   } catch (const podsim::InputError& e) {
