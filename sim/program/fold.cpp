@@ -108,13 +108,20 @@ ReplayPlan plan_trace_replay(const Trace& trace, const Torus& torus, bool exact,
   if (mode != ReplayMode::per_chip) {
     std::optional<std::string> why = fold_shape_violation(torus.shape());
     if (!why) {
-      plan.lowered = lower_trace(trace, torus, exact,
+      // The check lowers the witnesses on the fast path's program (each repeated layer at most
+      // kSampledRepeats times): every layer instance is lowered alike, so that program has every
+      // kind of layer of the exact one, at a fraction of its size (the witnesses of a full-pod
+      // exact decode step would take GiBs). The exact program then lowers chip 0 alone.
+      plan.lowered = lower_trace(trace, torus, false,
                                  Program::subset(torus.chip_count(), fold_witnesses(torus)));
       why = translation_violation(plan.lowered.program, torus);
       if (!why) {
         plan.folded = true;
         plan.reason.clear();
-        drop_witnesses(plan.lowered.program);
+        if (exact)
+          plan.lowered = lower_trace(trace, torus, true, Program::subset(torus.chip_count(), {0}));
+        else
+          drop_witnesses(plan.lowered.program);
         return plan;
       }
     }
