@@ -13,6 +13,8 @@
 #include "sim/report/html_content.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/program/algorithms.hpp"
+#include "sim/program/fold.hpp"
+#include "sim/core/input_error.hpp"
 #include "sim/program/task_budget.hpp"
 #include "sim/replay/replay.hpp"
 
@@ -37,19 +39,29 @@ std::string wraps_name(const TorusShape& shape) {
 int run_collective(const CollectiveArgs& args) {
   const auto [platform, shape, spec] = resolve_collective(args.collective);
 
-  check_memory_available(collective_memory_need(spec, shape),
+  check_memory_available(collective_memory_need(spec, shape, process_replay_mode()),
                          fmt::format("{} over {} on {}", collective_kind_name(spec.kind),
                                      spec.axes.name(), shape.name()));
   const Torus torus(shape);
-  Program program(torus.chip_count());
-  const std::int32_t label = program.add_label(std::string(collective_kind_name(spec.kind)));
-  append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask), label);
+  // Timelines come from the per-chip replay (expanding them from the fold is not built yet).
+  ReplayMode mode = process_replay_mode();
+  if (args.timeline.wanted()) {
+    if (mode == ReplayMode::folded)
+      throw InputError("--replay", "--perfetto and --html need the per-chip replay: use --replay "
+                                   "auto or per-chip");
+    mode = ReplayMode::per_chip;
+  }
+  const CollectivePlan plan =
+      plan_collective_replay(spec, torus, mode, std::string(collective_kind_name(spec.kind)));
+  const Program& program = plan.program;
   const CollectiveEstimate estimate = collective_estimate(spec, shape, platform.chip);
   if (args.timeline.wanted())
     check_capture_size(program, timeline_filter(args.timeline, torus.chip_count()),
                        args.timeline.max_events, false,
                        "this collective");
-  const ReplayResult result = replay(platform.chip, torus, program, capture_options(args.timeline));
+  const ReplayResult result =
+      plan.folded ? replay_folded(platform.chip, torus, program)
+                  : replay(platform.chip, torus, program, capture_options(args.timeline));
   if (args.timeline.wanted()) {
     Timeline timeline = collective_timeline(program, torus, platform.chip, spec, result);
     write_timeline_outputs(timeline, timeline_filter(args.timeline, torus.chip_count()),
@@ -85,6 +97,7 @@ int run_collective(const CollectiveArgs& args) {
     doc["bound"] = bound;
     doc["transfers"] = result.transfers;
     doc["total_link_bytes"] = result.total_link_bytes;
+    doc["replay"] = replay_name(plan.folded);
     nlohmann::json links = nlohmann::json::array();
     for (const LinkStats& s : result.links)
       links.push_back({{"link", torus.link_name(s.link)},
@@ -109,6 +122,9 @@ int run_collective(const CollectiveArgs& args) {
   std::cout << fmt::format("  bound              {} (latency {} vs bandwidth {})\n", bound,
                            format_seconds(estimate.latency_s), format_seconds(estimate.bandwidth_s));
   std::cout << fmt::format("  transfers          {} point-to-point messages\n", result.transfers);
+  std::cout << fmt::format("  replay             {}{}\n", replay_name(plan.folded),
+                           plan.folded ? " (one representative chip, exact by symmetry)"
+                                       : " (" + plan.reason + ")");
   std::cout << fmt::format("  links              {} directed links carried {} in all\n",
                            result.links.size(), format_bytes(result.total_link_bytes));
   for (int i = 0; i < args.top_links && i < static_cast<int>(busiest.size()); ++i) {

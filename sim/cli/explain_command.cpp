@@ -12,6 +12,7 @@
 #include "sim/cli/timeline_output.hpp"
 #include "sim/report/html_content.hpp"
 #include "sim/program/algorithms.hpp"
+#include "sim/program/fold.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/report/timeline_explain.hpp"
 
@@ -30,6 +31,9 @@ constexpr long long kMaxExplainTransfers = 200'000;
 int run_explain(const ExplainArgs& args) {
   const auto [platform, shape, spec] = resolve_collective(args.collective);
 
+  if (process_replay_mode() == ReplayMode::folded)
+    throw InputError("--replay", "explain walks through every chip's timeline, which the folded "
+                                 "replay does not expand yet: use --replay auto or per-chip");
   const Torus torus(shape);
   Program program(torus.chip_count());
   const std::int32_t label = program.add_label(std::string(collective_kind_name(spec.kind)));

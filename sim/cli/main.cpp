@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "sim/cli/commands.hpp"
+#include "sim/program/fold.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
@@ -48,6 +50,16 @@ int main(int argc, char** argv) {
   add(&podsim::cli::add_compare_command);
   add(&podsim::cli::add_sweep_command);
   add(&podsim::cli::add_pareto_command);
+
+  // --replay on every command that simulates (program/fold.hpp); PODSIM_REPLAY when not given.
+  std::string replay_mode;
+  for (const char* name :
+       {"run", "replay", "collective", "explain", "compare", "sweep", "calibrate"})
+    app.get_subcommand(name)
+        ->add_option("--replay", replay_mode,
+                     "Which replay: auto (folded where exact, the default), folded, per-chip; "
+                     "default $PODSIM_REPLAY or auto")
+        ->check(CLI::IsMember({"auto", "folded", "per-chip"}));
 
   // CLI11 reports an unknown command as "A subcommand is required": name it, and the closest one.
   for (int i = 1; i < argc; ++i) {
@@ -90,6 +102,11 @@ int main(int argc, char** argv) {
 
   podsim::set_log_level(spdlog::level::from_str(log_level));
   try {
+    if (replay_mode.empty())
+      if (const char* from_env = std::getenv("PODSIM_REPLAY"))
+        podsim::set_process_replay_mode(podsim::parse_replay_mode(from_env, "PODSIM_REPLAY"));
+    if (!replay_mode.empty())
+      podsim::set_process_replay_mode(podsim::parse_replay_mode(replay_mode, "--replay"));
     for (const auto& [sub, command] : commands)
       if (sub->parsed()) {
         const int code = command();

@@ -75,10 +75,12 @@ int simulate(const Trace& trace, const std::string& json_path,
     nlohmann::json doc = metrics_json(trace, metrics);
     if (ranking) doc["layout_ranking"] = ranking_json(*ranking);
     doc["transfers"] = timing.transfers;  // point-to-point messages simulated (all rounds)
+    doc["replay"] = timing.replay;        // folded or per-chip (program/fold.hpp)
     write_json(doc, json_path);
     if (json_path == "-") return 0;
   }
   std::cout << metrics_text(trace, metrics);
+  std::cout << fmt::format("  replay             {}\n", timing.replay);
   return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/explore/layout_search.hpp"
+#include "sim/program/fold.hpp"
 #include "sim/workload/memory_plan.hpp"
 #include "sim/workload/trace_json.hpp"
 
@@ -99,6 +100,11 @@ ProcessId spawn_run(const std::string& exe, const std::string& scenario_path,
                     const std::vector<std::string>& overrides, const std::string& json_path,
                     const std::string& err_path) {
   std::vector<std::string> args = {exe, "run", scenario_path};
+  // The child runs the replay this process was asked for (--replay, program/fold.hpp).
+  if (process_replay_mode() != ReplayMode::automatic) {
+    args.push_back("--replay");
+    args.push_back(process_replay_mode() == ReplayMode::folded ? "folded" : "per-chip");
+  }
   for (const std::string& o : overrides) {
     args.push_back("--set");
     args.push_back(o);

@@ -13,35 +13,50 @@
 #include "sim/core/input_error.hpp"
 #include "sim/core/env.hpp"
 #include "sim/replay/replay.hpp"
+#include "sim/program/fold.hpp"
 #include "sim/program/trace_program.hpp"
 
 namespace podsim {
 
 namespace {
 
-// Lowers `steps` of the trace, in that order, as one program (validates: may throw InputError).
-LoweredTrace lower_steps(const Trace& trace, const Torus& torus,
-                         const std::vector<std::size_t>& steps, bool exact) {
+// Lowers `steps` of the trace, in that order, as one program (validates: may throw InputError),
+// folded where `mode` allows it and it is exact (fold.hpp).
+ReplayPlan lower_steps(const Trace& trace, const Torus& torus,
+                       const std::vector<std::size_t>& steps, bool exact, ReplayMode mode) {
   Trace subset{trace.scenario, trace.memory, {}};
   for (std::size_t i : steps) subset.steps.push_back(trace.steps[i]);
-  return lower_trace(subset, torus, exact);
+  return plan_trace_replay(subset, torus, exact, mode);
+}
+
+ReplayResult run_plan(const ChipSpec& chip, const Torus& torus, const ReplayPlan& plan,
+                      const ReplayOptions& options = {}) {
+  return plan.folded ? replay_folded(chip, torus, plan.lowered.program, options)
+                     : replay(chip, torus, plan.lowered.program, options);
+}
+
+// The TraceTiming::replay of runs of which `folded` were folded out of `total`.
+std::string replay_of(int folded, int total) {
+  return folded == total ? "folded" : folded == 0 ? "per-chip" : "folded and per-chip";
 }
 
 // Simulations run side by side on the fast path (the machines podsim targets have 2 cores).
 constexpr int kParallelSteps = 2;
 
 // Simulates `steps` of the trace (in that order, one after another) and returns each one's
-// duration followed by the number of transfers simulated.
+// duration followed by the number of transfers simulated and 1 when the replay was folded, else 0.
 // `exact` lowers every layer; `in_process` runs the simulation here instead of in a child.
 std::vector<double> simulate_steps(const Trace& trace, const Torus& torus,
                                    const std::vector<std::size_t>& steps, bool exact,
                                    bool in_process = true) {
-  const LoweredTrace lowered = lower_steps(trace, torus, steps, exact);  // validates: may throw
+  const ReplayPlan plan = lower_steps(trace, torus, steps, exact, process_replay_mode());
   const auto run = [&]() {
-    const ReplayResult result = replay(trace.scenario.platform.chip, torus, lowered.program);
+    const ReplayResult result = run_plan(trace.scenario.platform.chip, torus, plan);
     std::vector<double> out;
-    for (const StepTiming& t : step_timings(lowered, result.mark_s)) out.push_back(t.duration_s);
+    for (const StepTiming& t : step_timings(plan.lowered, result.mark_s))
+      out.push_back(t.duration_s);
     out.push_back(static_cast<double>(result.transfers));
+    out.push_back(plan.folded ? 1.0 : 0.0);
     return out;
   };
   return in_process ? run() : run_in_child(run);
@@ -58,7 +73,8 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
     const std::vector<double> out = simulate_steps(trace, torus, all, true);
     for (std::size_t i = 0; i < all.size(); ++i) timing.step_s[i] = out[i];
-    timing.transfers = static_cast<std::uint64_t>(out.back());
+    timing.transfers = static_cast<std::uint64_t>(out[all.size()]);
+    timing.replay = replay_of(out.back() > 0 ? 1 : 0, 1);
     timing.simulated_steps = static_cast<int>(all.size());
     timing.path = "exact (every layer of every step simulated)";
     return timing;
@@ -90,7 +106,7 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
       round.push_back(decode[(decode.size() - 1) / 2]);
     }
   }
-  int rounds = 0;
+  int rounds = 0, folded = 0, simulations = 0;
   while (!round.empty()) {
     // The steps of a round are independent simulations: each in its own child process, two at a
     // time (decode steps start from an idle slice; a step's start-up is a few microseconds).
@@ -99,9 +115,11 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
       works.push_back([&trace, &torus, i]() { return simulate_steps(trace, torus, {i}, false); });
     const std::vector<std::vector<double>> out = run_in_children(works, kParallelSteps);
     for (std::size_t k = 0; k < round.size(); ++k) {
-      PODSIM_CHECK(out[k].size() == 2, "a simulation returned {} values", out[k].size());
+      PODSIM_CHECK(out[k].size() == 3, "a simulation returned {} values", out[k].size());
       known[round[k]] = out[k][0];
       timing.transfers += static_cast<std::uint64_t>(out[k][1]);
+      folded += out[k][2] > 0 ? 1 : 0;
+      ++simulations;
     }
     ++rounds;
     round.clear();
@@ -133,6 +151,7 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
     last = p;
   }
   timing.simulated_steps = static_cast<int>(known.size());
+  timing.replay = replay_of(folded, simulations);
   timing.path = fmt::format(
       "fast: each repeated layer simulated {} times and the rest extrapolated; {} of {} steps "
       "simulated ({} rounds){}",
@@ -202,7 +221,9 @@ CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& ca
       if (exact || i == 0 || trace.steps[i].phase != trace.steps[i - 1].phase) steps.push_back(i);
   }
   const bool whole = exact && steps.size() == trace.steps.size();
-  const LoweredTrace lowered = lower_steps(trace, torus, steps, exact);  // validates: may throw
+  // Timelines come from the per-chip replay: expanding them from the fold is not built yet.
+  const ReplayPlan plan = lower_steps(trace, torus, steps, exact, ReplayMode::per_chip);
+  const LoweredTrace& lowered = plan.lowered;
   check_capture_size(lowered.program, capture.filter, capture.max_events,
                      !capture.steps.empty() || !capture.layers.empty(), trace.scenario.name);
 
@@ -225,6 +246,7 @@ CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& ca
     timing.step_s.clear();
     for (const StepTiming& t : step_timings(lowered, result.mark_s)) timing.step_s.push_back(t.duration_s);
     timing.transfers = result.transfers;
+    timing.replay = replay_of(0, 1);
     timing.simulated_steps = static_cast<int>(steps.size());
     timing.path = "exact (every layer of every step simulated)";
   }

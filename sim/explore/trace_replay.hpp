@@ -30,6 +30,9 @@ struct TraceTiming {
   std::string path;             // what was simulated and what extrapolated, for the report
   int simulated_steps = 0;
   std::uint64_t transfers = 0;  // point-to-point messages simulated, all rounds
+  // Which replay ran (fold.hpp): "folded", "per-chip", or "folded and per-chip" when the
+  // simulations of the fast path differed.
+  std::string replay = "per-chip";
 };
 
 // Throws InputError (before any simulation) for a collective the slice cannot run.

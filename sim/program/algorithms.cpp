@@ -34,6 +34,7 @@ void append_ring_phase(Program& program, const Torus& torus, const RingPhase& ph
     const int k = static_cast<int>(ring.size());
     const Bytes shard = std::max<Bytes>(1, phase.larger_bytes / k);
     for (int p = 0; p < k; ++p) {
+      if (!program.lowers(ring[p])) continue;
       ChipProgram& chip = program.chips[ring[p]];
       const TaskId start = frontier[ring[p]];
       std::vector<TaskId> all;
@@ -113,6 +114,7 @@ Frontier append_ring_collective(Program& program, const Torus& torus, const Coll
   if (ends.size() == 1) return ends.front();
   Frontier joined(torus.chip_count());
   for (ChipId c = 0; c < torus.chip_count(); ++c) {
+    if (!program.lowers(c)) continue;
     std::vector<TaskId> parts;
     for (const Frontier& end : ends) parts.push_back(end[c]);
     joined[c] = program.chips[c].join(parts);
@@ -124,12 +126,28 @@ Frontier append_all_to_all(Program& program, const Torus& torus, const Collectiv
                            const Frontier& start, std::int32_t label) {
   const std::int32_t channel = program.allocate_channels(1);
   Frontier end(torus.chip_count(), kNoTask);
-  for (const std::vector<ChipId>& group : groups_of(torus, spec.axes)) {
+  const std::vector<std::vector<ChipId>> groups = groups_of(torus, spec.axes);
+  // With program.relative_order every chip visits its peers in the same order of offsets (those
+  // of chip 0's group, in id order), so that each chip's program is chip 0's translated, as the
+  // fold's check wants; else in id order (the per-chip replay's order, kept byte for byte: the
+  // order in which simultaneous sends are posted changes no time beyond rounding, which the
+  // tests of the fold against the per-chip replay bound at 1e-12).
+  std::vector<Coord> offsets;
+  for (ChipId c : groups.front()) offsets.push_back(torus.coord(c));
+  for (const std::vector<ChipId>& group : groups) {
     const Bytes chunk = std::max<Bytes>(1, spec.bytes / group.size());
     for (ChipId me : group) {
+      if (!program.lowers(me)) continue;
       ChipProgram& chip = program.chips[me];
       std::vector<TaskId> all;
-      for (ChipId other : group) {
+      const Coord at = torus.coord(me);
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        ChipId other = group[i];
+        if (program.relative_order) {
+          Coord there;
+          for (Axis a : kAxes) there[a] = (at[a] + offsets[i][a]) % torus.shape().size(a);
+          other = torus.chip(there);
+        }
         if (other == me) continue;
         Task send{.kind = TaskKind::send, .peer = other, .channel = channel,
                   .hops = torus.route_hops(me, other), .label = label, .bytes = chunk};
@@ -152,6 +170,7 @@ Frontier append_permute(Program& program, const Torus& torus, const CollectiveSp
   for (const std::vector<ChipId>& group : groups_of(torus, spec.axes)) {
     const std::size_t k = group.size();
     for (std::size_t i = 0; i < k; ++i) {
+      if (!program.lowers(group[i])) continue;
       const ChipId me = group[i], next = group[(i + 1) % k], previous = group[(i + k - 1) % k];
       ChipProgram& chip = program.chips[me];
       Task send{.kind = TaskKind::send, .peer = next, .channel = channel,

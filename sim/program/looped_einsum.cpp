@@ -71,6 +71,7 @@ void append_looped_einsum(Program& program, const Torus& torus, LoopedKind kind,
     const int chunks = 2 * k;
     for (int p = 0; p < k; ++p) {
       const ChipId me = ring[p];
+      if (!program.lowers(me)) continue;
       const ChipId toward[2] = {ring[(p + 1) % k], ring[(p + k - 1) % k]};
       const ChipId from[2] = {toward[1], toward[0]};
       const std::int32_t channel[2] = {forward_channel, backward_channel};

@@ -25,6 +25,18 @@ TaskId ChipProgram::join(const std::vector<TaskId>& before) {
   return id;
 }
 
+Program Program::subset(int chip_count, const std::vector<ChipId>& chips) {
+  Program program(chip_count);
+  program.lowered.assign(chip_count, 0);
+  program.relative_order = true;
+  for (ChipId c : chips) {
+    PODSIM_CHECK(c >= 0 && c < chip_count, "chip {} is not one of the {}", c, chip_count);
+    program.lowered[c] = 1;
+  }
+  PODSIM_CHECK(program.lowered[0] != 0, "a program subset must lower chip 0");
+  return program;
+}
+
 std::int32_t Program::add_label(std::string label) {
   labels.push_back(std::move(label));
   return static_cast<std::int32_t>(labels.size() - 1);

@@ -59,8 +59,18 @@ struct Program {
   std::vector<ChipProgram> chips;
   std::vector<std::string> labels;  // task labels, shared by all chips
   std::int32_t next_channel = 0;    // channels in use are [0, next_channel)
+  // Which chips are lowered: empty = every chip; else a flag per chip. The lowerings skip the
+  // others, whose ChipProgram stays empty (and their frontier entries kNoTask). The folded
+  // replay (fold.hpp) lowers only the representative, chip 0, and a few witnesses.
+  std::vector<char> lowered;
+  // All-to-all peers in the order of their offsets from the chip rather than by id (algorithms.cpp):
+  // set by Program::subset, for the fold's translation check.
+  bool relative_order = false;
 
   explicit Program(int chip_count) : chips(chip_count) {}
+  // A program of `chip_count` chips of which only `chips` are lowered (chip 0 among them).
+  static Program subset(int chip_count, const std::vector<ChipId>& chips);
+  bool lowers(ChipId chip) const { return lowered.empty() || lowered[chip] != 0; }
   std::int32_t add_label(std::string label);
   // Reserves `count` fresh channels and returns the first.
   std::int32_t allocate_channels(std::int32_t count);

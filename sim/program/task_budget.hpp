@@ -10,9 +10,11 @@
 // (no SimGrid): it sits in sim/program/ beside the lowering whose tasks it counts.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "sim/partition/collective.hpp"
+#include "sim/program/fold.hpp"
 #include "sim/workload/trace.hpp"
 
 namespace podsim {
@@ -42,12 +44,24 @@ struct MemoryNeed {
 // all-to-all without zero-byte messages).
 double collective_task_bound(const CollectiveSpec& spec, const TorusShape& shape);
 
+// The folded replay (fold.hpp) keeps per chip only its end time and per link its statistics
+// (a few doubles each); rounded up.
+inline constexpr double kFoldedBytesPerChip = 1 << 10;
+
 // The largest simulation a run of `trace` performs in one process: every layer of every step when
 // `exact`, else (fast path, trace_replay.hpp) the first round: the non-decode steps and up to
-// three decode steps, each repeated layer simulated kSampledRepeats times.
-MemoryNeed replay_memory_need(const Trace& trace, bool exact);
-// A replay of one collective (before lowering it).
+// three decode steps, each repeated layer simulated kSampledRepeats times. Where `mode` allows
+// the fold and it applies (every distinct layer is translation invariant, fold.hpp), the need of
+// the folded replay: the representative's tasks.
+MemoryNeed replay_memory_need(const Trace& trace, bool exact,
+                              ReplayMode mode = process_replay_mode());
+// The need of the folded replay of `trace`, or nullopt when a layer cannot be folded.
+std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exact);
+// A per-chip replay of one collective (before lowering it).
 MemoryNeed collective_memory_need(const CollectiveSpec& spec, const TorusShape& shape);
+// The same for the replay `mode` asks for: folded where it applies (the representative's tasks).
+MemoryNeed collective_memory_need(const CollectiveSpec& spec, const TorusShape& shape,
+                                  ReplayMode mode);
 
 // Throws InputError (`where`: memory: ...) when `need` exceeds the available memory, saying how
 // much it would take and what to change. `what` names the simulation ("toy prefill on 2x2x2").

@@ -15,7 +15,8 @@ namespace {
 void add_delay(Program& program, Seconds delay_s, std::int32_t label, Frontier& frontier) {
   if (delay_s <= 0) return;
   for (ChipId c = 0; c < static_cast<ChipId>(program.chips.size()); ++c)
-    frontier[c] = program.chips[c].add(
+    if (program.lowers(c))
+      frontier[c] = program.chips[c].add(
         Task{.kind = TaskKind::delay, .label = label, .delay_s = delay_s}, frontier[c]);
 }
 
@@ -27,6 +28,7 @@ void lower_compute_op(Program& program, const Scenario& scenario, const EinsumWo
   add_delay(program, chip.op_overhead_s, label, frontier);
   const Flops core = core_flops(work, chip);
   for (ChipId c = 0; c < static_cast<ChipId>(program.chips.size()); ++c) {
+    if (!program.lowers(c)) continue;
     ChipProgram& p = program.chips[c];
     const TaskId compute =
         p.add(Task{.kind = TaskKind::compute, .label = label, .flops = core}, frontier[c]);
@@ -107,6 +109,7 @@ namespace {
 
 int mark(Program& program, const Frontier& frontier) {
   for (ChipId c = 0; c < static_cast<ChipId>(program.chips.size()); ++c) {
+    if (!program.lowers(c)) continue;
     ChipProgram& chip = program.chips[c];
     // A join of its own, so that a mark never shares a task with another mark.
     chip.marks.push_back(chip.join({frontier[c]}));
@@ -117,7 +120,13 @@ int mark(Program& program, const Frontier& frontier) {
 }  // namespace
 
 LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact) {
-  LoweredTrace lowered{Program(torus.chip_count()), {}};
+  return lower_trace(trace, torus, exact, Program(torus.chip_count()));
+}
+
+LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact, Program empty) {
+  PODSIM_CHECK(empty.task_count() == 0 && static_cast<int>(empty.chips.size()) == torus.chip_count(),
+               "lower_trace needs an empty program of the slice's {} chips", torus.chip_count());
+  LoweredTrace lowered{std::move(empty), {}};
   Program& program = lowered.program;
   Frontier frontier(torus.chip_count(), kNoTask);
   for (const StepTrace& step : trace.steps) {
@@ -125,7 +134,7 @@ LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact) {
     step_marks.start = frontier[0] == kNoTask ? -1 : mark(program, frontier);
     if (step_marks.start >= 0)
       for (ChipId c = 0; c < torus.chip_count(); ++c)
-        frontier[c] = program.chips[c].marks.back();
+        if (program.lowers(c)) frontier[c] = program.chips[c].marks.back();
     for (const LayerTrace& layer : step.layers) {
       LayerMarks layer_marks;
       layer_marks.repeat = layer.repeat;
@@ -141,7 +150,7 @@ LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact) {
         lower_layer(program, torus, trace.scenario, layer, labels, frontier);
         layer_marks.ends.push_back(mark(program, frontier));
         for (ChipId c = 0; c < torus.chip_count(); ++c)
-          frontier[c] = program.chips[c].marks.back();
+          if (program.lowers(c)) frontier[c] = program.chips[c].marks.back();
       }
       step_marks.layers.push_back(std::move(layer_marks));
     }

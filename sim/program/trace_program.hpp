@@ -44,6 +44,8 @@ struct LoweredTrace {
 
 // Throws InputError for a collective the slice cannot run (validate_collective).
 LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact);
+// The same into `empty` (no tasks yet), e.g. a Program::subset that lowers only some chips.
+LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact, Program empty);
 
 // Appends one instance of `layer` on every chip after `frontier` (labels: one per op), applying
 // the chip model of the scenario's platform (MXU shape efficiency, vector work, per-op and

@@ -33,4 +33,13 @@ class SimulationError : public std::runtime_error {
 ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& program,
                     const ReplayOptions& options = {});
 
+// The folded replay (program/fold.hpp): executes the representative, program.chips[0], on the
+// folded platform and expands the result by translation: every chip ends when it ends, every
+// link of a direction has the folded link's statistics and intervals, transfers count every
+// chip's. Requires a slice whose axes of size above 1 all wrap and a program that is
+// translation invariant (the caller checks, fold.hpp); the other chips' programs are not read.
+// Task records are the representative's only. Same once-per-process rule as replay().
+ReplayResult replay_folded(const ChipSpec& chip, const Torus& torus, const Program& program,
+                           const ReplayOptions& options = {});
+
 }  // namespace podsim

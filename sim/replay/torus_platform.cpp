@@ -45,10 +45,27 @@ class TorusZone : public routing::NetZoneImpl {
   std::vector<simgrid::kernel::resource::StandardLinkImpl*> unit_impls_;  // HBM then MXU links
 };
 
-}  // namespace
+// The folded zone: netpoint 0 is the chip, 1 its HBM, 2 its MXU, 3 + i the sink of peer i.
+class FoldedZone : public routing::NetZoneImpl {
+ public:
+  explicit FoldedZone(const std::string& name) : NetZoneImpl(name) {}
 
-TorusPlatform build_torus_platform(simgrid::s4u::Engine& engine, const ChipSpec& chip,
-                                   const Torus& torus) {
+  void set_routes(std::vector<std::vector<simgrid::kernel::resource::StandardLinkImpl*>> routes) {
+    routes_ = std::move(routes);
+  }
+
+  void get_local_route(const routing::NetPoint* /*src: always the chip*/,
+                       const routing::NetPoint* dst, routing::Route* into,
+                       double* /*latency: links have none*/) override {
+    for (auto* link : routes_.at(dst->id() - 1)) into->link_list_.push_back(link);
+  }
+
+ private:
+  // By destination netpoint - 1: HBM, MXU, then the sinks.
+  std::vector<std::vector<simgrid::kernel::resource::StandardLinkImpl*>> routes_;
+};
+
+void configure_network() {
   // Exact bandwidth (FACTS.md §6): CM02 without cross-traffic or TCP window limit, so an
   // uncontended transfer takes exactly bytes / bandwidth; links carry no latency so that sharing
   // is plain max-min (CM02 weights flows by route latency), the actors add the hop latency.
@@ -56,6 +73,48 @@ TorusPlatform build_torus_platform(simgrid::s4u::Engine& engine, const ChipSpec&
   simgrid::s4u::Engine::set_config("network/crosstraffic:0");
   simgrid::s4u::Engine::set_config("network/TCP-gamma:0");
   simgrid::s4u::Engine::set_config("network/weight-S:0");
+}
+
+}  // namespace
+
+FoldedPlatform build_folded_platform(simgrid::s4u::Engine& engine, const ChipSpec& chip,
+                                     const Torus& torus, const std::vector<ChipId>& peers) {
+  configure_network();
+  (void)engine;
+  auto* zone = new FoldedZone("folded");  // owned by the engine once it is the root
+  simgrid::s4u::NetZone* iface = zone->get_iface();
+  FoldedPlatform platform;
+  platform.host = iface->create_host("chip(0,0,0)", chip.peak_flops_per_s);
+  platform.hbm = iface->create_host("hbm(0,0,0)", 1.0);
+  platform.mxu = iface->create_host("mxu(0,0,0)", 1.0);
+  std::vector<std::vector<simgrid::kernel::resource::StandardLinkImpl*>> routes;
+  routes.push_back({iface->create_link("hbm(0,0,0)", chip.hbm_bytes_per_s * chip.hbm_efficiency)
+                        ->get_impl()});
+  routes.push_back({iface->create_link("mxu(0,0,0)", chip.peak_flops_per_s)->get_impl()});
+  platform.links.assign(kDirections, nullptr);
+  for (int d = 0; d < kDirections; ++d) {
+    const auto direction = static_cast<Direction>(d);
+    if (!torus.has_link(0, direction)) continue;
+    platform.links[d] = iface->create_link(fmt::format("folded{}", direction_name(direction)),
+                                           chip.ici_link_bytes_per_s * chip.ici_efficiency);
+  }
+  for (std::size_t i = 0; i < peers.size(); ++i) {
+    const Coord at = torus.coord(peers[i]);
+    platform.sinks.push_back(
+        iface->create_host(fmt::format("sink({},{},{})", at.v[0], at.v[1], at.v[2]), 1.0));
+    std::vector<simgrid::kernel::resource::StandardLinkImpl*> route;
+    for (const Hop& hop : torus.route(0, peers[i]))
+      route.push_back(platform.links[static_cast<int>(hop.direction)]->get_impl());
+    routes.push_back(std::move(route));
+  }
+  zone->set_routes(std::move(routes));
+  iface->seal();
+  return platform;
+}
+
+TorusPlatform build_torus_platform(simgrid::s4u::Engine& engine, const ChipSpec& chip,
+                                   const Torus& torus) {
+  configure_network();
   (void)engine;
 
   auto* zone = new TorusZone("slice", torus);  // owned by the engine once it is the root

@@ -28,4 +28,20 @@ struct TorusPlatform {
 TorusPlatform build_torus_platform(simgrid::s4u::Engine& engine, const ChipSpec& chip,
                                    const Torus& torus);
 
+// The folded platform (program/fold.hpp): one chip host with its HBM and MXU, its six direction
+// links (nullptr along axes of size 1) standing for every link of that direction, and one sink
+// host per peer of the representative, reached by the dimension-order route from chip 0 to that
+// peer with each hop replaced by the folded link of its direction (a link listed once per hop).
+struct FoldedPlatform {
+  simgrid::s4u::Host* host = nullptr;
+  simgrid::s4u::Host* hbm = nullptr;
+  simgrid::s4u::Host* mxu = nullptr;
+  std::vector<simgrid::s4u::Link*> links;   // by Direction
+  std::vector<simgrid::s4u::Host*> sinks;   // by index into `peers`
+};
+
+// As build_torus_platform, for the fold; `peers` are the chips the representative sends to.
+FoldedPlatform build_folded_platform(simgrid::s4u::Engine& engine, const ChipSpec& chip,
+                                     const Torus& torus, const std::vector<ChipId>& peers);
+
 }  // namespace podsim::simgrid_platform

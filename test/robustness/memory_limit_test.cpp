@@ -49,18 +49,28 @@ TEST_CASE("podsim collective refuses a collective larger than the available memo
   CHECK(run.err.rfind("memory: all-to-all over xyz on 4x4x4 would need about", 0) == 0);
 }
 
-TEST_CASE("a full-pod all-to-all is refused up front on a machine of ordinary size",
+TEST_CASE("a full-pod per-chip all-to-all is refused up front on a machine of ordinary size",
           "[robustness]") {
   // 4096 chips each sending to 4095 others: about 3.4e7 tasks, some 47 GiB at the measured cost.
   const ScopedEnv env("PODSIM_MEMORY_AVAILABLE", "8GiB");
-  const test::Run run =
-      run_podsim("collective --shape 16x16x16 --op all-to-all --axes xyz --bytes 64MiB", 20);
+  const test::Run run = run_podsim(
+      "collective --shape 16x16x16 --op all-to-all --axes xyz --bytes 64MiB --replay per-chip", 20);
   INFO("stderr: " << run.err);
   CHECK(run.exit_code == 2);
   CHECK(run.err.find("would need about") != std::string::npos);
 }
 
-TEST_CASE("a full-pod exact decode step with looped einsums is refused up front",
+TEST_CASE("a full-pod all-to-all runs folded on a machine of ordinary size", "[robustness]") {
+  // The folded replay simulates one representative: 4095 sends and 4095 receives.
+  const ScopedEnv env("PODSIM_MEMORY_AVAILABLE", "1GiB");
+  const test::Run run = run_podsim(
+      "collective --shape 16x16x16 --op all-to-all --axes xyz --bytes 64MiB --json -", 120);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 0);
+  CHECK(run.out.find("\"replay\": \"folded\"") != std::string::npos);
+}
+
+TEST_CASE("a full-pod exact per-chip decode step with looped einsums is refused up front",
           "[robustness]") {
   // MT-NLG 530B, batch 4096, ws-2d on 16x16x16: each Looped CollectiveEinsum goes round a ring
   // of 256 chips (y z), 6 tasks per step and direction on 4096 chips, in each of 105 layers:
@@ -69,7 +79,7 @@ TEST_CASE("a full-pod exact decode step with looped einsums is refused up front"
   const test::Run run = run_podsim(
       "run " + shell_quote(std::string(PODSIM_TEST_DIR) + "/../scenarios/t2-high-throughput-decode.yaml") +
           " --set model=mt-nlg-530b --set batch=4096 --set topology=16x16x16"
-          " --set generate_tokens=1 --set attention=batch --exact",
+          " --set generate_tokens=1 --set attention=batch --exact --replay per-chip",
       30);
   INFO("stderr: " << run.err);
   CHECK(run.exit_code == 2);
