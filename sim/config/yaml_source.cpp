@@ -29,6 +29,33 @@ SourceLocation location(const std::string& file, const YAML::Mark& mark) {
   return SourceLocation{file, mark.line + 1, mark.column + 1};
 }
 
+// The 1-based line of the first content after a `---` document marker that itself follows
+// content (a key, a value): where a second document starts. Comments, blank lines, directives (`%`)
+// and a leading `---` do not count.
+std::optional<int> second_document_line(const std::string& text) {
+  bool content = false;
+  std::optional<int> marker;
+  int line = 0;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string_view l(text.data() + start, end - start);
+    ++line;
+    const std::size_t first = l.find_first_not_of(" \t\r");
+    const bool blank = first == std::string_view::npos || l[first] == '#';
+    const bool is_marker = l.starts_with("---") && (l.size() == 3 || l[3] == ' ' || l[3] == '\r');
+    if (is_marker) {
+      if (content && !marker) marker = line;
+    } else if (!blank && l[0] != '%') {
+      if (marker) return line;
+      content = true;
+    }
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+
 // file:line:col of the byte at `offset` in `text`.
 SourceLocation location_of_offset(const std::string& file, const std::string& text,
                                   std::size_t offset) {
@@ -84,14 +111,14 @@ YAML::Node parse(const std::string& text, const std::string& name) {
                                  static_cast<unsigned char>(text[*bad])));
   }
   try {
-    // Every document, so that a second one (after `---`) is refused rather than ignored.
-    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    for (std::size_t i = 1; i < documents.size(); ++i)
-      if (documents[i] && !documents[i].IsNull())
-        throw InputError(location(name, documents[i].Mark()), "file",
-                         "a second YAML document starts here; podsim reads one document per "
-                         "file (remove the `---` line before it, or split the file)");
-    YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+    // One document: YAML::Load reads the first. A second one (after a `---` line that follows
+    // content) is refused rather than ignored; it is found in the text, because yaml-cpp 0.7's
+    // LoadAll can loop forever on malformed input (found by fuzz_platform_yaml).
+    YAML::Node root = YAML::Load(text);
+    if (const auto second = second_document_line(text))
+      throw InputError(SourceLocation{name, *second, 1}, "file",
+                       "a second YAML document starts here; podsim reads one document per "
+                       "file (remove the `---` line before it, or split the file)");
     if (!root || root.IsNull())
       throw InputError(SourceLocation{name, 1, 1}, "file", "is empty; expected a YAML map");
     return root;

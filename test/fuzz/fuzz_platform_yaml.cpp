@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "fuzz/fuzz_input_file.hpp"
+#include "test/fuzz/fuzz_input_file.hpp"
 #include "sim/config/platform_loader.hpp"
 #include "sim/core/input_error.hpp"
 

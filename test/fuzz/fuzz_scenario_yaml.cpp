@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "fuzz/fuzz_input_file.hpp"
+#include "test/fuzz/fuzz_input_file.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/workload/memory_plan.hpp"
