@@ -96,7 +96,7 @@ class ChipRunner {
 
     while (!waiting_.empty() || !timers_.empty()) {
       const double now = sg4::Engine::get_clock();
-      if (!timers_.empty() && timers_.top().at_s <= now + timer_slack_s()) {
+      if (!timers_.empty() && timers_.top().at_s <= now + timer_slack_s_) {
         const TaskId t = timers_.top().task;
         timers_.pop();
         if (program_.tasks[t].kind == TaskKind::send)
@@ -146,12 +146,11 @@ class ChipRunner {
   // replay another chip's event usually wakes the actor on time. The per-chip replay keeps its
   // exact rule, so that its outputs stay byte-identical (the slack there moves a chaotic ws-1d
   // decode by 0.04%).
-  double timer_slack_s() const {
-    static const double precision = simgrid::config::get_value<double>("surf/precision");
-    return fold_ ? precision : 0.0;
-  }
+  // Set once in prepare(): the loop above reads it at every wake-up.
+  double timer_slack_s_ = 0;
 
   void prepare() {
+    timer_slack_s_ = fold_ ? simgrid::config::get_value<double>("surf/precision") : 0.0;
     const auto& tasks = program_.tasks;
     const std::size_t n = tasks.size();
     remaining_.resize(n);
