@@ -146,6 +146,8 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
   s.collective_einsum =
       parse_collective_einsum(top.string_or("collective_einsum", "looped"), "collective_einsum",
                               node_where("collective_einsum"));
+  s.ring_order = parse_ring_order(top.string_or("ring_order", "hamiltonian"), "ring_order",
+                                  node_where("ring_order"));
   s.allow_oversubscribe = top.has("allow_oversubscribe") && parse_flag(top, "allow_oversubscribe");
   s.exact = top.has("exact") && parse_flag(top, "exact");
   std::string pad_mode = top.string_or("pad_heads", "auto");

@@ -31,6 +31,8 @@ const RingAlgorithm kAlgorithms[] = {RingAlgorithm::automatic, RingAlgorithm::bi
                                      RingAlgorithm::ring, RingAlgorithm::line};
 const std::string kMultiAxisNames[] = {"concurrent", "sequential"};
 const MultiAxis kMultiAxes[] = {MultiAxis::concurrent, MultiAxis::sequential};
+const std::string kRingOrderNames[] = {"hamiltonian", "snake"};
+const RingOrder kRingOrders[] = {RingOrder::hamiltonian, RingOrder::snake};
 }  // namespace
 
 std::string_view collective_kind_name(CollectiveKind kind) {
@@ -41,6 +43,14 @@ std::string_view ring_algorithm_name(RingAlgorithm algorithm) {
 }
 std::string_view multi_axis_name(MultiAxis multi_axis) {
   return kMultiAxisNames[static_cast<int>(multi_axis)];
+}
+
+std::string_view ring_order_name(RingOrder order) {
+  return kRingOrderNames[static_cast<int>(order)];
+}
+RingOrder parse_ring_order(std::string_view text, const std::string& key,
+                           const SourceLocation& where) {
+  return parse_enum(text, kRingOrderNames, kRingOrders, key, where, "ring order");
 }
 
 CollectiveKind parse_collective_kind(std::string_view text, const std::string& key,

@@ -23,6 +23,12 @@ enum class RingAlgorithm { automatic, bidir_ring, ring, line };
 // a rotated order so that every axis is busy in every phase).
 enum class MultiAxis { concurrent, sequential };
 
+// The order of the chips of a ring over several axes (Looped CollectiveEinsum, the logits loop):
+// `hamiltonian` is a cycle whose every step, the closing one included, is one hop on a slice whose
+// axes wrap (looped_einsum.hpp); `snake` is the boustrophedon walk podsim used first, whose
+// closing step over three axes takes two hops (kept for comparison).
+enum class RingOrder { hamiltonian, snake };
+
 struct CollectiveSpec {
   CollectiveKind kind = CollectiveKind::all_gather;
   AxisSet axes;
@@ -36,6 +42,9 @@ struct CollectiveSpec {
 std::string_view collective_kind_name(CollectiveKind kind);  // "all-gather", ...
 std::string_view ring_algorithm_name(RingAlgorithm algorithm);  // "auto", "bidir-ring", ...
 std::string_view multi_axis_name(MultiAxis multi_axis);  // "concurrent", "sequential"
+std::string_view ring_order_name(RingOrder order);        // "hamiltonian", "snake"
+RingOrder parse_ring_order(std::string_view text, const std::string& key,
+                           const SourceLocation& where = {});
 CollectiveKind parse_collective_kind(std::string_view text, const std::string& key,
                                      const SourceLocation& where = {});
 RingAlgorithm parse_ring_algorithm(std::string_view text, const std::string& key,

@@ -14,17 +14,43 @@
 
 namespace podsim {
 
-// The chips of each group of `axes`, each in ring order: a snake (boustrophedon) walk over the
-// group's coordinates, so that consecutive chips are neighbours (one hop) and the last returns to
-// the first over the wrap link where the axes wrap.
-std::vector<std::vector<ChipId>> ring_groups(const Torus& torus, const AxisSet& axes);
+// The chips of each group of `axes`, each in ring order.
+//
+// RingOrder::hamiltonian: a Hamiltonian cycle of the group built from the slowest axis outwards.
+// The cycle over the slowest axis is 0, 1, ..., K-1 (closed by its wrap link); each further axis
+// a, taken from slower to faster, replaces every position i of the cycle so far by a column that
+// walks a up (i even) or down (i odd). Every step inside a column moves a by one, every step
+// between columns is a step of the previous cycle, and when that cycle has even length the last
+// column walks down and ends where the first begins, one step of the previous cycle away. So with
+// an even slowest axis (podsim puts one first when there is one) and wrapped axes, every step of
+// the ring, the closing one included, is one hop, and the ring's forward and backward steps use
+// each directed link at most once. Why this order is the realistic one: ICI links join only
+// torus neighbours (six per chip, FACTS.md §1), so a ring step of two hops crosses a link another
+// step of the same ring also uses, pays twice the hop latency, and holds back every chip of the
+// loop, which runs at the pace of its slowest step; a ring laid on nearest neighbours only, which
+// a torus of even size always admits, has none of that. (Assumption: XLA's runtime lays its
+// multi-axis rings this way; podsim has no trace of its actual order.) Over two axes it is the
+// snake; over one axis both orders are 0..K-1.
+//
+// RingOrder::snake: the boustrophedon walk, first axis fastest, an axis running backwards when
+// the sum of the slower digits is odd; over three axes its closing step takes two hops.
+std::vector<std::vector<ChipId>> ring_groups(const Torus& torus, const AxisSet& axes,
+                                             RingOrder order = RingOrder::hamiltonian);
+
+// True when every step of `ring`, the closing one included, is one hop (route_hops == 1), and the
+// ring has at least three chips (so that each chip's two neighbours differ).
+bool ring_is_one_hop(const Torus& torus, const std::vector<ChipId>& ring);
 
 enum class LoopedKind { all_gather_then_einsum, einsum_then_reduce_scatter };
 
 // Appends the loop on every chip after frontier[chip] and moves the frontier to its end. `spec` is
 // the collective (its bytes: the all-gather's output or the reduce-scatter's input per chip).
+// `order` orders multi-axis rings. Where every ring of the op is one hop per step
+// (ring_is_one_hop), its sends carry their fold_source: every chip then runs the same tasks with
+// one-hop sends that share no link, and the folded replay is exact for it (program/fold.hpp).
 void append_looped_einsum(Program& program, const Torus& torus, LoopedKind kind,
                           const CollectiveSpec& spec, const EinsumWork& work, const ChipSpec& chip,
-                          std::int32_t label, Frontier& frontier);
+                          std::int32_t label, Frontier& frontier,
+                          RingOrder order = RingOrder::hamiltonian);
 
 }  // namespace podsim

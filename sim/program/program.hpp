@@ -34,9 +34,17 @@ struct Task {
   std::int32_t channel = 0;
   std::int32_t hops = 0;  // send: links on the route
   std::int32_t label = -1;  // index into Program::labels (op and step, for timelines), -1 = none
+  // Send on a one-hop ring whose steps are link-disjoint (looped_einsum.hpp): the chip whose send
+  // to this chip it stands for in the folded replay (its ring neighbour on the other side); a
+  // receive of such a ring: its peer. -1 = a translation-invariant send or receive (a send stands
+  // for the send of chip -peer, program/fold.hpp).
+  ChipId fold_source = -1;
   Bytes bytes = 0;        // send/recv payload; hbm traffic
   Flops flops = 0;        // compute
   Seconds delay_s = 0;    // delay
+  // delay: instead of delay_s, the duration the replay measured for memo_spans[memo] of this
+  // chip (a memoised op, trace_program.hpp); -1 = delay_s.
+  std::int32_t memo = -1;
   std::vector<TaskId> successors;
   std::int32_t dependencies = 0;  // number of tasks that must finish before this one starts
 };
@@ -46,6 +54,13 @@ struct ChipProgram {
   // Tasks whose finish time the replay reports (ReplayResult::mark_s), e.g. layer boundaries.
   // Every chip of an SPMD program has the same number of marks, in the same order.
   std::vector<TaskId> marks;
+  // Ops simulated once and replayed as delays after (trace_program.hpp, lower_trace's memoise):
+  // each span runs from the finish of `begin` (kNoTask: time 0) to the finish of `end`.
+  struct MemoSpan {
+    TaskId begin = kNoTask;
+    TaskId end = kNoTask;
+  };
+  std::vector<MemoSpan> memo_spans;
 
   // Appends `task` and makes it depend on `after` (ignored when kNoTask). Returns its id.
   TaskId add(Task task, TaskId after = kNoTask);

@@ -89,39 +89,11 @@ MemoryNeed layer_need(const Trace& trace, const Torus& torus, const LayerTrace& 
   return need;
 }
 
-// Folded (fold.hpp): the tasks of one instance of `layer` on the representative, and their
-// bytes counted once per witness (the lowering holds the witnesses' programs until the check),
-// or nullopt when the layer's program is not translation invariant.
-std::optional<MemoryNeed> folded_layer_need(const Trace& trace, const Torus& torus,
-                                            const LayerTrace& layer) {
-  const std::vector<ChipId> witnesses = fold_witnesses(torus);
-  Program program = Program::subset(torus.chip_count(), witnesses);
-  std::vector<std::int32_t> labels;
-  for (const Op& op : layer.ops) labels.push_back(program.add_label(op.name));
-  Frontier frontier(torus.chip_count(), kNoTask);
-  lower_layer(program, torus, trace.scenario, layer, labels, frontier);
-  if (translation_violation(program, torus)) return std::nullopt;
-  MemoryNeed need;
-  for (const Task& task : program.chips[0].tasks) {
-    const bool all_to_all =
-        task.label >= 0 && static_cast<std::size_t>(task.label) < layer.ops.size() &&
-        layer.ops[task.label].kind == OpKind::collective &&
-        layer.ops[task.label].collective.kind == CollectiveKind::all_to_all;
-    need.tasks += 1;
-    need.bytes += witnesses.size() * (all_to_all ? kAllToAllBytesPerTask : kReplayBytesPerTask);
-  }
-  need.tasks += kTasksPerMark;
-  need.bytes += witnesses.size() * kTasksPerMark * kReplayBytesPerTask;
-  return need;
-}
-
 // Tasks and bytes of one step, without the base. `cache` keeps the need of each layer already
 // counted (decode steps repeat the same layers with other numbers, which do not change tasks).
-// `folded`: the representative's tasks (folded_layer_need); it is cleared when a layer cannot be
-// folded, and the caller then counts again per chip.
 MemoryNeed step_need(const Trace& trace, const Torus& torus, const StepTrace& step, bool exact,
-                     std::map<std::string, MemoryNeed>& cache, bool* folded = nullptr) {
-  const double chips = folded ? 1 : torus.chip_count();
+                     std::map<std::string, MemoryNeed>& cache) {
+  const double chips = torus.chip_count();
   MemoryNeed need{chips * kTasksPerMark, chips * kTasksPerMark * kReplayBytesPerTask};
   for (const LayerTrace& layer : step.layers) {
     // Same ops in the same order and with the same collectives: the same task count.
@@ -133,14 +105,6 @@ MemoryNeed step_need(const Trace& trace, const Torus& torus, const StepTrace& st
                                         std::to_string(op.collective.bytes)
                                   : "");
     auto it = cache.find(key);
-    if (it == cache.end() && folded) {
-      const std::optional<MemoryNeed> one = folded_layer_need(trace, torus, layer);
-      if (!one) {
-        *folded = false;
-        return need;
-      }
-      it = cache.emplace(key, *one).first;
-    }
     if (it == cache.end()) it = cache.emplace(key, layer_need(trace, torus, layer)).first;
     const int simulated = exact ? layer.repeat : std::min(layer.repeat, kSampledRepeats);
     need.tasks += simulated * it->second.tasks;
@@ -209,28 +173,42 @@ MemoryNeed replay_memory_need(const Trace& trace, bool exact, ReplayMode mode) {
 
 std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exact) {
   const Torus torus(trace.scenario.shape);
-  std::map<std::string, MemoryNeed> cache;
   // The folded platform has one chip; the expanded result keeps per chip its end and per link
   // its statistics, small beside the per-chip platform's hosts, actors and mailboxes.
   MemoryNeed need{0, static_cast<double>(kReplayBaseBytes) +
                          kFoldedBytesPerChip * torus.chip_count()};
-  bool folded = true;
-  const auto add = [&](const StepTrace& step, bool step_exact) {
-    const MemoryNeed more = step_need(trace, torus, step, step_exact, cache, &folded);
-    need.tasks += more.tasks;
-    need.bytes += more.bytes;
+  // What plan_trace_replay lowers (fold.cpp), memoised as there: the witnesses' programs of the
+  // fast path for the check, then, when exact, the representative's whole program. Transfers
+  // are counted at the all-to-all's cost, an upper bound.
+  const auto add = [&](const Program& program) {
+    for (const ChipProgram& chip : program.chips)
+      for (const Task& task : chip.tasks) {
+        const bool transfer = task.kind == TaskKind::send || task.kind == TaskKind::recv;
+        need.tasks += 1;
+        need.bytes += transfer ? kAllToAllBytesPerTask : kReplayBytesPerTask;
+      }
   };
-  std::vector<const StepTrace*> decode;
-  for (const StepTrace& step : trace.steps) {
-    if (!exact && step.phase == Phase::decode)
-      decode.push_back(&step);
-    else
-      add(step, exact);
-    if (!folded) return std::nullopt;
+  const auto lower_subset = [&](const Trace& subset) -> bool {
+    const LoweredTrace witnesses = lower_trace(
+        subset, torus, false, Program::subset(torus.chip_count(), fold_witnesses(torus)), true);
+    if (translation_violation(witnesses.program, torus)) return false;
+    add(witnesses.program);
+    if (exact)
+      add(lower_trace(subset, torus, true, Program::subset(torus.chip_count(), {0}), true)
+              .program);
+    return true;
+  };
+  if (exact) {
+    if (!lower_subset(trace)) return std::nullopt;
+    return need;
   }
-  // The fast path's first round holds at most three decode steps (replay_memory_need).
-  for (std::size_t i = 0; i < decode.size() && i < 3; ++i) add(*decode[i], false);
-  if (!folded) return std::nullopt;
+  // The fast path simulates one step per process, two at a time: its first round holds the
+  // non-decode steps and up to three decode steps (replay_memory_need); count them all.
+  int decode = 0;
+  for (const StepTrace& step : trace.steps) {
+    if (step.phase == Phase::decode && decode++ >= 3) continue;
+    if (!lower_subset(Trace{trace.scenario, trace.memory, {step}})) return std::nullopt;
+  }
   return need;
 }
 

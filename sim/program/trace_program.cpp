@@ -1,5 +1,7 @@
 #include "sim/program/trace_program.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 
@@ -72,11 +74,49 @@ std::map<std::size_t, std::size_t> looped_pairs(const LayerTrace& layer) {
   return collective_of;
 }
 
+// The parameters that determine every task an op lowers to (OpMemo). Doubles in hexadecimal, so
+// that only equal values give equal signatures.
+std::string collective_signature(const CollectiveSpec& spec) {
+  return fmt::format("{}|{}|{}|{}|{}", collective_kind_name(spec.kind), spec.axes.name(),
+                     spec.bytes, ring_algorithm_name(spec.algorithm),
+                     multi_axis_name(spec.multi_axis));
+}
+
+// Lowers the op `lower` appends, or a delay for its measured duration when an op of the same
+// signature was lowered before (OpMemo). Without a memo, just lowers it.
+template <typename Lower>
+void lower_memoised(Program& program, OpMemo* memo, const std::string& signature,
+                    std::int32_t label, Frontier& frontier, Lower&& lower) {
+  if (memo == nullptr) {
+    lower();
+    return;
+  }
+  const auto chips = static_cast<ChipId>(program.chips.size());
+  const auto found = memo->span_of.find(signature);
+  if (found != memo->span_of.end()) {
+    for (ChipId c = 0; c < chips; ++c)
+      if (program.lowers(c))
+        frontier[c] = program.chips[c].add(
+            Task{.kind = TaskKind::delay, .label = label, .memo = found->second}, frontier[c]);
+    return;
+  }
+  const Frontier before = frontier;
+  lower();
+  std::int32_t span = -1;
+  for (ChipId c = 0; c < chips; ++c) {
+    if (!program.lowers(c)) continue;
+    auto& spans = program.chips[c].memo_spans;
+    span = static_cast<std::int32_t>(spans.size());
+    spans.push_back({before[c], frontier[c]});
+  }
+  memo->span_of.emplace(signature, span);
+}
+
 }  // namespace
 
 void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
                  const LayerTrace& layer, const std::vector<std::int32_t>& labels,
-                 Frontier& frontier) {
+                 Frontier& frontier, OpMemo* memo) {
   const bool looped = scenario.collective_einsum == CollectiveEinsum::looped;
   const std::map<std::size_t, std::size_t> loops =
       looped ? looped_pairs(layer) : std::map<std::size_t, std::size_t>{};
@@ -86,7 +126,11 @@ void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
     const Op& op = layer.ops[i];
     if (fused[i]) continue;  // lowered with its einsum
     if (op.kind == OpKind::collective) {
-      lower_collective(program, torus, scenario, op.collective, labels[i], frontier);
+      lower_memoised(program, memo, "collective|" + collective_signature(op.collective), labels[i],
+                     frontier, [&] {
+                       lower_collective(program, torus, scenario, op.collective, labels[i],
+                                        frontier);
+                     });
       continue;
     }
     const EinsumWork work = work_of(op, scenario);
@@ -96,12 +140,19 @@ void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
       continue;
     }
     const Op& collective = layer.ops[loop->second];
-    add_delay(program, scenario.platform.chip.collective_overhead_s + scenario.platform.chip.op_overhead_s,
-              labels[i], frontier);
-    append_looped_einsum(program, torus,
-                         loop->second < i ? LoopedKind::all_gather_then_einsum
-                                          : LoopedKind::einsum_then_reduce_scatter,
-                         collective.collective, work, scenario.platform.chip, labels[i], frontier);
+    const LoopedKind kind = loop->second < i ? LoopedKind::all_gather_then_einsum
+                                             : LoopedKind::einsum_then_reduce_scatter;
+    const std::string signature = fmt::format(
+        "looped|{}|{}|{:a}|{}|{:a}|{}", kind == LoopedKind::all_gather_then_einsum ? "ag" : "rs",
+        collective_signature(collective.collective), work.mxu_flops, work.hbm_bytes,
+        work.vector_flops, ring_order_name(scenario.ring_order));
+    lower_memoised(program, memo, signature, labels[i], frontier, [&] {
+      add_delay(program,
+                scenario.platform.chip.collective_overhead_s + scenario.platform.chip.op_overhead_s,
+                labels[i], frontier);
+      append_looped_einsum(program, torus, kind, collective.collective, work,
+                           scenario.platform.chip, labels[i], frontier, scenario.ring_order);
+    });
   }
 }
 
@@ -123,12 +174,14 @@ LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact) {
   return lower_trace(trace, torus, exact, Program(torus.chip_count()));
 }
 
-LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact, Program empty) {
+LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact, Program empty,
+                         bool memoise) {
   PODSIM_CHECK(empty.task_count() == 0 && static_cast<int>(empty.chips.size()) == torus.chip_count(),
                "lower_trace needs an empty program of the slice's {} chips", torus.chip_count());
   LoweredTrace lowered{std::move(empty), {}};
   Program& program = lowered.program;
   Frontier frontier(torus.chip_count(), kNoTask);
+  OpMemo memo;
   for (const StepTrace& step : trace.steps) {
     StepMarks step_marks;
     step_marks.start = frontier[0] == kNoTask ? -1 : mark(program, frontier);
@@ -147,7 +200,8 @@ LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact, Pro
         labels.push_back(program.add_label(layer.name + "." + op.name));
       }
       for (int r = 0; r < layer_marks.simulated; ++r) {
-        lower_layer(program, torus, trace.scenario, layer, labels, frontier);
+        lower_layer(program, torus, trace.scenario, layer, labels, frontier,
+                    memoise ? &memo : nullptr);
         layer_marks.ends.push_back(mark(program, frontier));
         for (ChipId c = 0; c < torus.chip_count(); ++c)
           if (program.lowers(c)) frontier[c] = program.chips[c].marks.back();

@@ -15,6 +15,8 @@
 // `kSampledRepeats` times and the rest extrapolated from the last simulated period, unless
 // `exact`. A test proves the extrapolation matches the full simulation on small models.
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "sim/program/program.hpp"
@@ -42,17 +44,33 @@ struct LoweredTrace {
   std::vector<StepMarks> steps;
 };
 
+// Memoisation of ops, for the folded replay only. Every op runs after the previous one on every
+// chip, and in the folded replay every chip is the representative translated (program/fold.hpp),
+// so when an op starts, nothing of any earlier op is still running anywhere: no flow, no MXU or
+// HBM work, no pending delay. Its duration then depends on nothing but its own tasks, and a
+// collective or Looped CollectiveEinsum with the same parameters as an earlier one (same kind,
+// axes, bytes, algorithm, ring order, einsum work and overheads: the same tasks) takes exactly
+// as long. Its later instances are lowered as one delay each, whose length the replay measures
+// on the first (Task::memo). The per-chip replay, where chips may drift apart, never memoises.
+// Tests compare memoised folded runs with the per-chip replay.
+struct OpMemo {
+  std::map<std::string, std::int32_t> span_of;  // op signature -> ChipProgram::memo_spans index
+};
+
 // Throws InputError for a collective the slice cannot run (validate_collective).
 LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact);
-// The same into `empty` (no tasks yet), e.g. a Program::subset that lowers only some chips.
-LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact, Program empty);
+// The same into `empty` (no tasks yet), e.g. a Program::subset that lowers only some chips;
+// `memoise` lowers repeated ops as delays (OpMemo: folded replay only).
+LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact, Program empty,
+                         bool memoise = false);
 
 // Appends one instance of `layer` on every chip after `frontier` (labels: one per op), applying
 // the chip model of the scenario's platform (MXU shape efficiency, vector work, per-op and
 // per-collective overheads) and Looped CollectiveEinsum where the scenario asks for it.
+// With `memo`, repeated collectives and looped einsums become delays (OpMemo).
 void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
                  const LayerTrace& layer, const std::vector<std::int32_t>& labels,
-                 Frontier& frontier);
+                 Frontier& frontier, OpMemo* memo = nullptr);
 
 // Step durations from the replay's mark times, extrapolating unsimulated repeats.
 struct StepTiming {

@@ -164,6 +164,19 @@ class ChipRunner {
     mark_of_.assign(n, -1);
     for (std::size_t i = 0; i < program_.marks.size(); ++i) mark_of_[program_.marks[i]] = static_cast<std::int32_t>(i);
     mark_s_->assign(program_.marks.size(), 0.0);
+    span_begin_of_.assign(n, -1);
+    span_end_of_.assign(n, -1);
+    span_begin_s_.assign(program_.memo_spans.size(), 0.0);
+    span_end_s_.assign(program_.memo_spans.size(), -1.0);
+    for (std::size_t i = 0; i < program_.memo_spans.size(); ++i) {
+      const auto& span = program_.memo_spans[i];
+      if (span.begin != kNoTask) {
+        PODSIM_CHECK(span_begin_of_[span.begin] < 0, "two memo spans begin at task {}", span.begin);
+        span_begin_of_[span.begin] = static_cast<std::int32_t>(i);
+      }
+      PODSIM_CHECK(span_end_of_[span.end] < 0, "two memo spans end at task {}", span.end);
+      span_end_of_[span.end] = static_cast<std::int32_t>(i);
+    }
     // Predecessor lists (CSR), in the order the dependencies were declared.
     pred_begin_.assign(n + 1, 0);
     for (const Task& task : tasks)
@@ -210,7 +223,9 @@ class ChipRunner {
       for (std::size_t t = 0; t < n; ++t) {
         const Task& task = tasks[t];
         if (task.kind != TaskKind::send) continue;
-        const auto it = queue_of_source.find({task.channel, negate(*fold_->torus, task.peer)});
+        const ChipId source =
+            task.fold_source >= 0 ? task.fold_source : negate(*fold_->torus, task.peer);
+        const auto it = queue_of_source.find({task.channel, source});
         if (it != queue_of_source.end()) fed_queue_[t] = it->second;
       }
     }
@@ -271,12 +286,19 @@ class ChipRunner {
       case TaskKind::join:
         ready_.push_back(t);
         break;
-      case TaskKind::delay:
-        if (task.delay_s > 0)
-          timers_.push(Timer{sg4::Engine::get_clock() + task.delay_s, timer_order_++, t});
+      case TaskKind::delay: {
+        Seconds delay_s = task.delay_s;
+        if (task.memo >= 0) {  // a memoised op: as long as its first instance took
+          PODSIM_CHECK(span_end_s_[task.memo] >= 0, "chip {}: memoised op {} replayed before its "
+                       "first instance ended", me_, task.memo);
+          delay_s = span_end_s_[task.memo] - span_begin_s_[task.memo];
+        }
+        if (delay_s > 0)
+          timers_.push(Timer{sg4::Engine::get_clock() + delay_s, timer_order_++, t});
         else
           ready_.push_back(t);
         break;
+      }
     }
   }
 
@@ -328,10 +350,12 @@ class ChipRunner {
     (*done_)[t] = true;
     running_[t] = false;
     ++finished_;
-    if (records_ || mark_of_[t] >= 0) {
+    if (records_ || mark_of_[t] >= 0 || span_begin_of_[t] >= 0 || span_end_of_[t] >= 0) {
       const double end = activity_[t] ? activity_[t]->get_finish_time() : sg4::Engine::get_clock();
       if (records_) records_->push_back(TaskRecord{me_, t, started_s_[t], end});
       if (mark_of_[t] >= 0) (*mark_s_)[mark_of_[t]] = end;
+      if (span_begin_of_[t] >= 0) span_begin_s_[span_begin_of_[t]] = end;
+      if (span_end_of_[t] >= 0) span_end_s_[span_end_of_[t]] = end;
     }
     const Task& task = program_.tasks[t];
     if (task.kind == TaskKind::recv && !fold_) {
@@ -364,6 +388,10 @@ class ChipRunner {
   std::vector<std::int32_t> fed_queue_;  // folded: per send, the receive queue it feeds
   std::vector<Seconds>* mark_s_;
   std::vector<std::int32_t> mark_of_;
+  // Memoised ops (Task::memo): per task the span it begins or ends (-1: none), per span the
+  // finish times of its ends (-1: not ended yet).
+  std::vector<std::int32_t> span_begin_of_, span_end_of_;
+  std::vector<Seconds> span_begin_s_, span_end_s_;
   ChipId me_;
   const ChipProgram& program_;
   const Mailboxes* mailboxes_;
@@ -512,7 +540,8 @@ ReplayResult replay_folded(const ChipSpec& chip, const Torus& torus, const Progr
                "program has {} chips, the slice {}", program.chips.size(), torus.chip_count());
   PODSIM_CHECK(!fold_shape_violation(torus.shape()), "the folded replay needs a wrapped slice");
   const ChipProgram& rep = program.chips[0];
-  // Every send must feed receives of the same count (channel, -peer), before the engine runs.
+  // Every send must feed receives of the same count (channel, -peer, or the ring neighbour it
+  // stands for), before the engine runs.
   std::map<std::pair<std::int32_t, ChipId>, long long> balance;
   std::vector<ChipId> peers;
   ReplayResult result;
@@ -520,7 +549,8 @@ ReplayResult replay_folded(const ChipSpec& chip, const Torus& torus, const Progr
     if (task.kind == TaskKind::send) {
       PODSIM_CHECK(task.peer > 0 && task.peer < torus.chip_count(),
                    "the representative sends to invalid peer {}", task.peer);
-      ++balance[{task.channel, negate(torus, task.peer)}];
+      ++balance[{task.channel,
+                 task.fold_source >= 0 ? task.fold_source : negate(torus, task.peer)}];
       peers.push_back(task.peer);
       ++result.transfers;
     } else if (task.kind == TaskKind::recv) {

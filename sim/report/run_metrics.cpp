@@ -165,11 +165,12 @@ std::string scenario_summary(const Scenario& s) {
           ? fmt::format("{} input tokens", s.input_tokens)
           : fmt::format("{} {} + {} generated tokens", s.input_tokens,
                         s.phase == Phase::decode ? "cached" : "input", s.generate_tokens);
-  return fmt::format("{}, {} on {} ({} chips): batch {}, {}; {}, {}-sharded attention, {} weights{}",
+  return fmt::format("{}, {} on {} ({} chips): batch {}, {}; {}, {}-sharded attention, {} weights{}{}",
                      s.model.name, phase_name(s.phase), s.shape.name(), s.chips(), s.batch, tokens,
                      s.ffn_layout_label(), attn_sharding_name(s.attention),
                      weight_dtype_name(s.weights),
-                     s.collective_einsum == CollectiveEinsum::off ? ", collective_einsum off" : "");
+                     s.collective_einsum == CollectiveEinsum::off ? ", collective_einsum off" : "",
+                     s.ring_order == RingOrder::snake ? ", snake rings" : "");
 }
 
 std::string metrics_text(const Trace& trace, const RunMetrics& m) {

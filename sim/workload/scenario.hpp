@@ -15,6 +15,7 @@
 #include "sim/core/input_error.hpp"
 #include "sim/model/chip_spec.hpp"
 #include "sim/model/model_spec.hpp"
+#include "sim/partition/collective.hpp"
 #include "sim/partition/layout.hpp"
 #include "sim/topology/torus.hpp"
 
@@ -51,7 +52,7 @@ struct ScenarioKey {
   bool file;
   bool trace;
 };
-inline constexpr std::array<ScenarioKey, 18> kScenarioKeys = {{
+inline constexpr std::array<ScenarioKey, 19> kScenarioKeys = {{
     {"name", true, true},
     {"source_file", false, true},
     {"platform", true, true},
@@ -67,6 +68,7 @@ inline constexpr std::array<ScenarioKey, 18> kScenarioKeys = {{
     {"ffn_layout", true, true},
     {"attention", true, true},
     {"collective_einsum", true, true},
+    {"ring_order", true, true},
     {"pad_heads", true, true},
     {"allow_oversubscribe", true, true},
     {"exact", true, true},
@@ -89,6 +91,8 @@ struct Scenario {
   FfnLayout ffn_layout = FfnLayout::ws_2d;
   AttnSharding attention = AttnSharding::heads;
   CollectiveEinsum collective_einsum = CollectiveEinsum::looped;
+  // Order of the chips of multi-axis Looped CollectiveEinsum rings (partition/collective.hpp).
+  RingOrder ring_order = RingOrder::hamiltonian;
   bool allow_oversubscribe = false;  // simulate even when the memory plan does not fit
   bool exact = false;                // replay every layer and step (no periodicity shortcut)
   // `ffn_layout: auto`, as requested: the layout is decided by explore/layout_search

@@ -75,6 +75,7 @@ Json scenario_to_json(const Scenario& s) {
               {"ffn_layout", ffn_layout_name(s.ffn_layout)},
               {"attention", attn_sharding_name(s.attention)},
               {"collective_einsum", collective_einsum_name(s.collective_einsum)},
+              {"ring_order", ring_order_name(s.ring_order)},
               {"allow_oversubscribe", s.allow_oversubscribe},
               {"exact", s.exact}};
 }
@@ -315,6 +316,10 @@ Scenario read_scenario(const Reader& r) {
   s.attention = parse_attn_sharding(r.string("attention"), r.path("attention"), r.where());
   s.collective_einsum = parse_collective_einsum(r.string("collective_einsum"),
                                                 r.path("collective_einsum"), r.where());
+  // Absent in traces written before the key existed, whose rings were snakes.
+  s.ring_order = r.has("ring_order") ? parse_ring_order(r.string("ring_order"),
+                                                        r.path("ring_order"), r.where())
+                                     : RingOrder::snake;
   s.allow_oversubscribe = r.boolean("allow_oversubscribe");
   s.exact = r.boolean("exact");
   try {

@@ -3,7 +3,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
+#include <utility>
 
 #include "sim/program/algorithms.hpp"
 #include "sim/program/looped_einsum.hpp"
@@ -20,7 +23,62 @@ Bytes sent_bytes(const ChipProgram& chip) {
   return total;
 }
 
+// Every directed link (chip, next chip) a ring's forward and backward steps use, with the hops of
+// each step, by brute force over the ring.
+struct RingSteps {
+  std::set<std::pair<ChipId, ChipId>> directed;
+  int steps = 0, max_hops = 0;
+};
+RingSteps ring_steps(const Torus& torus, const std::vector<ChipId>& ring) {
+  RingSteps r;
+  const std::size_t k = ring.size();
+  for (std::size_t p = 0; p < k; ++p) {
+    const ChipId a = ring[p], b = ring[(p + 1) % k];
+    r.directed.insert({a, b});
+    r.directed.insert({b, a});
+    r.steps += 2;
+    r.max_hops = std::max(r.max_hops, torus.route_hops(a, b));
+  }
+  return r;
+}
+
 }  // namespace
+
+TEST_CASE("Hamiltonian rings visit their group once each with one-hop link-disjoint steps") {
+  for (const char* shape : {"4x4x4", "8x4x4", "4x8x8", "8x8x8", "4x4x12", "12x4x8"})
+    for (const char* axes : {"x", "y", "xy", "yz", "xz", "xyz"}) {
+      const Torus torus(test::shape_of(shape));
+      const AxisSet set = parse_axes(axes, "axes");
+      const std::vector<std::vector<ChipId>> groups = groups_of(torus, set);
+      const auto rings = ring_groups(torus, set, RingOrder::hamiltonian);
+      REQUIRE(rings.size() == groups.size());
+      for (std::size_t g = 0; g < rings.size(); ++g) {
+        INFO(shape << " over " << axes << ", group " << g);
+        std::vector<ChipId> sorted = rings[g];
+        std::sort(sorted.begin(), sorted.end());
+        CHECK(sorted == groups[g]);  // a Hamiltonian cycle of the group
+        const RingSteps steps = ring_steps(torus, rings[g]);
+        CHECK(steps.max_hops == 1);
+        if (rings[g].size() >= 3) {
+          CHECK(static_cast<int>(steps.directed.size()) == steps.steps);  // no link used twice
+          CHECK(ring_is_one_hop(torus, rings[g]));
+        }
+      }
+    }
+}
+
+TEST_CASE("the snake's closing step over three axes takes two hops, over two it takes one") {
+  const Torus torus(test::shape_of("4x4x4"));
+  const auto snake = [&](const char* axes) {
+    return ring_steps(torus, ring_groups(torus, parse_axes(axes, "axes"), RingOrder::snake)[0]);
+  };
+  CHECK(snake("xyz").max_hops == 2);
+  CHECK(snake("yz").max_hops == 1);
+  // Over one and two axes the two orders are the same ring.
+  for (const char* axes : {"x", "yz", "xz"})
+    CHECK(ring_groups(torus, parse_axes(axes, "axes"), RingOrder::snake) ==
+          ring_groups(torus, parse_axes(axes, "axes"), RingOrder::hamiltonian));
+}
 
 TEST_CASE("the looped loop sends exactly the bytes of the plain collective") {
   const Torus torus(parse_shape("4x4x4", "shape"));

@@ -25,7 +25,8 @@ TEST_CASE("a scenario file has the keys of the design card") {
   const std::vector<std::string> design = {
       "name",    "platform",     "topology",        "chips",   "wrap",
       "model",   "phase",        "batch",           "input_tokens", "generate_tokens",
-      "weights", "ffn_layout",   "attention",       "collective_einsum", "pad_heads",
+      "weights", "ffn_layout",   "attention",       "collective_einsum", "ring_order",
+      "pad_heads",
       "allow_oversubscribe",     "exact"};
   CHECK(strings(scenario_key_names(false)) == design);
 }
