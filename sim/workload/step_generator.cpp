@@ -72,27 +72,43 @@ class LayerBuilder {
  public:
   LayerBuilder(const Scenario& s, long long new_tokens, long long context)
       : s_(s),
-        sh_(sharding_for(s.ffn_layout, s.attention)),
+        sh_(scenario_sharding(s)),
         L_(new_tokens),
         T_(context + new_tokens),
         act_(kBf16Bytes),
         wb_(s.weight_bytes_per_element()),
         looped_(s.collective_einsum == CollectiveEinsum::looped) {}
 
+  // The table is V_R E_{xyz-R} (R = sh_.embed_v, the residual batch axes; VE_xyz when R is
+  // empty). Token ids are on every chip (B L integers); each chip looks up the tokens whose ids
+  // fall in its vocabulary rows and writes zeros for the others, so the lookup's output is
+  // BLE_{xyz-R} {partialsum-R} and a reduce-scatter over R gives B_R L E_{xyz-R}. This is the
+  // vocabulary-parallel embedding of Megatron-LM (Shoeybi et al., arXiv 1909.08053, §3: masked
+  // lookup, then a sum over the vocabulary shards; a reduce-scatter where the result is split,
+  // Korthikanti et al., arXiv 2205.05198, §4.2.2). Assumption: the ids are spread evenly over
+  // the vocabulary shards, so a chip reads B L / |R| rows of E / |xyz-R| (= B L E / n elements,
+  // as for R empty). Weight-gathered layouts then all-to-all over their other batch axes.
   LayerTrace embedding() {
     LayerTrace layer{"embedding", 1, {}};
     const long long B = s_.batch, E = s_.model.d_model, n = s_.chips();
     const long long rows = B * L_ * E / n;
+    const AxisSet& vocab_axes = sh_.embed_v;
+    const long long lookup_out = B * L_ * E / size(sh_.embed_e);
+    const std::string looked_up = tensor("BLE", {{'E', sh_.embed_e}});
+    const std::string partial = partialsum(nontrivial_axes(vocab_axes, s_.shape));
+    const std::string gathered = tensor("BLE", {{'B', vocab_axes}, {'E', sh_.embed_e}});
     Op lookup = elementwise("embed_lookup", 0, 0);
-    lookup.shapes = fmt::format("BL, {} -> {}", tensor("VE", {{'E', all_axes()}}),
-                                tensor("BLE", {{'E', all_axes()}}));
+    lookup.shapes = fmt::format("BL, {} -> {}{}", table(), looked_up, partial);
     lookup.weight_bytes = Bytes(rows) * wb_;
-    lookup.activation_bytes = Bytes(rows) * act_;
+    lookup.activation_bytes = Bytes(lookup_out) * act_;
     layer.ops.push_back(lookup);
-    // Weight-gathered layouts keep sequences whole on the batch axes: move BLE_xyz there.
-    add_collective(layer, "alltoall_{}_embed", CollectiveKind::all_to_all, sh_.batch,
-                   Bytes(rows) * act_, "",
-                   fmt::format("{} -> {}", tensor("BLE", {{'E', all_axes()}}), residual("BLE")));
+    add_collective(layer, "reducescatter_{}_embed", CollectiveKind::reduce_scatter, vocab_axes,
+                   Bytes(lookup_out) * act_, "",
+                   fmt::format("{}{} -> {}", looked_up, partial, gathered));
+    // Weight-gathered layouts keep sequences whole on the batch axes: move B_R L E_{xyz-R} there.
+    add_collective(layer, "alltoall_{}_embed", CollectiveKind::all_to_all,
+                   axes_minus(sh_.batch, vocab_axes), Bytes(rows) * act_, "",
+                   fmt::format("{} -> {}", gathered, residual("BLE")));
     return layer;
   }
 
@@ -102,28 +118,42 @@ class LayerBuilder {
     return layer;
   }
 
+  // The logits against the table V_R E_{xyz-R}: the final norm's B_{residual_b} E_{residual_e}
+  // moves to B_R E_{xyz-R} (all-to-all over the batch axes outside R), the batch is all-gathered
+  // over R, the einsum gives BV_R {partialsum-(xyz-R)} and a reduce-scatter over xyz - R leaves
+  // BV_xyz. With R empty: all-to-all to BE_xyz, the einsum and a reduce-scatter over xyz.
   LayerTrace final_layer() {
     LayerTrace layer{"final", 1, {}};
     const long long B = s_.batch, E = s_.model.d_model, V = s_.vocab_used(), n = s_.chips();
+    const AxisSet& vocab_axes = sh_.embed_v;
+    const long long e_local = E / size(sh_.embed_e), v_local = V / size(vocab_axes);
     // Only the last position of each sequence reaches the logits.
-    const long long b = B / size(sh_.batch);
+    const long long b = B / size(sh_.residual_b);
     const long long norm_elems = b * E / size(sh_.residual_e);
     Op norm = elementwise("final_layernorm", norm_elems * kLayerNormOpsPerElement, 2 * norm_elems);
-    norm.shapes = tensor("BE", {{'B', sh_.batch}, {'E', sh_.residual_e}});
+    norm.shapes = tensor("BE", {{'B', sh_.residual_b}, {'E', sh_.residual_e}});
     layer.ops.push_back(norm);
-    add_collective(layer, "alltoall_{}_final", CollectiveKind::all_to_all, sh_.batch,
-                   Bytes(B * E / n) * act_, "",
-                   fmt::format("{} -> {}", norm.shapes, tensor("BE", {{'E', all_axes()}})));
-    Op logits = einsum("logits", "BE,VE->BV", B, E / n, V, 1);
+    const std::string moved = tensor("BE", {{'B', vocab_axes}, {'E', sh_.embed_e}});
+    const std::string gathered = tensor("BE", {{'E', sh_.embed_e}});
+    add_collective(layer, "alltoall_{}_final", CollectiveKind::all_to_all,
+                   axes_minus(sh_.batch, vocab_axes), Bytes(B * E / n) * act_, "",
+                   fmt::format("{} -> {}", norm.shapes, moved));
+    add_collective(layer, "allgather_{}_final", CollectiveKind::all_gather, vocab_axes,
+                   Bytes(B * e_local) * act_, "logits", fmt::format("{} -> {}", moved, gathered));
+    Op logits = einsum("logits", "BE,VE->BV", B, e_local, v_local, 1);
     logits.weight_bytes = Bytes(V * E / n) * wb_;
-    logits.activation_bytes = Bytes(B * E / n + B * V) * act_;
+    logits.activation_bytes = Bytes(B * e_local + B * v_local) * act_;
+    // The sum runs over the table's E axes as written (xyz - R), like the paper's notation.
+    const std::string logits_partial =
+        fmt::format("{{partialsum-{}}}", axes_minus(all_axes(), vocab_axes).name());
+    const std::string logits_v = tensor("BV", {{'V', vocab_axes}});
     logits.shapes =
-        fmt::format("{}, {} -> BV {{partialsum-xyz}}", tensor("BE", {{'E', all_axes()}}),
-                    tensor("VE", {{'E', all_axes()}}));
+        fmt::format("{}, {} -> {} {}", gathered, table(), logits_v, logits_partial);
     layer.ops.push_back(logits);
-    add_collective(layer, "reducescatter_{}_logits", CollectiveKind::reduce_scatter, all_axes(),
-                   Bytes(B * V) * act_, "logits",
-                   fmt::format("BV {{partialsum-xyz}} -> {}", tensor("BV", {{'V', all_axes()}})));
+    add_collective(layer, "reducescatter_{}_logits", CollectiveKind::reduce_scatter,
+                   sh_.embed_e, Bytes(B * v_local) * act_, "logits",
+                   fmt::format("{} {} -> {}", logits_v, logits_partial,
+                               tensor("BV", {{'V', all_axes()}})));
     const long long probs = B * V / n;
     Op sampling = elementwise("sampling", probs * kSoftmaxOpsPerElement, 2 * probs);
     sampling.shapes = tensor("BV", {{'V', all_axes()}});
@@ -139,8 +169,9 @@ class LayerBuilder {
     return tensor_notation(dims, kept);
   }
   std::string residual(std::string_view dims) const {
-    return tensor(dims, {{'B', sh_.batch}, {'E', sh_.residual_e}});
+    return tensor(dims, {{'B', sh_.residual_b}, {'E', sh_.residual_e}});
   }
+  std::string table() const { return tensor("VE", {{'V', sh_.embed_v}, {'E', sh_.embed_e}}); }
   static std::string partialsum(const AxisSet& axes) {
     return axes.empty() ? "" : fmt::format(" {{partialsum-{}}}", axes.name());
   }
@@ -209,7 +240,8 @@ class LayerBuilder {
         tensor(cols + "E", {{blk.col_split, sh_.f_used}, {'E', sh_.e_used}});
     const std::string x_used = tensor("BLE", {{'B', sh_.batch}, {'E', sh_.e_used}});
 
-    const long long res_elems = b * L_ * E / size(sh_.residual_e);
+    // Residual elements per chip: B L E / (|batch + R| |residual_e - R|), the same for any R.
+    const long long res_elems = B / size(sh_.residual_b) * L_ * E / size(sh_.residual_e);
     Op norm = elementwise(p + "layernorm", res_elems * kLayerNormOpsPerElement, 2 * res_elems);
     norm.shapes = residual("BLE");
     layer.ops.push_back(norm);
