@@ -215,6 +215,54 @@ std::optional<AxisSet> choose_residual_batch(FfnLayout layout, const TorusShape&
   return first;
 }
 
+KvHeads kv_heads_for(const Sharding& s, const TorusShape& shape, long long heads,
+                     long long kv_heads, long long d_head) {
+  PODSIM_CHECK(heads >= 1 && kv_heads >= 1 && heads % kv_heads == 0,
+               "kv_heads {} must divide heads {}", kv_heads, heads);
+  KvHeads kv;
+  const long long cols = axes_size(s.columns, shape);
+  const bool multiquery = kv_heads == 1 && heads > 1;
+  const bool by_batch = s.attention == AttnSharding::batch;
+  // Fused where the K/V heads (head-sharded) or their columns (batch-sharded, whose all-to-all
+  // then gathers whole heads) divide over the columns; multihead always (validate_scenario).
+  kv.fused = !multiquery && (kv_heads == heads || (by_batch ? (kv_heads * d_head) % cols == 0
+                                                            : kv_heads % cols == 0));
+  if (kv.fused) {
+    kv.attended = kv_heads / axes_size(s.attn_heads, shape);
+    return kv;
+  }
+  if (!by_batch) {
+    // The largest subset of f_used (axes of size > 1) whose chip count divides kv_heads.
+    long long best = 1;
+    const std::vector<Axis> f = nontrivial_axes(s.f_used, shape).axes();
+    for (unsigned mask = 1; mask < (1u << f.size()); ++mask) {
+      AxisSet sub;
+      for (std::size_t i = 0; i < f.size(); ++i)
+        if (mask & (1u << i)) sub.has[static_cast<int>(f[i])] = true;
+      const long long k = axes_size(sub, shape);
+      if (kv_heads % k == 0 && k > best) {
+        best = k;
+        kv.split = sub;
+      }
+    }
+  }
+  kv.projected = kv_heads / axes_size(kv.split, shape);
+  // Head-sharded: a chip holds the query heads [j H / cols, (j + 1) H / cols); it caches the
+  // distinct K/V heads (groups of H / kv_heads) they use. Batch-sharded: every K/V head.
+  if (by_batch) {
+    kv.attended = kv_heads;
+  } else {
+    const long long per_chip = heads / cols, group = heads / kv_heads;
+    long long most = 0;
+    for (long long j = 0; j < cols; ++j) {
+      const long long first = j * per_chip / group, last = ((j + 1) * per_chip - 1) / group;
+      most = std::max(most, last - first + 1);
+    }
+    kv.attended = most;
+  }
+  return kv;
+}
+
 std::string tensor_notation(std::string_view dims, const std::vector<DimSplit>& split) {
   std::string out;
   for (char d : dims) {

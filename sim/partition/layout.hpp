@@ -135,6 +135,27 @@ Sharding sharding_for(FfnLayout layout, AttnSharding attention, const AxisSet& r
 std::optional<AxisSet> choose_residual_batch(FfnLayout layout, const TorusShape& shape,
                                              long long d_model, long long batch);
 
+// How the K/V heads of attention shard (paper §3.3 for multiquery; grouped-query attention,
+// Ainslie et al., arXiv 2305.13245, generalises it to G K/V heads of H/G query heads each).
+//  - fused: the K/V columns join the input einsum and split like Q over `columns` (multihead
+//    always; grouped where the K/V heads divide over the columns for head-sharded attention, or
+//    their columns G x d_head do for batch-sharded attention).
+//  - otherwise (multiquery, and grouped where they do not divide) a K/V projection of its own:
+//    its weight E_{e_used} x (G / |split|) heads, the K/V heads split over `split` (the largest
+//    subset of f_used whose chip count divides G; empty for batch-sharded attention, whose chips
+//    need every head of their sequences) and replicated in groups over the rest of the columns.
+//    The query heads are laid out with the split axes most significant, so a chip's query heads
+//    fall in its group's K/V heads.
+struct KvHeads {
+  bool fused = false;
+  AxisSet split;            // not fused: axes the K/V heads split over in the projection
+  long long projected = 0;  // not fused: K/V heads each chip projects (G / |split|)
+  long long attended = 0;   // K/V heads each chip caches and reads in the attention core
+};
+// `heads` and `kv_heads` as computed (padded where the scenario pads); d_head is Q.
+KvHeads kv_heads_for(const Sharding& sharding, const TorusShape& shape, long long heads,
+                     long long kv_heads, long long d_head);
+
 // Set operations on axis sets.
 AxisSet axes_union(const AxisSet& a, const AxisSet& b);
 AxisSet axes_minus(const AxisSet& a, const AxisSet& b);

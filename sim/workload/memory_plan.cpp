@@ -35,12 +35,16 @@ Bytes weights_per_chip(const Scenario& s) {
   const long long n = s.chips();
   const long long E = m.d_model, Q = m.d_head, hq = s.heads_used() * Q;
   // W_in and W_out of every block: all stored layouts split E x F over all n chips.
-  const long long kv_fused = m.multiquery() ? 0 : 2 * s.kv_heads_used() * Q;
+  const KvHeads kvh = scenario_kv_heads(s);
+  const long long kv_fused = kvh.fused ? 2 * s.kv_heads_used() * Q : 0;
   const long long in_cols = m.ffn_in_width() + hq + kv_fused;
   const long long out_rows = m.d_ff + hq;
   Bytes layer = product({u(E), u(in_cols)}) / u(n) + product({u(out_rows), u(E)}) / u(n);
-  // The single multiquery K/V head: E split over the stored E axes only.
-  if (m.multiquery()) layer += product({u(E / axes_size(sh.weight_e_stored, s.shape)), 2, u(Q)});
+  // A K/V projection of its own (the multiquery head, grouped heads that do not divide): E split
+  // over the stored E axes only, the K/V heads over kvh.split (kvh.projected per chip).
+  if (!kvh.fused)
+    layer += product(
+        {u(E / axes_size(sh.weight_e_stored, s.shape)), 2, u(kvh.projected), u(Q)});
   const Bytes table = product({u(s.vocab_used()), u(E)}) / u(n);
   return product({product({layer, u(m.layers)}) + table, s.weight_bytes_per_element()});
 }
@@ -48,8 +52,7 @@ Bytes weights_per_chip(const Scenario& s) {
 Bytes kv_cache_per_chip(const Scenario& s) {
   const Sharding sh = scenario_sharding(s);
   const long long sequences = s.batch / axes_size(sh.attn_batch, s.shape);
-  const long long kv_heads =
-      s.model.multiquery() ? 1 : s.kv_heads_used() / axes_size(sh.attn_heads, s.shape);
+  const long long kv_heads = scenario_kv_heads(s).attended;
   return product({u(sequences), u(s.max_context()), 2, u(kv_heads), u(s.model.d_head), kBf16Bytes,
                   u(s.model.layers)});
 }

@@ -104,6 +104,11 @@ Sharding scenario_sharding(const Scenario& s) {
   return sharding_for(s.ffn_layout, s.attention, r.value_or(AxisSet{}));
 }
 
+KvHeads scenario_kv_heads(const Scenario& s) {
+  return kv_heads_for(scenario_sharding(s), s.shape, s.heads_used(), s.kv_heads_used(),
+                      s.model.d_head);
+}
+
 std::string residual_batch_note(const Scenario& s) {
   const Sharding sh = scenario_sharding(s);
   const AxisSet r = nontrivial_axes(sh.residual_batch, s.shape);
@@ -175,11 +180,12 @@ std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
   const long long cols = axes_size(sh.columns, shape);
   // Head-sharded attention keeps whole heads on a chip: the heads must divide. Batch-sharded
   // attention only splits the projections' head columns (H x d_head; the all-to-all then
-  // gathers whole heads per sequence), so those columns must divide (and the multihead K/V's).
+  // gathers whole heads per sequence), so those columns must divide (and the multihead K/V's;
+  // multiquery and grouped K/V that do not divide get a projection of their own, kv_heads_for).
   const bool whole_heads = s.attention == AttnSharding::heads;
   const bool columns_divide =
       (s.heads_used() * m.d_head) % cols == 0 &&
-      (m.multiquery() || (s.kv_heads_used() * m.d_head) % cols == 0);
+      (s.kv_heads_used() != s.heads_used() || (s.kv_heads_used() * m.d_head) % cols == 0);
   if (whole_heads ? s.heads_used() % cols != 0 : !columns_divide) {
     std::string fix;
     if (!s.pad_heads && m.padded_heads > 0 && m.padded_heads % cols == 0)

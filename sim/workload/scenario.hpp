@@ -123,6 +123,9 @@ struct Scenario {
 // sharding_problem reports). Every user of a scenario's shardings takes them from here.
 Sharding scenario_sharding(const Scenario& scenario);
 
+// How the scenario's K/V heads shard (partition/layout.hpp kv_heads_for, with the heads used).
+KvHeads scenario_kv_heads(const Scenario& scenario);
+
 // For reports, where the scenario's residual batch axes are not empty: "B_zLE_xy, table V_zE_xy
 // (d_model 18432 does not divide over the 4096 chips; the batch is split over z instead)".
 // Empty where d_model divides (no residual batch axes).

@@ -57,10 +57,12 @@ struct BlockShape {
 std::vector<BlockShape> block_shapes(const Scenario& s) {
   const ModelSpec& m = s.model;
   const long long hq = s.heads_used() * m.d_head;
-  // Multihead K/V are sharded like Q and fused into the input einsum; the single multiquery K/V
-  // head gets its own einsum (it cannot be split over heads).
-  const long long kv_cols = m.multiquery() ? 0 : 2 * s.kv_heads_used() * m.d_head;
-  const std::string qkv = m.multiquery() ? "q" : "qkv";
+  // Multihead K/V (and grouped K/V that divide over the columns) are sharded like Q and fused
+  // into the input einsum; the single multiquery K/V head, and grouped K/V heads that do not
+  // divide, get their own einsum (kv_heads_for).
+  const bool fused = scenario_kv_heads(s).fused;
+  const long long kv_cols = fused ? 2 * s.kv_heads_used() * m.d_head : 0;
+  const std::string qkv = fused ? "qkv" : "q";
   if (m.block == BlockKind::parallel)
     return {{"", qkv + "_ffn_in", "o_ffn_out", "F", 'F', m.ffn_in_width() + hq + kv_cols,
              m.d_ff + hq, true, true}};
@@ -308,51 +310,63 @@ class LayerBuilder {
     layer.ops.push_back(add);
   }
 
-  // K/V projection (multiquery), RoPE, the optional all-to-alls and the attention core. Their
-  // names carry no block prefix: a layer has one attention.
+  // K/V projection (multiquery or grouped, unless fused), RoPE, the optional all-to-alls and the
+  // attention core. Their names carry no block prefix: a layer has one attention.
   void add_attention(LayerTrace& layer, long long M) {
     const ModelSpec& m = s_.model;
     const long long Q = m.d_head, H = s_.heads_used(), KV = s_.kv_heads_used();
     const long long E = m.d_model;
     const long long n_eu = size(sh_.e_used), n_c = size(sh_.columns);
+    const KvHeads kvh = scenario_kv_heads(s_);
+    const bool own_kv = !kvh.fused;  // a K/V projection of its own
     const bool mq = m.multiquery();
+    // The K/V heads of the own projection, in the notation: multiquery has one (no H letter),
+    // grouped K/V heads split over kvh.split.
+    const long long g = own_kv ? kvh.projected : 0;
+    const auto kv_t = [&](std::string_view mq_dims, std::string_view gq_dims, const AxisSet& b,
+                          const AxisSet& e) {
+      return mq ? tensor(mq_dims, {{'B', b}, {'E', e}})
+                : tensor(gq_dims, {{'B', b}, {'E', e}, {'H', kvh.split}});
+    };
 
     // Local head columns (H x d_head / n_c): whole heads for head-sharded attention, possibly a
     // part of a head for batch-sharded attention (validate_scenario checks they divide).
-    long long k_elems = M * (KV * Q / n_c);  // K of local heads for RoPE (multihead)
-    if (mq) {
-      // The single K/V head: weight E_{e_used}Q, replicated over the other axes. Head-sharded
+    long long k_elems = M * (KV * Q / n_c);  // K of local heads for RoPE (fused)
+    if (own_kv) {
+      // The K/V heads' weight: E_{e_used} x g heads, replicated over the other axes. Head-sharded
       // attention needs every sequence's K/V on every chip of a head group, so those chips
       // compute it redundantly and all-reduce the partial sums; batch-sharded attention gives
       // each chip only its own sequences (paper §3.3, Figure 5).
       add_collective(layer, "weight_allgather_{}_kv", CollectiveKind::all_gather,
-                     sh_.kv_weight_gather, Bytes(E / n_eu * 2 * Q) * wb_, "kv_proj",
-                     fmt::format("{} -> {}", tensor("EQ", {{'E', sh_.weight_e_stored}}),
-                                 tensor("EQ", {{'E', sh_.e_used}})),
+                     sh_.kv_weight_gather, Bytes(E / n_eu * 2 * g * Q) * wb_, "kv_proj",
+                     fmt::format("{} -> {}", kv_t("EQ", "EHQ", {}, sh_.weight_e_stored),
+                                 kv_t("EQ", "EHQ", {}, sh_.e_used)),
                      true);
       const AxisSet kv_batch = axes_union(sh_.batch, sh_.kv_batch_split);
       const long long m_kv = M / size(sh_.kv_batch_split);
-      Op kv = einsum("kv_proj", "BLE,EQ->BLQ", m_kv, E / n_eu, 2 * Q, 1);
-      kv.redundant_flops = kv.flops * (1.0 - 1.0 / double(size(sh_.kv_replicated)));
-      kv.weight_bytes = Bytes(E / n_eu * 2 * Q) * wb_;
-      kv.activation_bytes = Bytes(m_kv * E / n_eu + m_kv * 2 * Q) * act_;
-      const std::string kv_out = tensor("BLQ", {{'B', kv_batch}});
+      Op kv = einsum("kv_proj", mq ? "BLE,EQ->BLQ" : "BLE,EHQ->BLHQ", m_kv, E / n_eu, 2 * g * Q,
+                     1);
+      kv.redundant_flops =
+          kv.flops * (1.0 - 1.0 / double(size(axes_minus(sh_.kv_replicated, kvh.split))));
+      kv.weight_bytes = Bytes(E / n_eu * 2 * g * Q) * wb_;
+      kv.activation_bytes = Bytes(m_kv * E / n_eu + m_kv * 2 * g * Q) * act_;
+      const std::string kv_out = kv_t("BLQ", "BLHQ", kv_batch, {});
       const AxisSet eu = nontrivial_axes(sh_.e_used, s_.shape);
       kv.shapes = fmt::format("{}, {} -> {}{} (K and V)",
                               tensor("BLE", {{'B', kv_batch}, {'E', sh_.e_used}}),
-                              tensor("EQ", {{'E', sh_.e_used}}), kv_out, partialsum(eu));
+                              kv_t("EQ", "EHQ", {}, sh_.e_used), kv_out, partialsum(eu));
       layer.ops.push_back(kv);
       if (sh_.kv_all_reduce) {
         add_collective(layer, "allreduce_{}_kv", CollectiveKind::all_reduce, sh_.e_used,
-                       Bytes(m_kv * 2 * Q) * act_, "",
+                       Bytes(m_kv * 2 * g * Q) * act_, "",
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu), kv_out));
-        k_elems = m_kv * Q;
+        k_elems = m_kv * g * Q;
       } else {
         add_collective(layer, "reducescatter_{}_kv", CollectiveKind::reduce_scatter, sh_.e_used,
-                       Bytes(m_kv * 2 * Q) * act_, "",
+                       Bytes(m_kv * 2 * g * Q) * act_, "",
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu),
-                                   tensor("BLQ", {{'B', axes_union(kv_batch, sh_.e_used)}})));
-        k_elems = m_kv / n_eu * Q;
+                                   kv_t("BLQ", "BLHQ", axes_union(kv_batch, sh_.e_used), {})));
+        k_elems = m_kv / n_eu * g * Q;
       }
     }
 
@@ -362,8 +376,8 @@ class LayerBuilder {
     rope.shapes = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
     layer.ops.push_back(rope);
 
-    // Batch-sharded attention: Q (and multihead K, V) move from heads-split to batch-split.
-    const long long a2a_elems = q_elems + (mq ? 0 : 2 * M * (KV * Q / n_c));
+    // Batch-sharded attention: Q (and fused K, V) move from heads-split to batch-split.
+    const long long a2a_elems = q_elems + (own_kv ? 0 : 2 * M * (KV * Q / n_c));
     const std::string heads_split = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
     const std::string batch_split = tensor("BLHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
     add_collective(layer, "alltoall_{}_q", CollectiveKind::all_to_all, sh_.all_to_all,
@@ -371,11 +385,13 @@ class LayerBuilder {
 
     const long long ba = s_.batch / size(sh_.attn_batch);
     const long long ha = H / size(sh_.attn_heads);
-    const long long kva = mq ? 1 : KV / size(sh_.attn_heads);
+    const long long kva = kvh.attended;  // K/V heads cached and read per chip
     const Bytes kv_read = Bytes(ba * T_ * kva * Q) * act_;  // K (or V) of every attended position
-    // Multiquery: all local heads share one K, so heads fold into the matmul's M dimension.
-    const long long mm_m = mq ? L_ * ha : L_;
-    const long long mm_batch = mq ? ba : ba * ha;
+    // The query heads sharing one K/V head fold into the matmul's M dimension (multiquery: all
+    // local heads; grouped: ha / kva each; multihead: none).
+    const long long group = ha % kva == 0 ? ha / kva : 1;
+    const long long mm_m = L_ * group;
+    const long long mm_batch = ba * (ha / group);
     const std::string k_cache = mq ? tensor("BTQ", {{'B', sh_.attn_batch}})
                                    : tensor("BTHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
     const std::string scores_t = tensor("BLHT", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
