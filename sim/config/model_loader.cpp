@@ -43,10 +43,11 @@ ModelSpec load_model(const std::string& path) {
       parse_block_kind(top.string("block"), top.key_path("block"), top.where(top.require("block")));
   m.activation = parse_activation(top.string("activation"), top.key_path("activation"),
                                   top.where(top.require("activation")));
-  if (m.kv_heads != 1 && m.kv_heads != m.heads)
+  if (m.kv_heads > m.heads || m.heads % m.kv_heads != 0)
     throw InputError(top.where(top.require("kv_heads")), "kv_heads",
-                     fmt::format("must be 1 (multiquery) or {} (multihead, = heads), not {}",
-                                 m.heads, m.kv_heads));
+                     fmt::format("must divide heads {} (1 = multiquery, {} = multihead, between: "
+                                 "grouped-query), not {}",
+                                 m.heads, m.heads, m.kv_heads));
   if (m.padded_heads != 0 && m.padded_heads < m.heads)
     throw InputError(
         top.where(top.require("padded_heads")), "padded_heads",

@@ -79,11 +79,14 @@ void validate_model(const ModelSpec& m, const std::string& key, const SourceLoca
         where, key,
         fmt::format("kv_heads {} must divide heads {} (1 = multiquery, {} = multihead)", m.kv_heads,
                     m.heads, m.heads));
-  if (m.kv_heads != 1 && m.kv_heads != m.heads)
+  // Grouped-query attention pads only the query heads: the padded heads must still form whole
+  // groups of the (unpadded) K/V heads.
+  if (m.kv_heads != 1 && m.kv_heads != m.heads && m.padded_heads != 0 &&
+      m.padded_heads % m.kv_heads != 0)
     throw InputError(where, key,
-                     fmt::format("kv_heads {} is grouped-query attention, which podsim does not "
-                                 "model yet; use 1 (multiquery) or {} (multihead)",
-                                 m.kv_heads, m.heads));
+                     fmt::format("padded_heads {} must be a multiple of kv_heads {} (grouped-query "
+                                 "attention pads whole groups)",
+                                 m.padded_heads, m.kv_heads));
   // Each dimension is bounded by its loader (2^24 for widths, 2^16 for counts), but their
   // products are not: 2^16 layers of 2^24 x 2^24 matrices are 2^64 parameters. Bound the total so
   // that weight sizes in bytes cannot wrap (core/checked_math.hpp).

@@ -42,15 +42,18 @@ struct ModelSpec {
   // does for PaLM 540B on 64 chips and more (0 = pad only where the heads would not split).
   long long pad_heads_from_chips = 0;
   long long d_head = 0;    // Q in the paper's notation (the per-head width)
-  long long kv_heads = 0;  // 1 = multiquery; == heads = multihead
+  long long kv_heads = 0;  // 1 = multiquery; == heads = multihead; else grouped (divides heads)
   long long vocab = 0;     // V
   BlockKind block = BlockKind::parallel;
   Activation activation = Activation::swiglu;
 
   bool multiquery() const { return kv_heads == 1 && heads > 1; }
+  // Grouped-query attention: 1 < kv_heads < heads, each K/V head shared by heads / kv_heads.
+  bool grouped() const { return kv_heads > 1 && kv_heads < heads; }
   // Query heads actually computed: padded_heads when `padded` (and padding is offered), else heads.
   long long heads_used(bool padded) const;
-  // K/V heads actually computed: multihead models pad K/V with Q; multiquery keeps one.
+  // K/V heads actually computed: multihead models pad K/V with Q; multiquery and grouped keep
+  // kv_heads (grouped padding adds query heads to the groups).
   long long kv_heads_used(bool padded) const;
   // Number of E x F matrices per layer: 3 for SwiGLU, 2 for GeLU.
   long long ffn_matrices() const { return activation == Activation::swiglu ? 3 : 2; }
@@ -76,7 +79,8 @@ struct ModelSpec {
 };
 
 // Throws InputError (naming `key`, at `where`) for a shape that cannot be a model: non-positive
-// sizes, kv_heads not 1 and not dividing heads, padded_heads below heads.
+// sizes, kv_heads not dividing heads, padded_heads below heads or (grouped) not a multiple of
+// kv_heads.
 void validate_model(const ModelSpec& model, const std::string& key = "model",
                     const SourceLocation& where = {});
 

@@ -20,8 +20,20 @@
 //   -> reduce-scatter(f_used)     -> residual sharding again
 // and the weight-gathered layouts first all-gather the stored weights E_x F_yz over
 // `weight_gather` into E_{e_used} F_{f_used} just before each einsum.
+//
+// Residual batch axes. Where d_model does not divide over the residual stream's E axes (PaLM
+// 540B's E = 18432 = 2^11 x 9 over the 4096 chips of 16x16x16), a set R of axes carries the batch
+// instead of E, as the authors' code does (google-research scaling_transformer_inference_
+// efficiency, benchmarks.py: residual_embed_sharding = x.y, residual_batch_sharding = z). Then
+//   residual  B_{batch + R} L E_{residual_e - R}           (R \ batch is a subset of gather_in)
+//   embedding table V_R E_{xyz - R}, the lookup giving BLE_{xyz - R} {partialsum-R}
+// The all-gather over gather_in then gathers B over R and E over the rest, the reduce-scatter
+// back scatters them the same way: the same per-chip bytes as with R empty, and the same residual
+// elements per chip. R is chosen per scenario (choose_residual_batch) from the table's
+// `residual_batch` column, and is empty wherever E divides: those scenarios are unchanged.
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +69,10 @@ struct LayoutRule {
   std::string_view weight_gather;    // axes the weights are all-gathered over before use
   std::string_view batch;            // axes the batch of the block's activations is split over
   std::string_view residual_e;       // axes E of the residual stream is split over
+  // Axes that may carry the batch instead of E in the residual stream and the embedding table
+  // where E does not divide, in the order they are taken (the authors take z first). Each is in
+  // gather_in (the residual's E axes the input all-gather covers) or in `batch`.
+  std::string_view residual_batch;
   std::string_view summary;          // one line for humans
 };
 
@@ -81,8 +97,15 @@ struct Sharding {
   AxisSet kv_weight_gather;
 
   // Activations of the feed-forward / projection part.
-  AxisSet batch;       // B_{batch}
-  AxisSet residual_e;  // residual stream B_{batch} L E_{residual_e}
+  AxisSet batch;       // B_{batch} of the einsums' activations
+  // Residual stream B_{residual_b} L E_{residual_e}: residual_b = batch + R, residual_e = the
+  // table's residual E axes - R (R = residual_batch, empty where E divides).
+  AxisSet residual_batch;  // R
+  AxisSet residual_b;
+  AxisSet residual_e;
+  // Embedding table (shared with the unembedding) V_{embed_v} E_{embed_e}: V over R, E over the
+  // other axes (VE_xyz when R is empty).
+  AxisSet embed_v, embed_e;
   AxisSet gather_in;   // all-gather before the input einsum, reduce-scatter after the output one
   AxisSet middle;      // reduce-scatter after the input einsum and all-gather before the output
                        // one (= e_used)
@@ -99,7 +122,39 @@ struct Sharding {
   bool kv_all_reduce;      // heads: all-reduce over e_used; batch: reduce-scatter over e_used
 };
 
-Sharding sharding_for(FfnLayout layout, AttnSharding attention);
+// `residual_batch` (R) must be a subset of the row's `residual_batch` column.
+Sharding sharding_for(FfnLayout layout, AttnSharding attention, const AxisSet& residual_batch = {});
+
+// The residual batch axes R of `layout` on `shape` for a model of `d_model` and a batch of
+// `batch` sequences: empty when E divides over the residual stream's E axes and over every chip
+// (the embedding table); otherwise the first non-empty subset of the row's `residual_batch`
+// column (fewest chips first, then the column's order; axes of size 1 are never taken) that
+// makes E divide over both residual_e - R and xyz - R and whose batch axes batch + R divide the
+// batch; failing the batch, the first that makes E divide. std::nullopt when no subset makes E
+// divide.
+std::optional<AxisSet> choose_residual_batch(FfnLayout layout, const TorusShape& shape,
+                                             long long d_model, long long batch);
+
+// How the K/V heads of attention shard (paper §3.3 for multiquery; grouped-query attention,
+// Ainslie et al., arXiv 2305.13245, generalises it to G K/V heads of H/G query heads each).
+//  - fused: the K/V columns join the input einsum and split like Q over `columns` (multihead
+//    always; grouped where the K/V heads divide over the columns for head-sharded attention, or
+//    their columns G x d_head do for batch-sharded attention).
+//  - otherwise (multiquery, and grouped where they do not divide) a K/V projection of its own:
+//    its weight E_{e_used} x (G / |split|) heads, the K/V heads split over `split` (the largest
+//    subset of f_used whose chip count divides G; empty for batch-sharded attention, whose chips
+//    need every head of their sequences) and replicated in groups over the rest of the columns.
+//    The query heads are laid out with the split axes most significant, so a chip's query heads
+//    fall in its group's K/V heads.
+struct KvHeads {
+  bool fused = false;
+  AxisSet split;            // not fused: axes the K/V heads split over in the projection
+  long long projected = 0;  // not fused: K/V heads each chip projects (G / |split|)
+  long long attended = 0;   // K/V heads each chip caches and reads in the attention core
+};
+// `heads` and `kv_heads` as computed (padded where the scenario pads); d_head is Q.
+KvHeads kv_heads_for(const Sharding& sharding, const TorusShape& shape, long long heads,
+                     long long kv_heads, long long d_head);
 
 // Set operations on axis sets.
 AxisSet axes_union(const AxisSet& a, const AxisSet& b);

@@ -125,6 +125,9 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
   nlohmann::json doc;
   doc["scenario"] = nlohmann::json(scenario_to_json(trace.scenario));  // keys sorted
   doc["path"] = m.path;
+  // Only where d_model does not divide (so that other runs' JSON is unchanged).
+  if (const std::string note = residual_batch_note(trace.scenario); !note.empty())
+    doc["residual_stream"] = note;
   doc["prefill_s"] = m.prefill_s;
   doc["decode_step_s"] = m.decode_step_s;
   doc["decode_s"] = m.decode_s;
@@ -189,6 +192,8 @@ std::string metrics_text(const Trace& trace, const RunMetrics& m) {
   out += fmt::format("  scenario           {}{}\n", s.name,
                      s.source_file.empty() ? "" : fmt::format(" ({})", s.source_file));
   out += fmt::format("  simulation path    {}\n", m.path);
+  if (const std::string note = residual_batch_note(s); !note.empty())
+    out += fmt::format("  residual stream    {}\n", note);
   if (m.prefill_s > 0)
     out += fmt::format("  prefill latency    {}   MFU {:.1f}%\n", ms(m.prefill_s), 100 * m.prefill_mfu);
   if (!m.decode_steps_s.empty()) {

@@ -31,31 +31,34 @@ Bytes u(long long v) {
 
 Bytes weights_per_chip(const Scenario& s) {
   const ModelSpec& m = s.model;
-  const Sharding sh = sharding_for(s.ffn_layout, s.attention);
+  const Sharding sh = scenario_sharding(s);
   const long long n = s.chips();
   const long long E = m.d_model, Q = m.d_head, hq = s.heads_used() * Q;
   // W_in and W_out of every block: all stored layouts split E x F over all n chips.
-  const long long kv_fused = m.multiquery() ? 0 : 2 * s.kv_heads_used() * Q;
+  const KvHeads kvh = scenario_kv_heads(s);
+  const long long kv_fused = kvh.fused ? 2 * s.kv_heads_used() * Q : 0;
   const long long in_cols = m.ffn_in_width() + hq + kv_fused;
   const long long out_rows = m.d_ff + hq;
   Bytes layer = product({u(E), u(in_cols)}) / u(n) + product({u(out_rows), u(E)}) / u(n);
-  // The single multiquery K/V head: E split over the stored E axes only.
-  if (m.multiquery()) layer += product({u(E / axes_size(sh.weight_e_stored, s.shape)), 2, u(Q)});
+  // A K/V projection of its own (the multiquery head, grouped heads that do not divide): E split
+  // over the stored E axes only, the K/V heads over kvh.split (kvh.projected per chip).
+  if (!kvh.fused)
+    layer += product(
+        {u(E / axes_size(sh.weight_e_stored, s.shape)), 2, u(kvh.projected), u(Q)});
   const Bytes table = product({u(s.vocab_used()), u(E)}) / u(n);
   return product({product({layer, u(m.layers)}) + table, s.weight_bytes_per_element()});
 }
 
 Bytes kv_cache_per_chip(const Scenario& s) {
-  const Sharding sh = sharding_for(s.ffn_layout, s.attention);
+  const Sharding sh = scenario_sharding(s);
   const long long sequences = s.batch / axes_size(sh.attn_batch, s.shape);
-  const long long kv_heads =
-      s.model.multiquery() ? 1 : s.kv_heads_used() / axes_size(sh.attn_heads, s.shape);
+  const long long kv_heads = scenario_kv_heads(s).attended;
   return product({u(sequences), u(s.max_context()), 2, u(kv_heads), u(s.model.d_head), kBf16Bytes,
                   u(s.model.layers)});
 }
 
 Bytes working_set(const Scenario& s, const StepTrace& step) {
-  const Sharding sh = sharding_for(s.ffn_layout, s.attention);
+  const Sharding sh = scenario_sharding(s);
   Bytes peak = 0;
   for (const LayerTrace& layer : step.layers)
     for (const Op& op : layer.ops) {
@@ -68,7 +71,7 @@ Bytes working_set(const Scenario& s, const StepTrace& step) {
       peak = std::max(peak, need);
     }
   const Bytes residual =
-      product({product({u(step.batch / axes_size(sh.batch, s.shape)), u(step.new_tokens),
+      product({product({u(step.batch / axes_size(sh.residual_b, s.shape)), u(step.new_tokens),
                         u(s.model.d_model)}) /
                    u(axes_size(sh.residual_e, s.shape)),
                kBf16Bytes});
@@ -120,9 +123,10 @@ std::vector<MemoryFix> memory_fixes(const Scenario& s) {
   // Memory grows with the batch and the context, so a binary search finds the largest value that
   // fits; batches step by the chip count the layout splits them over.
   {
-    const Sharding sh = sharding_for(s.ffn_layout, s.attention);
+    const Sharding sh = scenario_sharding(s);
     const long long step =
-        std::max(axes_size(sh.batch, s.shape), axes_size(sh.attn_batch, s.shape));
+        std::max({axes_size(sh.batch, s.shape), axes_size(sh.attn_batch, s.shape),
+                  axes_size(sh.residual_b, s.shape)});
     long long lo = 1, hi = (s.batch - 1) / step, best = 0;  // multiples of `step`
     while (lo <= hi) {
       const long long mid = lo + (hi - lo) / 2;

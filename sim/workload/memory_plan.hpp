@@ -13,14 +13,17 @@ namespace podsim {
 
 // Per chip, at the largest point of the run:
 //  - weights: every matrix in its stored sharding (layers x (W_in + W_out [+ the multiquery K/V
-//    projection, replicated where the layout cannot split it]) + the embedding table VE_xyz),
+//    projection or grouped K/V heads that do not divide, replicated in groups where the layout
+//    cannot split them]) + the embedding table VE_xyz, or
+//    V_R E_{xyz-R} with residual batch axes R: V E / n either way),
 //    at the scenario's weight type;
 //  - KV cache: sequences per chip x max_context x 2 (K, V) x kv heads per chip x d_head x 2 B x
 //    layers; head-sharded multiquery keeps every sequence's cache on every chip of a head group,
-//    batch-sharded attention divides the sequences by the chip count (paper §3.3);
+//    batch-sharded attention divides the sequences by the chip count (paper §3.3); grouped K/V
+//    heads per chip are KvHeads::attended (split where they divide, a chip's groups where not);
 //  - activations: the largest working set of one op (its inputs and outputs, or a gathered
 //    weight buffer: whole when collective_einsum is off, two of K chunks when looped) plus the
-//    residual stream.
+//    residual stream B_{batch+R} L E_{residual_e-R} (the same elements per chip for any R).
 // Requires validate_scenario to have passed.
 MemoryPlan plan_memory(const Scenario& scenario);
 

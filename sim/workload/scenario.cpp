@@ -98,6 +98,34 @@ std::string axes_text(const AxisSet& axes, const TorusShape& shape) {
 
 }  // namespace
 
+Sharding scenario_sharding(const Scenario& s) {
+  const std::optional<AxisSet> r =
+      choose_residual_batch(s.ffn_layout, s.shape, s.model.d_model, s.batch);
+  return sharding_for(s.ffn_layout, s.attention, r.value_or(AxisSet{}));
+}
+
+KvHeads scenario_kv_heads(const Scenario& s) {
+  return kv_heads_for(scenario_sharding(s), s.shape, s.heads_used(), s.kv_heads_used(),
+                      s.model.d_head);
+}
+
+std::string residual_batch_note(const Scenario& s) {
+  const Sharding sh = scenario_sharding(s);
+  const AxisSet r = nontrivial_axes(sh.residual_batch, s.shape);
+  if (r.empty()) return "";
+  const auto notation = [&](std::string_view dims, const std::vector<DimSplit>& split) {
+    std::vector<DimSplit> kept;
+    for (const auto& d : split) kept.push_back({d.dim, nontrivial_axes(d.axes, s.shape)});
+    return tensor_notation(dims, kept);
+  };
+  return fmt::format(
+      "{}, table {} (d_model {} does not divide over the {} chips; the batch is split over {} "
+      "instead, as in the authors' code)",
+      notation("BLE", {{'B', sh.residual_b}, {'E', sh.residual_e}}),
+      notation("VE", {{'V', sh.embed_v}, {'E', sh.embed_e}}), s.model.d_model, s.chips(),
+      r.name());
+}
+
 bool heads_need_padding(const Scenario& s) {
   const Sharding sh = sharding_for(s.ffn_layout, s.attention);
   const long long cols = axes_size(sh.columns, s.shape);
@@ -129,10 +157,11 @@ std::vector<std::string> layouts_splitting_heads(const Scenario& s) {
 }  // namespace
 
 std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
-  const Sharding sh = sharding_for(s.ffn_layout, s.attention);
+  const Sharding sh = scenario_sharding(s);
   const TorusShape& shape = s.shape;
   const std::string layout(ffn_layout_name(s.ffn_layout));
   const long long n = s.chips();
+  const ModelSpec& m = s.model;
 
   const long long batch_split = axes_size(sh.batch, shape);
   if (s.batch % batch_split != 0)
@@ -148,15 +177,15 @@ std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
                     "by {}; use a multiple of {} (e.g. {}) or attention: heads",
                     axes_text(sh.attn_batch, shape), s.batch, n, n, round_up(s.batch, n))};
 
-  const ModelSpec& m = s.model;
   const long long cols = axes_size(sh.columns, shape);
   // Head-sharded attention keeps whole heads on a chip: the heads must divide. Batch-sharded
   // attention only splits the projections' head columns (H x d_head; the all-to-all then
-  // gathers whole heads per sequence), so those columns must divide (and the multihead K/V's).
+  // gathers whole heads per sequence), so those columns must divide (and the multihead K/V's;
+  // multiquery and grouped K/V that do not divide get a projection of their own, kv_heads_for).
   const bool whole_heads = s.attention == AttnSharding::heads;
   const bool columns_divide =
       (s.heads_used() * m.d_head) % cols == 0 &&
-      (m.multiquery() || (s.kv_heads_used() * m.d_head) % cols == 0);
+      (s.kv_heads_used() != s.heads_used() || (s.kv_heads_used() * m.d_head) % cols == 0);
   if (whole_heads ? s.heads_used() % cols != 0 : !columns_divide) {
     std::string fix;
     if (!s.pad_heads && m.padded_heads > 0 && m.padded_heads % cols == 0)
@@ -182,10 +211,42 @@ std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
         "model", fmt::format("{} splits {} of {} over the {}: {} is not divisible by {}", layout,
                              what, m.name, axes_text(axes, shape), value, k)};
   };
-  for (const auto& p : {dim_problem("d_model (residual stream)", m.d_model, sh.residual_e),
-                        dim_problem("d_model (stored weights)", m.d_model, sh.weight_e_stored),
-                        dim_problem("d_model (embedding table)", m.d_model, all_axes()),
-                        dim_problem("d_ff (stored weights)", m.d_ff, sh.weight_f_stored),
+  // d_model over the residual stream and the embedding table: where it does not divide, the
+  // residual batch axes carry the batch instead (choose_residual_batch), if the batch divides.
+  const std::optional<AxisSet> rb = choose_residual_batch(s.ffn_layout, shape, m.d_model, s.batch);
+  const Sharding plain = sharding_for(s.ffn_layout, s.attention);
+  const bool residual_fails = m.d_model % axes_size(plain.residual_e, shape) != 0;
+  // What failed to divide: the residual stream's E axes, or else every chip (the table).
+  const std::string what =
+      residual_fails ? "d_model (residual stream)" : "d_model (embedding table)";
+  const AxisSet failed_axes = residual_fails ? plain.residual_e : all_axes();
+  const auto d_model_problem = [&]() -> std::optional<ShardingProblem> {
+    const std::string head =
+        fmt::format("{} splits {} of {} over the {}: {} is not divisible by {}", layout, what,
+                    m.name, axes_text(failed_axes, shape), m.d_model, axes_size(failed_axes, shape));
+    if (!rb)
+      return ShardingProblem{
+          "model", fmt::format("{}, and no subset of the axes {} that may carry the batch instead "
+                               "makes it divide",
+                               head, layout_rule(s.ffn_layout).residual_batch)};
+    const long long k = axes_size(sh.residual_b, shape);
+    if (!rb->empty() && s.batch % k != 0)
+      return ShardingProblem{
+          "batch",
+          fmt::format("{}; the batch could be split over the {} instead (d_model then over the "
+                      "{}), but batch {} is not divisible by {}; use a multiple of {} (e.g. {})",
+                      head, axes_text(sh.residual_b, shape),
+                      axes_text(residual_fails ? sh.residual_e : sh.embed_e, shape), s.batch, k,
+                      k, round_up(s.batch, k))};
+    return std::nullopt;
+  };
+  // In the order of the checks before residual batch axes existed: the residual stream, the
+  // stored weights, the embedding table, d_ff.
+  if (residual_fails)
+    if (auto p = d_model_problem()) return p;
+  if (auto p = dim_problem("d_model (stored weights)", m.d_model, sh.weight_e_stored)) return p;
+  if (auto p = d_model_problem()) return p;
+  for (const auto& p : {dim_problem("d_ff (stored weights)", m.d_ff, sh.weight_f_stored),
                         dim_problem("d_ff (between the einsums)", m.d_ff, sh.columns)})
     if (p) return p;
   return std::nullopt;

@@ -121,6 +121,20 @@ struct Scenario {
   SourceLocation location_of(const std::string& key) const;
 };
 
+// The shardings of the scenario's layout and attention, with the residual batch axes that its
+// model, batch and slice need (choose_residual_batch; empty where d_model divides over the
+// residual stream and the embedding table, and when nothing makes it divide, which
+// sharding_problem reports). Every user of a scenario's shardings takes them from here.
+Sharding scenario_sharding(const Scenario& scenario);
+
+// How the scenario's K/V heads shard (partition/layout.hpp kv_heads_for, with the heads used).
+KvHeads scenario_kv_heads(const Scenario& scenario);
+
+// For reports, where the scenario's residual batch axes are not empty: "B_zLE_xy, table V_zE_xy
+// (d_model 18432 does not divide over the 4096 chips; the batch is split over z instead)".
+// Empty where d_model divides (no residual batch axes).
+std::string residual_batch_note(const Scenario& scenario);
+
 // The first reason (layout, attention) cannot shard this model and batch on this slice: the
 // scenario key to blame and a message that says which axis and what would divide. std::nullopt
 // when it can. Used by validation and by `ffn_layout: auto` to skip layouts that do not apply.

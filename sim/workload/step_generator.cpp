@@ -57,10 +57,12 @@ struct BlockShape {
 std::vector<BlockShape> block_shapes(const Scenario& s) {
   const ModelSpec& m = s.model;
   const long long hq = s.heads_used() * m.d_head;
-  // Multihead K/V are sharded like Q and fused into the input einsum; the single multiquery K/V
-  // head gets its own einsum (it cannot be split over heads).
-  const long long kv_cols = m.multiquery() ? 0 : 2 * s.kv_heads_used() * m.d_head;
-  const std::string qkv = m.multiquery() ? "q" : "qkv";
+  // Multihead K/V (and grouped K/V that divide over the columns) are sharded like Q and fused
+  // into the input einsum; the single multiquery K/V head, and grouped K/V heads that do not
+  // divide, get their own einsum (kv_heads_for).
+  const bool fused = scenario_kv_heads(s).fused;
+  const long long kv_cols = fused ? 2 * s.kv_heads_used() * m.d_head : 0;
+  const std::string qkv = fused ? "qkv" : "q";
   if (m.block == BlockKind::parallel)
     return {{"", qkv + "_ffn_in", "o_ffn_out", "F", 'F', m.ffn_in_width() + hq + kv_cols,
              m.d_ff + hq, true, true}};
@@ -72,27 +74,43 @@ class LayerBuilder {
  public:
   LayerBuilder(const Scenario& s, long long new_tokens, long long context)
       : s_(s),
-        sh_(sharding_for(s.ffn_layout, s.attention)),
+        sh_(scenario_sharding(s)),
         L_(new_tokens),
         T_(context + new_tokens),
         act_(kBf16Bytes),
         wb_(s.weight_bytes_per_element()),
         looped_(s.collective_einsum == CollectiveEinsum::looped) {}
 
+  // The table is V_R E_{xyz-R} (R = sh_.embed_v, the residual batch axes; VE_xyz when R is
+  // empty). Token ids are on every chip (B L integers); each chip looks up the tokens whose ids
+  // fall in its vocabulary rows and writes zeros for the others, so the lookup's output is
+  // BLE_{xyz-R} {partialsum-R} and a reduce-scatter over R gives B_R L E_{xyz-R}. This is the
+  // vocabulary-parallel embedding of Megatron-LM (Shoeybi et al., arXiv 1909.08053, §3: masked
+  // lookup, then a sum over the vocabulary shards; a reduce-scatter where the result is split,
+  // Korthikanti et al., arXiv 2205.05198, §4.2.2). Assumption: the ids are spread evenly over
+  // the vocabulary shards, so a chip reads B L / |R| rows of E / |xyz-R| (= B L E / n elements,
+  // as for R empty). Weight-gathered layouts then all-to-all over their other batch axes.
   LayerTrace embedding() {
     LayerTrace layer{"embedding", 1, {}};
     const long long B = s_.batch, E = s_.model.d_model, n = s_.chips();
     const long long rows = B * L_ * E / n;
+    const AxisSet& vocab_axes = sh_.embed_v;
+    const long long lookup_out = B * L_ * E / size(sh_.embed_e);
+    const std::string looked_up = tensor("BLE", {{'E', sh_.embed_e}});
+    const std::string partial = partialsum(nontrivial_axes(vocab_axes, s_.shape));
+    const std::string gathered = tensor("BLE", {{'B', vocab_axes}, {'E', sh_.embed_e}});
     Op lookup = elementwise("embed_lookup", 0, 0);
-    lookup.shapes = fmt::format("BL, {} -> {}", tensor("VE", {{'E', all_axes()}}),
-                                tensor("BLE", {{'E', all_axes()}}));
+    lookup.shapes = fmt::format("BL, {} -> {}{}", table(), looked_up, partial);
     lookup.weight_bytes = Bytes(rows) * wb_;
-    lookup.activation_bytes = Bytes(rows) * act_;
+    lookup.activation_bytes = Bytes(lookup_out) * act_;
     layer.ops.push_back(lookup);
-    // Weight-gathered layouts keep sequences whole on the batch axes: move BLE_xyz there.
-    add_collective(layer, "alltoall_{}_embed", CollectiveKind::all_to_all, sh_.batch,
-                   Bytes(rows) * act_, "",
-                   fmt::format("{} -> {}", tensor("BLE", {{'E', all_axes()}}), residual("BLE")));
+    add_collective(layer, "reducescatter_{}_embed", CollectiveKind::reduce_scatter, vocab_axes,
+                   Bytes(lookup_out) * act_, "",
+                   fmt::format("{}{} -> {}", looked_up, partial, gathered));
+    // Weight-gathered layouts keep sequences whole on the batch axes: move B_R L E_{xyz-R} there.
+    add_collective(layer, "alltoall_{}_embed", CollectiveKind::all_to_all,
+                   axes_minus(sh_.batch, vocab_axes), Bytes(rows) * act_, "",
+                   fmt::format("{} -> {}", gathered, residual("BLE")));
     return layer;
   }
 
@@ -102,28 +120,42 @@ class LayerBuilder {
     return layer;
   }
 
+  // The logits against the table V_R E_{xyz-R}: the final norm's B_{residual_b} E_{residual_e}
+  // moves to B_R E_{xyz-R} (all-to-all over the batch axes outside R), the batch is all-gathered
+  // over R, the einsum gives BV_R {partialsum-(xyz-R)} and a reduce-scatter over xyz - R leaves
+  // BV_xyz. With R empty: all-to-all to BE_xyz, the einsum and a reduce-scatter over xyz.
   LayerTrace final_layer() {
     LayerTrace layer{"final", 1, {}};
     const long long B = s_.batch, E = s_.model.d_model, V = s_.vocab_used(), n = s_.chips();
+    const AxisSet& vocab_axes = sh_.embed_v;
+    const long long e_local = E / size(sh_.embed_e), v_local = V / size(vocab_axes);
     // Only the last position of each sequence reaches the logits.
-    const long long b = B / size(sh_.batch);
+    const long long b = B / size(sh_.residual_b);
     const long long norm_elems = b * E / size(sh_.residual_e);
     Op norm = elementwise("final_layernorm", norm_elems * kLayerNormOpsPerElement, 2 * norm_elems);
-    norm.shapes = tensor("BE", {{'B', sh_.batch}, {'E', sh_.residual_e}});
+    norm.shapes = tensor("BE", {{'B', sh_.residual_b}, {'E', sh_.residual_e}});
     layer.ops.push_back(norm);
-    add_collective(layer, "alltoall_{}_final", CollectiveKind::all_to_all, sh_.batch,
-                   Bytes(B * E / n) * act_, "",
-                   fmt::format("{} -> {}", norm.shapes, tensor("BE", {{'E', all_axes()}})));
-    Op logits = einsum("logits", "BE,VE->BV", B, E / n, V, 1);
+    const std::string moved = tensor("BE", {{'B', vocab_axes}, {'E', sh_.embed_e}});
+    const std::string gathered = tensor("BE", {{'E', sh_.embed_e}});
+    add_collective(layer, "alltoall_{}_final", CollectiveKind::all_to_all,
+                   axes_minus(sh_.batch, vocab_axes), Bytes(B * E / n) * act_, "",
+                   fmt::format("{} -> {}", norm.shapes, moved));
+    add_collective(layer, "allgather_{}_final", CollectiveKind::all_gather, vocab_axes,
+                   Bytes(B * e_local) * act_, "logits", fmt::format("{} -> {}", moved, gathered));
+    Op logits = einsum("logits", "BE,VE->BV", B, e_local, v_local, 1);
     logits.weight_bytes = Bytes(V * E / n) * wb_;
-    logits.activation_bytes = Bytes(B * E / n + B * V) * act_;
+    logits.activation_bytes = Bytes(B * e_local + B * v_local) * act_;
+    // The sum runs over the table's E axes as written (xyz - R), like the paper's notation.
+    const std::string logits_partial =
+        fmt::format("{{partialsum-{}}}", axes_minus(all_axes(), vocab_axes).name());
+    const std::string logits_v = tensor("BV", {{'V', vocab_axes}});
     logits.shapes =
-        fmt::format("{}, {} -> BV {{partialsum-xyz}}", tensor("BE", {{'E', all_axes()}}),
-                    tensor("VE", {{'E', all_axes()}}));
+        fmt::format("{}, {} -> {} {}", gathered, table(), logits_v, logits_partial);
     layer.ops.push_back(logits);
-    add_collective(layer, "reducescatter_{}_logits", CollectiveKind::reduce_scatter, all_axes(),
-                   Bytes(B * V) * act_, "logits",
-                   fmt::format("BV {{partialsum-xyz}} -> {}", tensor("BV", {{'V', all_axes()}})));
+    add_collective(layer, "reducescatter_{}_logits", CollectiveKind::reduce_scatter,
+                   sh_.embed_e, Bytes(B * v_local) * act_, "logits",
+                   fmt::format("{} {} -> {}", logits_v, logits_partial,
+                               tensor("BV", {{'V', all_axes()}})));
     const long long probs = B * V / n;
     Op sampling = elementwise("sampling", probs * kSoftmaxOpsPerElement, 2 * probs);
     sampling.shapes = tensor("BV", {{'V', all_axes()}});
@@ -139,8 +171,9 @@ class LayerBuilder {
     return tensor_notation(dims, kept);
   }
   std::string residual(std::string_view dims) const {
-    return tensor(dims, {{'B', sh_.batch}, {'E', sh_.residual_e}});
+    return tensor(dims, {{'B', sh_.residual_b}, {'E', sh_.residual_e}});
   }
+  std::string table() const { return tensor("VE", {{'V', sh_.embed_v}, {'E', sh_.embed_e}}); }
   static std::string partialsum(const AxisSet& axes) {
     return axes.empty() ? "" : fmt::format(" {{partialsum-{}}}", axes.name());
   }
@@ -209,7 +242,8 @@ class LayerBuilder {
         tensor(cols + "E", {{blk.col_split, sh_.f_used}, {'E', sh_.e_used}});
     const std::string x_used = tensor("BLE", {{'B', sh_.batch}, {'E', sh_.e_used}});
 
-    const long long res_elems = b * L_ * E / size(sh_.residual_e);
+    // Residual elements per chip: B L E / (|batch + R| |residual_e - R|), the same for any R.
+    const long long res_elems = B / size(sh_.residual_b) * L_ * E / size(sh_.residual_e);
     Op norm = elementwise(p + "layernorm", res_elems * kLayerNormOpsPerElement, 2 * res_elems);
     norm.shapes = residual("BLE");
     layer.ops.push_back(norm);
@@ -276,51 +310,63 @@ class LayerBuilder {
     layer.ops.push_back(add);
   }
 
-  // K/V projection (multiquery), RoPE, the optional all-to-alls and the attention core. Their
-  // names carry no block prefix: a layer has one attention.
+  // K/V projection (multiquery or grouped, unless fused), RoPE, the optional all-to-alls and the
+  // attention core. Their names carry no block prefix: a layer has one attention.
   void add_attention(LayerTrace& layer, long long M) {
     const ModelSpec& m = s_.model;
     const long long Q = m.d_head, H = s_.heads_used(), KV = s_.kv_heads_used();
     const long long E = m.d_model;
     const long long n_eu = size(sh_.e_used), n_c = size(sh_.columns);
+    const KvHeads kvh = scenario_kv_heads(s_);
+    const bool own_kv = !kvh.fused;  // a K/V projection of its own
     const bool mq = m.multiquery();
+    // The K/V heads of the own projection, in the notation: multiquery has one (no H letter),
+    // grouped K/V heads split over kvh.split.
+    const long long g = own_kv ? kvh.projected : 0;
+    const auto kv_t = [&](std::string_view mq_dims, std::string_view gq_dims, const AxisSet& b,
+                          const AxisSet& e) {
+      return mq ? tensor(mq_dims, {{'B', b}, {'E', e}})
+                : tensor(gq_dims, {{'B', b}, {'E', e}, {'H', kvh.split}});
+    };
 
     // Local head columns (H x d_head / n_c): whole heads for head-sharded attention, possibly a
     // part of a head for batch-sharded attention (validate_scenario checks they divide).
-    long long k_elems = M * (KV * Q / n_c);  // K of local heads for RoPE (multihead)
-    if (mq) {
-      // The single K/V head: weight E_{e_used}Q, replicated over the other axes. Head-sharded
+    long long k_elems = M * (KV * Q / n_c);  // K of local heads for RoPE (fused)
+    if (own_kv) {
+      // The K/V heads' weight: E_{e_used} x g heads, replicated over the other axes. Head-sharded
       // attention needs every sequence's K/V on every chip of a head group, so those chips
       // compute it redundantly and all-reduce the partial sums; batch-sharded attention gives
       // each chip only its own sequences (paper §3.3, Figure 5).
       add_collective(layer, "weight_allgather_{}_kv", CollectiveKind::all_gather,
-                     sh_.kv_weight_gather, Bytes(E / n_eu * 2 * Q) * wb_, "kv_proj",
-                     fmt::format("{} -> {}", tensor("EQ", {{'E', sh_.weight_e_stored}}),
-                                 tensor("EQ", {{'E', sh_.e_used}})),
+                     sh_.kv_weight_gather, Bytes(E / n_eu * 2 * g * Q) * wb_, "kv_proj",
+                     fmt::format("{} -> {}", kv_t("EQ", "EHQ", {}, sh_.weight_e_stored),
+                                 kv_t("EQ", "EHQ", {}, sh_.e_used)),
                      true);
       const AxisSet kv_batch = axes_union(sh_.batch, sh_.kv_batch_split);
       const long long m_kv = M / size(sh_.kv_batch_split);
-      Op kv = einsum("kv_proj", "BLE,EQ->BLQ", m_kv, E / n_eu, 2 * Q, 1);
-      kv.redundant_flops = kv.flops * (1.0 - 1.0 / double(size(sh_.kv_replicated)));
-      kv.weight_bytes = Bytes(E / n_eu * 2 * Q) * wb_;
-      kv.activation_bytes = Bytes(m_kv * E / n_eu + m_kv * 2 * Q) * act_;
-      const std::string kv_out = tensor("BLQ", {{'B', kv_batch}});
+      Op kv = einsum("kv_proj", mq ? "BLE,EQ->BLQ" : "BLE,EHQ->BLHQ", m_kv, E / n_eu, 2 * g * Q,
+                     1);
+      kv.redundant_flops =
+          kv.flops * (1.0 - 1.0 / double(size(axes_minus(sh_.kv_replicated, kvh.split))));
+      kv.weight_bytes = Bytes(E / n_eu * 2 * g * Q) * wb_;
+      kv.activation_bytes = Bytes(m_kv * E / n_eu + m_kv * 2 * g * Q) * act_;
+      const std::string kv_out = kv_t("BLQ", "BLHQ", kv_batch, {});
       const AxisSet eu = nontrivial_axes(sh_.e_used, s_.shape);
       kv.shapes = fmt::format("{}, {} -> {}{} (K and V)",
                               tensor("BLE", {{'B', kv_batch}, {'E', sh_.e_used}}),
-                              tensor("EQ", {{'E', sh_.e_used}}), kv_out, partialsum(eu));
+                              kv_t("EQ", "EHQ", {}, sh_.e_used), kv_out, partialsum(eu));
       layer.ops.push_back(kv);
       if (sh_.kv_all_reduce) {
         add_collective(layer, "allreduce_{}_kv", CollectiveKind::all_reduce, sh_.e_used,
-                       Bytes(m_kv * 2 * Q) * act_, "",
+                       Bytes(m_kv * 2 * g * Q) * act_, "",
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu), kv_out));
-        k_elems = m_kv * Q;
+        k_elems = m_kv * g * Q;
       } else {
         add_collective(layer, "reducescatter_{}_kv", CollectiveKind::reduce_scatter, sh_.e_used,
-                       Bytes(m_kv * 2 * Q) * act_, "",
+                       Bytes(m_kv * 2 * g * Q) * act_, "",
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu),
-                                   tensor("BLQ", {{'B', axes_union(kv_batch, sh_.e_used)}})));
-        k_elems = m_kv / n_eu * Q;
+                                   kv_t("BLQ", "BLHQ", axes_union(kv_batch, sh_.e_used), {})));
+        k_elems = m_kv / n_eu * g * Q;
       }
     }
 
@@ -330,8 +376,8 @@ class LayerBuilder {
     rope.shapes = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
     layer.ops.push_back(rope);
 
-    // Batch-sharded attention: Q (and multihead K, V) move from heads-split to batch-split.
-    const long long a2a_elems = q_elems + (mq ? 0 : 2 * M * (KV * Q / n_c));
+    // Batch-sharded attention: Q (and fused K, V) move from heads-split to batch-split.
+    const long long a2a_elems = q_elems + (own_kv ? 0 : 2 * M * (KV * Q / n_c));
     const std::string heads_split = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
     const std::string batch_split = tensor("BLHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
     add_collective(layer, "alltoall_{}_q", CollectiveKind::all_to_all, sh_.all_to_all,
@@ -339,11 +385,13 @@ class LayerBuilder {
 
     const long long ba = s_.batch / size(sh_.attn_batch);
     const long long ha = H / size(sh_.attn_heads);
-    const long long kva = mq ? 1 : KV / size(sh_.attn_heads);
+    const long long kva = kvh.attended;  // K/V heads cached and read per chip
     const Bytes kv_read = Bytes(ba * T_ * kva * Q) * act_;  // K (or V) of every attended position
-    // Multiquery: all local heads share one K, so heads fold into the matmul's M dimension.
-    const long long mm_m = mq ? L_ * ha : L_;
-    const long long mm_batch = mq ? ba : ba * ha;
+    // The query heads sharing one K/V head fold into the matmul's M dimension (multiquery: all
+    // local heads; grouped: ha / kva each; multihead: none).
+    const long long group = ha % kva == 0 ? ha / kva : 1;
+    const long long mm_m = L_ * group;
+    const long long mm_batch = ba * (ha / group);
     const std::string k_cache = mq ? tensor("BTQ", {{'B', sh_.attn_batch}})
                                    : tensor("BTHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
     const std::string scores_t = tensor("BLHT", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});

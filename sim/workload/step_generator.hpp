@@ -21,7 +21,10 @@
 //  - Logits are computed for the last token of each sequence only (what generation needs), so a
 //    prefill step's unembedding costs 2 V E per sequence, not per token.
 //  - The embedding table (V x E, shared with the unembedding) is stored VE_xyz; the lookup is
-//    local and the logits einsum ends with a reduce-scatter over the vocab.
+//    local and the logits einsum ends with a reduce-scatter over the vocab. Where d_model does
+//    not divide over every chip, the table is V_R E_{xyz-R} (R the residual batch axes,
+//    partition/layout.hpp): the lookup is summed over R by a reduce-scatter, and the logits
+//    all-gather the batch over R and reduce-scatter over xyz - R.
 //  - Collective bytes are the paper's per-chip size of the larger side (all-gather output,
 //    reduce-scatter input, all-reduce and all-to-all buffer).
 

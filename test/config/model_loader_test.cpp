@@ -44,10 +44,12 @@ TEST_CASE("model file errors point at the key") {
   std::string zero_heads = kToy;
   zero_heads.replace(zero_heads.find("heads: 8"), 8, "heads: 0");
   CHECK(error_of("zero.yaml", zero_heads) == "zero.yaml:5:8: heads: must be at least 1, not 0");
+  // Grouped-query attention: any divisor of heads (2 of 8 loads); 3 does not divide 8.
   std::string gqa = kToy;
-  gqa.replace(gqa.find("kv_heads: 1"), 11, "kv_heads: 2");
+  gqa.replace(gqa.find("kv_heads: 1"), 11, "kv_heads: 3");
   CHECK(error_of("gqa.yaml", gqa) ==
-        "gqa.yaml:7:11: kv_heads: must be 1 (multiquery) or 8 (multihead, = heads), not 2");
+        "gqa.yaml:7:11: kv_heads: must divide heads 8 (1 = multiquery, 8 = multihead, between: "
+        "grouped-query), not 3");
   std::string block = kToy;
   block.replace(block.find("parallel"), 8, "sequential");
   CHECK(error_of("block.yaml", block) ==
@@ -69,7 +71,24 @@ TEST_CASE("model names resolve in workloads/ and unknown names suggest the close
 }
 
 TEST_CASE("every shipped model file loads") {
-  for (const char* name : {"palm-8b", "palm-62b", "palm-540b", "mt-nlg-530b", "toy"})
+  for (const char* name :
+       {"palm-8b", "palm-62b", "palm-540b", "mt-nlg-530b", "toy", "llama-3-70b", "llama-2-70b"})
     CHECK_NOTHROW(
         config::load_model(std::string(PODSIM_SOURCE_DIR) + "/workloads/" + name + ".yaml"));
+}
+
+TEST_CASE("a grouped-query model loads with its K/V heads") {
+  // LLaMA 3 70B: 64 query heads, 8 K/V heads (arXiv 2407.21783 Table 3).
+  const ModelSpec m =
+      config::load_model(std::string(PODSIM_SOURCE_DIR) + "/workloads/llama-3-70b.yaml");
+  CHECK(m.heads == 64);
+  CHECK(m.kv_heads == 8);
+  CHECK(m.grouped());
+  CHECK_FALSE(m.multiquery());
+  // 80 x (2 E H d_head + 2 E kv d_head + 3 E F) + V E, one table (the file says why).
+  const double E = 8192, layer = 2 * E * 64 * 128 + 2 * E * 8 * 128 + 3 * E * 28672;
+  CHECK(m.parameters() == Approx(80 * layer + 128256 * E).epsilon(1e-15));
+  std::string gqa = kToy;
+  gqa.replace(gqa.find("kv_heads: 1"), 11, "kv_heads: 2");
+  CHECK(config::load_model(write_temp("gqa2.yaml", gqa)).grouped());
 }
