@@ -1,46 +1,47 @@
 #!/usr/bin/python3
-"""Latency-vs-cost Pareto plot (paper Figure 1 style) from podsim's sweep CSV.
+"""Latency-vs-cost Pareto plot (the paper's Figure 1) from podsim's sweep CSVs.
 
-Reads the CSV of `podsim sweep` (optionally marked by `podsim pareto`) and draws, per phase,
-every simulated point (latency on x, cost on y, both log scale, one marker colour per FFN
-layout) and the Pareto frontier (points no other point beats on both axes) as a step line.
-Prefill: prefill_s against prefill_cost_chip_s_per_token; decode: decode_step_s (latency per
-generated token) against decode_cost_chip_s_per_token. Prints the frontier points.
+Reads one or more CSVs of `podsim sweep` and draws, per phase, the points (latency on x, cost
+per token on y, both log scale) and the Pareto frontier of each group (points no other point of
+the group beats on both axes) when grouping by model, one colour per group (default: the model
+when several are given, else the FFN layout, with one frontier over every point). Frontier points are labelled "C chips, B batch" as in the paper. Prefill:
+prefill_s against prefill_cost_chip_s_per_token; decode: decode_step_s (latency per generated
+token) against decode_cost_chip_s_per_token. Prints the frontier points.
 
-Usage: scripts/plot_pareto.py results.csv -o pareto.png [--phase decode|prefill|both]
+Usage: scripts/plot_pareto.py results.csv [more.csv ...] -o pareto.png [-o pareto.svg]
+           [--phase decode|prefill|both] [--group-by model|ffn_layout|weights|...]
+           [--frontier-only] [--where weights=bf16] [--no-labels] [--title TEXT]
 Needs matplotlib (Debian python3-matplotlib, installed by scripts/install_deps.sh).
 """
 import argparse
-import csv
+import os
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no display
-import matplotlib.pyplot as plt  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plot_style  # noqa: E402
 
 PHASES = {
     "prefill": ("prefill_s", "prefill_cost_chip_s_per_token"),
     "decode": ("decode_step_s", "decode_cost_chip_s_per_token"),
 }
+TITLES = {
+    "prefill": "prefill: time to process the prompt",
+    "decode": "decode: latency per generated token",
+}
 
 
-def read_points(path, phase):
+def read_points(rows, phase, group_by):
     latency_col, cost_col = PHASES[phase]
     points = []
-    with open(path, newline="") as f:
-        for row in csv.DictReader(f):
-            if row.get("status", "ok") != "ok":
-                continue
-            try:
-                latency, cost = float(row[latency_col]), float(row[cost_col])
-            except (KeyError, ValueError):
-                continue
-            if latency > 0 and cost > 0:
-                label = row.get("ffn_layout", "?")
-                if row.get("attention"):
-                    label += " / attn " + row["attention"]
-                points.append((latency, cost, label, row.get("point", "")))
+    for row in rows:
+        if row.get("status", "ok") != "ok":
+            continue
+        latency, cost = plot_style.number(row, latency_col), plot_style.number(row, cost_col)
+        if latency and cost and latency > 0 and cost > 0:
+            group = row.get(group_by, "?")
+            if group_by == "model":
+                group = plot_style.model_name(group)
+            points.append({"latency": latency, "cost": cost, "group": str(group), "row": row})
     return points
 
 
@@ -48,52 +49,106 @@ def frontier(points):
     """Points that no other point beats on both latency and cost (ties all kept)."""
     keep = []
     for p in points:
-        beaten = any(q[0] <= p[0] and q[1] <= p[1] and (q[0] < p[0] or q[1] < p[1]) for q in points)
+        beaten = any(q["latency"] <= p["latency"] and q["cost"] <= p["cost"] and
+                     (q["latency"] < p["latency"] or q["cost"] < p["cost"]) for q in points)
         if not beaten:
             keep.append(p)
-    return sorted(keep)
+    return sorted(keep, key=lambda p: p["latency"])
+
+
+def point_label(p):
+    r = p["row"]
+    text = f"C{r.get('chips', '?')} B{r.get('batch', '?')}"
+    if r.get("weights") == "int8":
+        text += " int8"
+    return text
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("csv")
-    ap.add_argument("-o", "--output", required=True, help="PNG file to write")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="example: scripts/plot_pareto.py palm-8b.csv palm-62b.csv "
+                                        "palm-540b.csv --group-by model --frontier-only "
+                                        "-o fig1.png -o fig1.svg")
+    ap.add_argument("csv", nargs="+", metavar="FILE")
+    ap.add_argument("-o", "--output", action="append", required=True, metavar="FILE",
+                    help="figure to write (.png, .svg or .pdf; repeat for several)")
     ap.add_argument("--phase", choices=["prefill", "decode", "both"], default="both")
+    ap.add_argument("--group-by", default="", metavar="COL",
+                    help="one colour and one frontier per value (default: model when the inputs "
+                         "hold several models, else ffn_layout)")
+    ap.add_argument("--frontier-only", action="store_true",
+                    help="draw only each group's frontier (Figure 1), not every point")
+    ap.add_argument("--where", action="append", metavar="KEY=V[,V]",
+                    help="keep rows whose KEY is one of the values (repeatable)")
+    ap.add_argument("--frontier-per-group", action="store_true",
+                    help="one frontier per group (the default when grouping by model; else one "
+                         "frontier over every point)")
+    ap.add_argument("--no-labels", action="store_true", help="do not label frontier points")
     ap.add_argument("--title", default="")
     args = ap.parse_args()
+    plt, ticker = plot_style.import_pyplot("scripts/plot_pareto.py")
 
-    phases = ["prefill", "decode"] if args.phase == "both" else [args.phase]
-    data = {ph: read_points(args.csv, ph) for ph in phases}
+    filters = plot_style.parse_filters(args.where)
+    rows = [r for r in plot_style.read_rows(args.csv) if plot_style.keep(r, filters)]
+    models = sorted({r.get("model", "") for r in rows if r.get("status", "ok") == "ok"})
+    group_by = args.group_by or ("model" if len(models) > 1 else "ffn_layout")
+    phases = ["decode", "prefill"] if args.phase == "both" else [args.phase]
+    data = {ph: read_points(rows, ph, group_by) for ph in phases}
     phases = [ph for ph in phases if data[ph]]
     if not phases:
-        sys.exit(f"{args.csv}: no simulated points with the latency and cost columns of "
-                 f"{args.phase} (status ok, prefill_s/decode_step_s and *_cost_chip_s_per_token)")
-    fig, axes = plt.subplots(1, len(phases), figsize=(6.5 * len(phases), 5), squeeze=False)
+        sys.exit(f"{', '.join(args.csv)}: no simulated points with the latency and cost columns "
+                 f"of {args.phase} (status ok, prefill_s/decode_step_s and "
+                 f"*_cost_chip_s_per_token)")
+    fig, axes = plt.subplots(1, len(phases), figsize=(7.2 * len(phases), 5.4), squeeze=False)
+    groups = sorted({p["group"] for ph in phases for p in data[ph]})
+    colour = {g: f"C{i % 10}" for i, g in enumerate(groups)}
     for ax, ph in zip(axes[0], phases):
         pts = data[ph]
-        labels = sorted({p[2] for p in pts})
-        for i, label in enumerate(labels):
-            xs = [p[0] * 1e3 for p in pts if p[2] == label]
-            ys = [p[1] * 1e3 for p in pts if p[2] == label]
-            ax.scatter(xs, ys, s=18, alpha=0.75, label=label, color=f"C{i % 10}")
-        front = frontier(pts)
-        ax.step([p[0] * 1e3 for p in front], [p[1] * 1e3 for p in front], where="post",
-                color="black", linewidth=1.2, label="Pareto frontier")
+        # Latency in ms, or in s when the panel reaches past 10 s.
+        in_s = max(p["latency"] for p in pts) > 10
+        lat = 1.0 if in_s else 1e3
+        per_group = group_by == "model" or args.frontier_per_group
+        fronts = []
+        for g in groups:
+            mine = [p for p in pts if p["group"] == g]
+            if not mine:
+                continue
+            if not args.frontier_only or not per_group:
+                ax.scatter([p["latency"] * lat for p in mine], [p["cost"] * 1e3 for p in mine],
+                           s=18, alpha=0.45 if per_group else 0.8, color=colour[g], linewidths=0,
+                           label=None if per_group else g)
+            if per_group:
+                fronts.append((g, frontier(mine), colour[g], f"{g} (frontier)"))
+        if not per_group:
+            fronts.append(("", frontier(pts), "black", "Pareto frontier"))
+        for g, front, c, name in fronts:
+            ax.plot([p["latency"] * lat for p in front], [p["cost"] * 1e3 for p in front],
+                    marker="o", color=c, label=name, linewidth=1.4)
+            if not args.no_labels:
+                for p in front:
+                    ax.annotate(point_label(p), (p["latency"] * lat, p["cost"] * 1e3),
+                                textcoords="offset points", xytext=(5, 4), fontsize=7.5, color=c)
+            for p in front:
+                r = p["row"]
+                print(f"{ph} frontier{' ' + g if g else ''}: latency {p['latency']:.6g} s, "
+                      f"cost {p['cost']:.6g} chip-s/token  chips {r.get('chips')} batch "
+                      f"{r.get('batch')} {r.get('weights', '')} {r.get('ffn_layout', '')}  "
+                      f"{r.get('point', '')}")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        what = "prefill latency" if ph == "prefill" else "decode latency per generated token"
-        ax.set_xlabel(f"{what} (ms)")
+        plot_style.plain_log_ticks(ax, ticker)
+        label = plot_style.column_label(PHASES[ph][0])
+        ax.set_xlabel(label.replace("(ms)", "(s)") if in_s else label)
         ax.set_ylabel("cost (chip-milliseconds per token)")
-        ax.set_title(f"{ph}: latency vs cost")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
-        for p in front:
-            print(f"{ph} frontier: latency {p[0]:.6g} s, cost {p[1]:.6g} chip-s/token  {p[3]}")
-    if args.title:
-        fig.suptitle(args.title)
+        ax.set_title(TITLES[ph], fontsize=11)
+        ax.legend(loc="best")
+    names = ", ".join(plot_style.model_name(m) for m in models)
+    fig.suptitle(plot_style.wrap_title(args.title or f"{names}: latency vs cost per token "
+                                                      f"(C = chips, B = batch)", 110),
+                 fontweight="bold")
     fig.tight_layout()
-    fig.savefig(args.output, dpi=120)
-    print(f"wrote {args.output}")
+    plot_style.save(fig, args.output)
 
 
 if __name__ == "__main__":

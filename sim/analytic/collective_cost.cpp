@@ -1,6 +1,8 @@
 #include "sim/analytic/collective_cost.hpp"
 
 #include <algorithm>
+#include <cstdlib>
+#include <vector>
 
 #include "sim/partition/collective.hpp"
 
@@ -8,8 +10,69 @@ namespace podsim {
 
 namespace {
 
-CollectiveEstimate ring_phase_estimate(const RingPhase& phase, RingAlgorithm algorithm,
-                                       const TorusShape& shape, const ChipSpec& chip) {
+// Load of the busiest directed link of one axis of length k when every chip of a ring (or line)
+// sends one unit to every other, on dimension-order shortest routes (ties go the positive way).
+double ring_all_to_all_max_units(int k, bool wrapped) {
+  if (!wrapped) {
+    // Link (m, m+1) carries every pair with one end at or left of m and the other right of it.
+    double best = 0;
+    for (int m = 0; m + 1 < k; ++m) best = std::max(best, double(m + 1) * double(k - 1 - m));
+    return best;
+  }
+  // By symmetry every positive link carries, for each distance d routed positively, d units.
+  double positive = 0;
+  for (int d = 1; d < k; ++d)
+    if (d <= k - d) positive += d;
+  return positive;
+}
+
+// Signed steps of the dimension-order route from i to j along an axis of length k (Torus::route's
+// rule: the shorter way round a wrapped axis, the positive way on a tie; straight on a mesh).
+int axis_steps_of(int i, int j, int k, bool wrapped) {
+  if (!wrapped) return j - i;
+  const int d = ((j - i) % k + k) % k;
+  if (d == 0) return 0;
+  return d <= k - d ? d : -(k - d);
+}
+
+// Histogram by distance (index = hops along the axis) of the ordered pairs (i, j) of one axis
+// whose route crosses the directed link leaving position m in the positive (or negative) way.
+std::vector<long long> crossing_histogram(int k, bool wrapped, int m, bool positive) {
+  std::vector<long long> h(k, 0);
+  for (int i = 0; i < k; ++i)
+    for (int j = 0; j < k; ++j) {
+      const int s = axis_steps_of(i, j, k, wrapped);
+      if (s == 0 || (s > 0) != positive) continue;
+      for (int p = i, n = 0; n < std::abs(s); ++n) {
+        if (p == m) {
+          ++h[std::abs(s)];
+          break;
+        }
+        p = ((p + (positive ? 1 : -1)) % k + k) % k;
+      }
+    }
+  return h;
+}
+
+// Histogram of |steps(c, c')| over every c' of the axis (c' = c included, at distance 0).
+std::vector<long long> distance_histogram(int k, bool wrapped, int c) {
+  std::vector<long long> h(k, 0);
+  for (int j = 0; j < k; ++j) ++h[std::abs(axis_steps_of(c, j, k, wrapped))];
+  return h;
+}
+
+std::vector<long long> convolve(const std::vector<long long>& a, const std::vector<long long>& b) {
+  std::vector<long long> out(a.size() + b.size() - 1, 0);
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != 0)
+      for (std::size_t j = 0; j < b.size(); ++j) out[i + j] += a[i] * b[j];
+  return out;
+}
+
+}  // namespace
+
+CollectiveEstimate ring_step_estimate(const RingPhase& phase, RingAlgorithm algorithm,
+                                      const TorusShape& shape, const ChipSpec& chip) {
   const double k = shape.size(phase.axis);
   const double shard = static_cast<double>(phase.larger_bytes) / k;
   const double l = chip.ici_hop_latency_s, b = chip.effective_ici_link_bytes_per_s(),
@@ -28,29 +91,83 @@ CollectiveEstimate ring_phase_estimate(const RingPhase& phase, RingAlgorithm alg
       break;
   }
   CollectiveEstimate e;
-  e.latency_s = (k - 1) * l;
-  e.bandwidth_s = (k - 1) * (message / b + (phase.reduce ? adds : 0));
+  e.latency_s = l;
+  e.bandwidth_s = message / b + (phase.reduce ? adds : 0);
   e.time_s = e.latency_s + e.bandwidth_s;
   return e;
 }
 
-// Load of the busiest directed link of one axis of length k when every chip of a ring (or line)
-// sends one unit to every other, on dimension-order shortest routes (ties go the positive way).
-double ring_all_to_all_max_units(int k, bool wrapped) {
-  if (!wrapped) {
-    // Link (m, m+1) carries every pair with one end at or left of m and the other right of it.
-    double best = 0;
-    for (int m = 0; m + 1 < k; ++m) best = std::max(best, double(m + 1) * double(k - 1 - m));
-    return best;
+AllToAllBound all_to_all_bound(const CollectiveSpec& spec, const TorusShape& shape,
+                               const ChipSpec& chip) {
+  AllToAllBound out;
+  const std::vector<Axis> axes = spec.axes.axes();
+  long long group = 1;
+  for (Axis a : axes) group *= shape.size(a);
+  // The chunk every chip sends each other chip (algorithms.cpp: append_all_to_all).
+  out.chunk_bytes = std::max<Bytes>(1, spec.bytes / static_cast<Bytes>(group));
+  const double b = chip.effective_ici_link_bytes_per_s(), l = chip.ici_hop_latency_s;
+  out.link_bytes_per_s = b;
+  for (Axis a : axes)
+    out.longest_route_hops += shape.wrapped(a) ? shape.size(a) / 2 : shape.size(a) - 1;
+  const double chunk = static_cast<double>(out.chunk_bytes);
+  // One representative link per class: on a wrapped axis every position (and, along another
+  // wrapped axis, every coordinate) sees the same histograms, so only position 0 is counted.
+  for (Axis a : axes) {
+    const int k = shape.size(a);
+    std::vector<Axis> others;
+    for (Axis o : axes)
+      if (o != a) others.push_back(o);
+    const int positions = shape.wrapped(a) ? 1 : k - 1;  // a mesh's last chip has no + link
+    for (int sign = 0; sign < 2; ++sign)
+      for (int m0 = 0; m0 < positions; ++m0) {
+        const bool positive = sign == 0;
+        const int m = positive || shape.wrapped(a) ? m0 : m0 + 1;  // a mesh's first has no - link
+        const std::vector<long long> along = crossing_histogram(k, shape.wrapped(a), m, positive);
+        const int c0n = others.size() > 0 && !shape.wrapped(others[0]) ? shape.size(others[0]) : 1;
+        const int c1n = others.size() > 1 && !shape.wrapped(others[1]) ? shape.size(others[1]) : 1;
+        for (int c0 = 0; c0 < c0n; ++c0)
+          for (int c1 = 0; c1 < c1n; ++c1) {
+            std::vector<long long> h = along;
+            Coord at;
+            at[a] = m;
+            if (others.size() > 0) {
+              h = convolve(h, distance_histogram(shape.size(others[0]), shape.wrapped(others[0]), c0));
+              at[others[0]] = c0;
+            }
+            if (others.size() > 1) {
+              h = convolve(h, distance_histogram(shape.size(others[1]), shape.wrapped(others[1]), c1));
+              at[others[1]] = c1;
+            }
+            const Direction dir = direction_of(a, positive);
+            long long flows = 0;
+            for (long long n : h) flows += n;
+            if (flows * chunk > out.busiest_bytes) {
+              out.busiest_bytes = flows * chunk;
+              out.busiest_flows = flows;
+              out.busiest_at = at;
+              out.busiest_direction = dir;
+            }
+            // Flows of h0 hops or more, from the longest down.
+            long long later = 0;
+            for (int h0 = static_cast<int>(h.size()) - 1; h0 >= 1; --h0) {
+              later += h[h0];
+              if (h[h0] == 0) continue;
+              const double t = h0 * l + later * chunk / b;
+              if (t > out.time_s) {
+                out.time_s = t;
+                out.latency_s = h0 * l;
+                out.bandwidth_s = later * chunk / b;
+                out.at = at;
+                out.direction = dir;
+                out.flows = later;
+                out.min_hops = h0;
+              }
+            }
+          }
+      }
   }
-  // By symmetry every positive link carries, for each distance d routed positively, d units.
-  double positive = 0;
-  for (int d = 1; d < k; ++d)
-    if (d <= k - d) positive += d;
-  return positive;
+  return out;
 }
-
-}  // namespace
 
 double all_to_all_max_link_bytes(const TorusShape& shape, const AxisSet& axes, Bytes bytes) {
   double group = 1;
@@ -90,11 +207,9 @@ CollectiveEstimate collective_estimate(const CollectiveSpec& spec, const TorusSh
   CollectiveEstimate total;
   const double b = chip.effective_ici_link_bytes_per_s(), l = chip.ici_hop_latency_s;
   if (spec.kind == CollectiveKind::all_to_all) {
-    int max_hops = 0;
-    for (Axis a : spec.axes.axes())
-      max_hops += shape.wrapped(a) ? shape.size(a) / 2 : shape.size(a) - 1;
-    total.latency_s = max_hops * l;
-    total.bandwidth_s = all_to_all_max_link_bytes(shape, spec.axes, spec.bytes) / b;
+    const AllToAllBound bound = all_to_all_bound(spec, shape, chip);
+    total.latency_s = bound.latency_s;
+    total.bandwidth_s = bound.bandwidth_s;
   } else if (spec.kind == CollectiveKind::permute) {
     // The longest route to the next chip of the group: the wrap from the last chip to the first
     // (x fastest), one hop per axis where it wraps, across the line where it does not.
@@ -110,10 +225,11 @@ CollectiveEstimate collective_estimate(const CollectiveSpec& spec, const TorusSh
     for (const auto& phases : ring_collective_parts(spec, shape)) {
       CollectiveEstimate part;
       for (const RingPhase& phase : phases) {
-        const auto e = ring_phase_estimate(
+        const auto e = ring_step_estimate(
             phase, effective_algorithm(spec.algorithm, shape, phase.axis), shape, chip);
-        part.latency_s += e.latency_s;
-        part.bandwidth_s += e.bandwidth_s;
+        const double steps = shape.size(phase.axis) - 1;
+        part.latency_s += steps * e.latency_s;
+        part.bandwidth_s += steps * e.bandwidth_s;
       }
       if (part.latency_s + part.bandwidth_s > total.latency_s + total.bandwidth_s) total = part;
     }

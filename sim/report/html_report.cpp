@@ -43,26 +43,33 @@ namespace {
 constexpr const char* kBody = R"(<body>
 <h1 id="title"></h1>
 <div id="errors"></div>
-<h2>Scenario</h2><table class="kv" id="scenario"></table>
+<h2 id="scenariotitle">Scenario</h2><table class="kv" id="scenario"></table>
 <h2>Headline</h2><table class="kv" id="headline"></table>
 <div class="note" id="notes"></div>
+<h2 id="torustitle">Torus: link load in a time window</h2>
+<div class="stage">
+<div id="torus"></div>
+<div class="controls">
+<div id="steps">
+<div class="buttons"><button id="prev">&#9664; previous</button><button id="next">next &#9654;</button><button id="play">play / pause</button> <span id="stepcount"></span></div>
+<div id="steptitle"></div><div class="note" id="movesnote"></div><ul id="steplines"></ul>
+</div>
+<div class="legend"><div>link load: <span id="ratenote"></span></div><svg width="330" height="34" id="legend"></svg></div>
+<div>window start <input type="range" id="t0" min="0" step="1"> end <input type="range" id="t1" step="1"></div>
+<div class="note" id="window"></div>
+<div class="note">Most loaded link of the run: <b id="most"></b>.</div>
+<div class="note">The slice unfolded into XY planes, one per z; chips are labelled x,y. Each directed link is a
+segment beside the chip it leaves (to the left of its direction of travel; short stubs at an edge are wraparound
+links; +z ticks up-right, -z down-left), coloured by its mean load in the window. In a step, the moving dots are
+the listed chips' transfers, from sender to receiver along their routes.</div>
+</div></div>
 <pre id="text"></pre>
 <h2 id="breakdowntitle"></h2><svg id="breakdown" width="100%" height="70"></svg>
 <h2>Ops over time</h2><svg id="ops" width="100%"></svg><div class="note" id="opsnote"></div>
-<div id="steps"><h2>Step by step</h2>
-<div><button id="prev">previous</button><button id="next">next</button><button id="play">play / pause</button>
-<b id="steptitle"></b></div><ul id="steplines"></ul>
-<div class="note">The torus view below shows the links this step used, coloured by their load during it.</div></div>
 <h2>Link utilisation over time</h2>
-<div class="note">Rows: directed ICI links (the most loaded first); columns: time. Exact mean load per bin from the replay's link rates.</div>
-<svg id="heatmap"></svg>
-<h2>Torus: link load in a time window</h2>
-<div class="note">The slice unfolded into XY planes, one per z. Each directed link is a segment beside the chip it leaves
-(to the left of its direction of travel; short stubs at an edge are wraparound links; +z ticks up-right, -z down-left),
-coloured by its mean load in the window. Most loaded link of the run: <b id="most"></b>.</div>
-<div>window start <input type="range" id="t0" min="0" step="1"> end <input type="range" id="t1" step="1"> <span id="window"></span></div>
-<div class="legend">load: <svg width="220" height="14" id="legend"></svg></div>
-<div id="torus"></div>
+<div class="note">Rows: directed ICI links (the most loaded first); columns: time. Exact mean load per bin from the replay's link rates, against the effective link rate.</div>
+<div id="heatagg"></div>
+<div id="heatscroll"><svg id="heatmap"></svg></div>
 )";
 
 }  // namespace
@@ -124,10 +131,15 @@ std::size_t write_html_report(const Timeline& timeline, const HtmlReport& report
         busy_s += v.end_s - v.start_s;
         peak = std::max(peak, v.bytes_per_s);
       }
-    most_name = fmt::format("{} ({:.4g} MB, busy {:.1f}% of the time, peak {:.4g} GB/s)",
-                            torus.link_name(most), bytes[most] / 1e6,
-                            timeline.makespan_s > 0 ? 100 * busy_s / timeline.makespan_s : 0.0,
-                            peak / 1e9);
+    most_name = fmt::format(
+        "{} ({:.4g} MB, busy {:.1f}% of the time, mean load {:.1f}% of the effective {:.4g} GB/s, "
+        "peak {:.4g} GB/s)",
+        torus.link_name(most), bytes[most] / 1e6,
+        timeline.makespan_s > 0 ? 100 * busy_s / timeline.makespan_s : 0.0,
+        timeline.makespan_s > 0 && timeline.link_bytes_per_s > 0
+            ? 100 * bytes[most] / (timeline.link_bytes_per_s * timeline.makespan_s)
+            : 0.0,
+        timeline.link_bytes_per_s / 1e9, peak / 1e9);
   }
 
   nlohmann::json data;
@@ -140,6 +152,10 @@ std::size_t write_html_report(const Timeline& timeline, const HtmlReport& report
   data["cuts"] = timeline.cuts;
   data["text"] = report.text;
   data["shape"] = timeline.shape.dims;
+  data["wraps"] = {timeline.shape.wrapped(Axis::x), timeline.shape.wrapped(Axis::y),
+                   timeline.shape.wrapped(Axis::z)};
+  data["rate"] = fmt::format("fraction of the effective link rate, {:.4g} GB/s per direction",
+                             timeline.link_bytes_per_s / 1e9);
   data["makespan"] = timeline.makespan_s;
   data["bins"] = bins;
   data["links"] = std::move(links);
@@ -154,13 +170,16 @@ std::size_t write_html_report(const Timeline& timeline, const HtmlReport& report
   nlohmann::json steps = nlohmann::json::array();
   for (const HtmlStep& s : report.steps) {
     // The links that carried anything during the step.
-    std::vector<LinkId> used;
-    for (const LinkInterval& v : timeline.link_intervals)
-      if (v.end_s > s.start_s && v.start_s < s.end_s &&
-          (used.empty() || used.back() != v.link))
-        used.push_back(v.link);
+    std::vector<LinkId> used = s.links;
+    if (used.empty())
+      for (const LinkInterval& v : timeline.link_intervals)
+        if (v.end_s > s.start_s && v.start_s < s.end_s &&
+            (used.empty() || used.back() != v.link))
+          used.push_back(v.link);
+    nlohmann::json moves = nlohmann::json::array();
+    for (const HtmlMove& m : s.moves) moves.push_back({m.from, m.to});
     steps.push_back({{"title", s.title}, {"t0", s.start_s}, {"t1", s.end_s}, {"lines", s.lines},
-                     {"links", used}});
+                     {"links", used}, {"moves", moves}});
   }
   data["steps"] = std::move(steps);
 

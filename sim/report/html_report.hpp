@@ -18,10 +18,18 @@
 
 namespace podsim {
 
+// One transfer the teaching page animates: a dot moving from chip to chip along the route.
+struct HtmlMove {
+  ChipId from = 0, to = 0;
+};
+
 struct HtmlStep {
   std::string title;               // "step 2 of 3"
   Seconds start_s = 0, end_s = 0;  // the window the torus view shows for it
   std::vector<std::string> lines;  // what happens: "c(0,0,0) -> c(1,0,0): chunk of c3, 128 KiB"
+  std::vector<HtmlMove> moves;     // the listed chips' transfers of the step
+  std::vector<LinkId> links;       // the links the step's transfers cross (whole slice); empty:
+                                   // every link busy in the window
 };
 
 struct HtmlReport {

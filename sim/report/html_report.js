@@ -98,63 +98,106 @@ window.addEventListener('error', function (e) {
     return s / 1000 / Math.max(1, b1 - b0);
   }
 
-  // Heat map: links x time.
-  (function () {
-    var svg = document.getElementById('heatmap');
-    var rows = D.heat_rows, cw = Math.max(2, Math.floor(900 / nb)), rh = rows.length > 64 ? 3 : 10, left = 150;
+  // Heat map: links x time. Up to 64 links one readable row each; beyond, one row per link
+  // direction first (the mean and the most loaded of that direction's busy links), then every
+  // link in a scrolling box, still 10 px a row.
+  var DIRS = ['+x', '-x', '+y', '-y', '+z', '-z'];
+  function heat(svg, rows, rh, label, cellTitle) {
+    var cw = Math.max(2, Math.floor(900 / nb)), left = 170;
     svg.setAttribute('viewBox', '0 0 ' + (left + nb * cw + 10) + ' ' + (rows.length * rh + 30));
     svg.setAttribute('width', left + nb * cw + 10);
     svg.setAttribute('height', rows.length * rh + 30);
     el('rect', {x: left, y: 0, width: nb * cw, height: rows.length * rh, fill: '#e4e4e4'}, svg);
-    rows.forEach(function (li, r) {
-      var link = links[li], u = link[7];
-      if (rh >= 8 || r % 8 === 0) el('text', {x: left - 4, y: r * rh + rh - 1, 'font-size': Math.min(10, rh * 2), 'text-anchor': 'end'}, svg).textContent = link[1];
+    rows.forEach(function (row, r) {
+      el('text', {x: left - 4, y: r * rh + rh - 2, 'font-size': Math.min(11, rh), 'text-anchor': 'end'}, svg).textContent = label(row);
+      var u = row.u;
       if (!u) return;
       for (var b = 0; b < nb; ++b) {
         if (!u[b]) continue;
         var c = el('rect', {x: left + b * cw, y: r * rh, width: cw, height: rh, fill: color(u[b] / 1000)}, svg);
-        if (rh >= 8) el('title', {}, c).textContent = link[1] + ' ' + fmtS(b * binW) + ': ' + (u[b] / 10).toFixed(1) + '%';
+        el('title', {}, c).textContent = cellTitle(row) + ' at ' + fmtS(b * binW) + ': ' + (u[b] / 10).toFixed(1) + '% of the effective rate';
       }
     });
     el('text', {x: left, y: rows.length * rh + 14, 'font-size': 11}, svg).textContent = '0';
     el('text', {x: left + nb * cw, y: rows.length * rh + 14, 'font-size': 11, 'text-anchor': 'end'}, svg).textContent = fmtS(D.makespan);
     el('text', {x: left + nb * cw / 2, y: rows.length * rh + 26, 'font-size': 11, 'text-anchor': 'middle'}, svg).textContent = 'simulated time (' + nb + ' bins of ' + fmtS(binW) + '); colour = mean load of the bin';
+  }
+  (function () {
+    var rows = D.heat_rows.map(function (li) { return {name: links[li][1], u: links[li][7]}; });
+    var box = document.getElementById('heatscroll');
+    if (rows.length > 64) {
+      var agg = [];
+      DIRS.forEach(function (dname, d) {
+        var mine = D.heat_rows.map(function (li) { return links[li]; }).filter(function (l) { return l[5] === d && l[7]; });
+        if (!mine.length) return;
+        var meanU = [], maxU = [];
+        for (var b = 0; b < nb; ++b) {
+          var s = 0, m = 0;
+          mine.forEach(function (l) { s += l[7][b]; m = Math.max(m, l[7][b]); });
+          meanU.push(Math.round(s / mine.length)); maxU.push(m);
+        }
+        agg.push({name: dname + ' links, mean of ' + mine.length, u: meanU});
+        agg.push({name: dname + ' links, most loaded', u: maxU});
+      });
+      var host = document.getElementById('heatagg');
+      h('div', 'By direction (' + rows.length + ' links: every one is listed in the box below, which scrolls):', host).className = 'note';
+      heat(el('svg', {}, host), agg, 14, function (r) { return r.name; }, function (r) { return r.name; });
+      box.className = 'scroll';
+    }
+    heat(document.getElementById('heatmap'), rows, 10, function (r) { return r.name; }, function (r) { return r.name; });
   })();
 
-  // Torus view: one XY plane per Z; each directed link a short offset segment.
-  var X = D.shape[0], Y = D.shape[1], Z = D.shape[2];
-  var sp = X * Y > 64 ? 26 : 56, pad = 22, segs = [];
+  // Torus view: one SVG, an XY plane per z laid out left to right then down; chips labelled.
+  var X = D.shape[0], Y = D.shape[1], Z = D.shape[2], W = D.wraps || [false, false, false];
+  var big = X * Y * Z > 512;
+  // One plane: up to 640 px; several: two planes side by side in 900 px.
+  var sp = Math.max(big ? 16 : 34, Math.min(Z > 1 ? 90 : 140, Math.floor((Z > 1 ? 380 : 640) / Math.max(X, Y))));
+  var pad = 30, planeW = (X - 1) * sp + 2 * pad, planeH = (Y - 1) * sp + 2 * pad + 18;
+  var perRow = Math.max(1, Math.min(Z, Math.floor(900 / planeW)));
+  var segs = [];
+  function chipXY(id) {
+    var x = id % X, y = Math.floor(id / X) % Y, z = Math.floor(id / (X * Y));
+    var col = z % perRow, row = Math.floor(z / perRow);
+    return [col * planeW + pad + x * sp, row * planeH + 18 + pad + y * sp, x, y, z];
+  }
+  var tsvg;
   (function () {
     var host = document.getElementById('torus');
+    var rowsOfPlanes = Math.ceil(Z / perRow);
+    tsvg = el('svg', {width: perRow * planeW, height: rowsOfPlanes * planeH, id: 'torussvg'}, host);
     var dx = [1, -1, 0, 0, 0, 0], dy = [0, 0, 1, -1, 0, 0];
+    var labels = sp >= 34;
     for (var z = 0; z < Z; ++z) {
-      var div = h('div', undefined, host); div.className = 'plane';
-      h('div', 'z = ' + z, div);
-      var svg = el('svg', {width: (X - 1) * sp + 2 * pad, height: (Y - 1) * sp + 2 * pad}, div);
-      for (var y = 0; y < Y; ++y) for (var x = 0; x < X; ++x)
-        el('circle', {cx: pad + x * sp, cy: pad + y * sp, r: sp > 30 ? 5 : 3, fill: '#555'}, svg);
-      links.forEach(function (link, i) {
-        if (link[4] !== z) return;
-        var x0 = pad + link[2] * sp, y0 = pad + link[3] * sp, d = link[5], o = sp > 30 ? 4 : 2;
-        var a, b, c, e;
-        if (d < 4) {
-          var ux = dx[d], uy = dy[d], nx = -uy, ny = ux;  // offset to the left of travel
-          var wrap = (d < 2 && (link[2] + ux < 0 || link[2] + ux >= X)) || (d >= 2 && (link[3] + uy < 0 || link[3] + uy >= Y));
-          var len = wrap ? 0.3 : 0.82;
-          a = x0 + ux * sp * 0.09 + nx * o; b = y0 + uy * sp * 0.09 + ny * o;
-          c = x0 + ux * sp * len + nx * o; e = y0 + uy * sp * len + ny * o;
-        } else {  // z links: a tick up-right (+z) or down-left (-z) of the chip
-          var s = d === 4 ? 1 : -1;
-          a = x0 + s * 3; b = y0 - s * 3; c = x0 + s * sp * 0.3; e = y0 - s * sp * 0.3;
-        }
-        var line = el('line', {'class': 'link', x1: a, y1: b, x2: c, y2: e, stroke: '#e4e4e4', 'stroke-width': sp > 30 ? 3 : 2, 'stroke-linecap': 'round'}, svg);
-        var t = el('title', {}, line);
-        segs.push([line, t, i]);
-      });
+      var o = chipXY(z * X * Y);
+      el('rect', {x: o[0] - pad + 4, y: o[1] - pad + 4, width: planeW - 8, height: planeH - 26, fill: 'none', stroke: '#ccc', rx: 6}, tsvg);
+      el('text', {x: o[0] - pad + 10, y: o[1] - pad - 2, 'font-size': 13, 'font-weight': 'bold'}, tsvg).textContent = 'z = ' + z;
+    }
+    links.forEach(function (link, i) {
+      var p = chipXY(link[2] + X * (link[3] + Y * link[4])), x0 = p[0], y0 = p[1], d = link[5], off = sp > 30 ? 5 : 2;
+      var a, b, c, e;
+      if (d < 4) {
+        var ux = dx[d], uy = dy[d], nx = -uy, ny = ux;  // offset to the left of travel
+        var wrap = (d < 2 && (link[2] + ux < 0 || link[2] + ux >= X)) || (d >= 2 && (link[3] + uy < 0 || link[3] + uy >= Y));
+        var len = wrap ? 0.3 : 0.82;
+        a = x0 + ux * sp * 0.15 + nx * off; b = y0 + uy * sp * 0.15 + ny * off;
+        c = x0 + ux * sp * len + nx * off; e = y0 + uy * sp * len + ny * off;
+      } else {  // z links: a tick up-right (+z) or down-left (-z) of the chip
+        var sg = d === 4 ? 1 : -1;
+        a = x0 + sg * sp * 0.12; b = y0 - sg * sp * 0.12; c = x0 + sg * sp * 0.32; e = y0 - sg * sp * 0.32;
+      }
+      var line = el('line', {'class': 'link', x1: a, y1: b, x2: c, y2: e, stroke: '#e4e4e4', 'stroke-width': sp > 30 ? 4 : 2, 'stroke-linecap': 'round'}, tsvg);
+      var t = el('title', {}, line);
+      segs.push([line, t, i]);
+    });
+    for (var id = 0; id < X * Y * Z; ++id) {
+      var q = chipXY(id), r = labels ? Math.min(13, sp * 0.16) : Math.max(2, sp * 0.12);
+      el('circle', {cx: q[0], cy: q[1], r: r, fill: '#fff', stroke: '#555', 'stroke-width': 1.2, id: 'chip' + id}, tsvg);
+      if (labels) el('text', {x: q[0], y: q[1] + 3.5, 'font-size': Math.min(10, sp * 0.13), 'text-anchor': 'middle', fill: '#333'}, tsvg).textContent = q[2] + ',' + q[3];
     }
   })();
   var s0 = document.getElementById('t0'), s1 = document.getElementById('t1'), label = document.getElementById('window');
   s0.max = nb - 1; s1.min = 1; s1.max = nb; s0.value = 0; s1.value = nb;
+  document.getElementById('ratenote').textContent = D.rate || '';
   var stepLinks = null;
   function redraw() {
     var b0 = Math.min(+s0.value, nb - 1), b1 = Math.max(+s1.value, b0 + 1);
@@ -163,56 +206,159 @@ window.addEventListener('error', function (e) {
       var link = links[s[2]], u = mean(link, b0, b1);
       var lit = stepLinks === null || stepLinks[link[0]];
       s[0].setAttribute('stroke', lit ? color(u) : '#f4f4f4');
-      s[1].textContent = link[1] + ': ' + (100 * u).toFixed(1) + '% mean load';
+      s[1].textContent = link[1] + ': ' + (100 * u).toFixed(1) + '% of the effective rate (mean over the window)';
       if (u > bestU) { bestU = u; best = s[2]; }
     });
     label.textContent = 'window ' + fmtS(b0 * binW) + ' to ' + fmtS(b1 * binW) +
-        (bestU > 0 ? '; most loaded link in it: ' + links[best][1] + ' (' + (100 * bestU).toFixed(1) + '% mean load)' : '; no link busy');
+        (bestU > 0 ? '; most loaded link in it: ' + links[best][1] + ' (' + (100 * bestU).toFixed(1) + '% of the effective rate)' : '; no link busy');
   }
   s0.addEventListener('input', function () { if (+s1.value <= +s0.value) s1.value = +s0.value + 1; stepLinks = null; redraw(); });
   s1.addEventListener('input', function () { if (+s0.value >= +s1.value) s0.value = +s1.value - 1; stepLinks = null; redraw(); });
   document.getElementById('most').textContent = D.most_loaded;
   redraw();
 
-  // Teaching mode: steps.
+  // The route of a transfer as points on the picture (dimension-order: x, then y, then z; the
+  // shorter way round a wrapped axis, the positive way on a tie), broken where it wraps.
+  function routePaths(from, to) {
+    var c = chipXY(from), cur = [c[2], c[3], c[4]], t = chipXY(to), goal = [t[2], t[3], t[4]], dims = [X, Y, Z];
+    var paths = [[chipXY(from).slice(0, 2)]];
+    for (var a = 0; a < 3; ++a) {
+      var k = dims[a], steps = goal[a] - cur[a];
+      if (W[a]) { var dd = ((steps % k) + k) % k; steps = dd === 0 ? 0 : (dd <= k - dd ? dd : -(k - dd)); }
+      for (var n = 0; n < Math.abs(steps); ++n) {
+        var next = cur.slice(); next[a] = (cur[a] + (steps > 0 ? 1 : -1) + k) % k;
+        var p = chipXY(cur[0] + X * (cur[1] + Y * cur[2])), q = chipXY(next[0] + X * (next[1] + Y * next[2]));
+        var wrapped = steps > 0 ? next[a] < cur[a] : next[a] > cur[a];
+        if (wrapped && a < 2) {  // wraparound: leave by the stub, come back in from the far side
+          var ux = a === 0 ? (steps > 0 ? 1 : -1) : 0, uy = a === 1 ? (steps > 0 ? 1 : -1) : 0;
+          paths[paths.length - 1].push([p[0] + ux * sp * 0.45, p[1] + uy * sp * 0.45]);
+          paths.push([[q[0] - ux * sp * 0.45, q[1] - uy * sp * 0.45], [q[0], q[1]]]);
+        } else {
+          paths[paths.length - 1].push([q[0], q[1]]);
+        }
+        cur = next;
+      }
+    }
+    return paths;
+  }
+  var moveLayer = el('g', {id: 'moves'}, tsvg), movers = [];
+  el('marker', {id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse'}, el('defs', {}, tsvg));
+  el('path', {d: 'M 0 0 L 10 5 L 0 10 z', fill: '#1f5fa8'}, tsvg.querySelector('marker'));
+  // Shifts a path to the left of its travel (where the link segments are drawn) and stops it short
+  // of the chips, so that the arrows sit beside their links and leave the chip labels readable.
+  function besideLinks(path) {
+    var out = [], off = sp > 30 ? 9 : 3, r = sp >= 34 ? Math.min(13, sp * 0.16) + 3 : 3;
+    for (var i = 0; i + 1 < path.length; ++i) {
+      var a = path[i], b = path[i + 1], dx = b[0] - a[0], dy = b[1] - a[1], n = Math.sqrt(dx * dx + dy * dy) || 1;
+      var ux = dx / n, uy = dy / n, nx = -uy, ny = ux;  // the side the link segments are drawn on
+      var ta = i === 0 ? r : 0, tb = i + 2 === path.length ? r : 0;
+      out.push([a[0] + ux * ta + nx * off, a[1] + uy * ta + ny * off]);
+      out.push([b[0] - ux * tb + nx * off, b[1] - uy * tb + ny * off]);
+    }
+    return out.length ? out : path;
+  }
+  function showMoves(moves) {
+    moveLayer.textContent = ''; movers = [];
+    var note = document.getElementById('movesnote');
+    note.textContent = '';
+    if (moves.length > 24) {
+      var first = moves[0][0], p = chipXY(first);
+      var total = moves.length;
+      moves = moves.filter(function (mv) { return mv[0] === first; });
+      note.textContent = 'Arrows: the ' + moves.length + ' transfers of chip c(' + p[2] + ',' + p[3] + ',' + p[4] +
+          ') of the ' + total + ' listed; every other chip sends the same pattern, shifted.';
+    }
+    for (var id = 0; id < X * Y * Z; ++id) document.getElementById('chip' + id).setAttribute('fill', '#fff');
+    moves.forEach(function (mv) {
+      document.getElementById('chip' + mv[0]).setAttribute('fill', '#cfe3f7');
+      document.getElementById('chip' + mv[1]).setAttribute('fill', '#fde2b8');
+      var paths = routePaths(mv[0], mv[1]).map(besideLinks), pts = [];
+      paths.forEach(function (path, i) {
+        el('polyline', {points: path.map(function (p) { return p.join(','); }).join(' '), fill: 'none', stroke: '#1f5fa8', 'stroke-width': 1.6, 'stroke-dasharray': '4 3', opacity: 0.8, 'marker-end': i === paths.length - 1 ? 'url(#arrow)' : ''}, moveLayer);
+        pts = pts.concat(path);
+      });
+      var dot = el('circle', {r: Math.max(3, Math.min(7, sp * 0.08)), fill: '#1f5fa8', cx: pts[0][0], cy: pts[0][1]}, moveLayer);
+      movers.push([dot, pts]);
+    });
+    // Lit links that leave no chip of the arrows: the other groups, doing the same step at once.
+    var senders = {};
+    moves.forEach(function (mv) { senders[mv[0]] = true; });
+    var others = 0;
+    for (var l in stepLinks || {}) if (!senders[Math.floor(+l / 6)]) ++others;
+    if (others > 0 && moves.length)
+      note.textContent += (note.textContent ? ' ' : '') + 'Links lit without arrows: the other groups of the slice, running the same step at the same time.';
+  }
+  // A moving dot per transfer: at 40% of its way in a still picture, animated otherwise.
+  function placeDots(f) {
+    movers.forEach(function (m) {
+      var pts = m[1], n = pts.length - 1, x = f * n, i = Math.min(n - 1, Math.floor(x)), g = x - i;
+      if (n < 1) return;
+      m[0].setAttribute('cx', pts[i][0] + g * (pts[i + 1][0] - pts[i][0]));
+      m[0].setAttribute('cy', pts[i][1] + g * (pts[i + 1][1] - pts[i][1]));
+    });
+  }
+  var t0 = null;
+  function animate(ts) {
+    if (t0 === null) t0 = ts;
+    placeDots(((ts - t0) % 1600) / 1600);
+    window.requestAnimationFrame(animate);
+  }
+
+  // Teaching mode: steps. #step=N in the address opens step N (1-based).
   (function () {
     var box = document.getElementById('steps');
     if (!D.steps.length) { box.style.display = 'none'; return; }
+    document.getElementById('torustitle').textContent = 'Step by step on the torus';
+    // Teaching mode: the picture and its controls come first, right under the title.
+    var first = document.getElementById('scenariotitle');
+    [document.getElementById('torustitle'), document.querySelector('.stage')].forEach(function (n) {
+      first.parentNode.insertBefore(n, first);
+    });
     var i = 0, timer = null, title = document.getElementById('steptitle'), list = document.getElementById('steplines');
+    var m = /step=(\d+)/.exec(window.location.hash || '');
+    if (m) i = Math.max(0, Math.min(D.steps.length - 1, +m[1] - 1));
     function show() {
       var st = D.steps[i];
+      document.getElementById('stepcount').textContent = (i + 1) + ' / ' + D.steps.length;
       title.textContent = st.title + ' (' + fmtS(st.t0) + ' to ' + fmtS(st.t1) + ')';
       list.textContent = '';
-      st.lines.forEach(function (l) { h('li', l, list); });
+      st.lines.slice(0, 300).forEach(function (l) { h('li', l, list); });
+      if (st.lines.length > 300) h('li', '... and ' + (st.lines.length - 300) + ' more', list);
       s0.value = Math.min(nb - 1, Math.floor(st.t0 / binW));
       s1.value = Math.max(+s0.value + 1, Math.ceil(st.t1 / binW));
       stepLinks = {}; st.links.forEach(function (l) { stepLinks[l] = true; });
       redraw();
+      showMoves(st.moves || []);
+      placeDots(0.4);
     }
     document.getElementById('prev').addEventListener('click', function () { i = (i + D.steps.length - 1) % D.steps.length; show(); });
     document.getElementById('next').addEventListener('click', function () { i = (i + 1) % D.steps.length; show(); });
     document.getElementById('play').addEventListener('click', function () {
       if (timer) { clearInterval(timer); timer = null; return; }
-      timer = setInterval(function () { i = (i + 1) % D.steps.length; show(); }, 1200);
+      timer = setInterval(function () { i = (i + 1) % D.steps.length; show(); }, 1600);
     });
     show();
+    if (!/still/.test(window.location.hash || '')) window.requestAnimationFrame(animate);
   })();
   document.body.setAttribute('data-rendered', 'yes');
 })();
 
 (function () {
   var svg = document.getElementById('legend'), NS = 'http://www.w3.org/2000/svg';
-  for (var i = 0; i <= 10; ++i) {
-    var r = document.createElementNS(NS, 'rect');
-    r.setAttribute('x', i * 16); r.setAttribute('y', 0); r.setAttribute('width', 16); r.setAttribute('height', 14);
-    var u = i / 10, stops = [[255, 237, 160], [254, 178, 76], [240, 59, 32], [128, 0, 38]];
-    var x = u * 3, k = Math.min(2, Math.floor(x)), f = x - k;
-    var c = [0, 1, 2].map(function (j) { return Math.round(stops[k][j] + f * (stops[k + 1][j] - stops[k][j])); });
-    r.setAttribute('fill', i === 0 ? '#e4e4e4' : 'rgb(' + c.join(',') + ')');
-    svg.appendChild(r);
+  function add(tag, attrs) {
+    var e = document.createElementNS(NS, tag);
+    for (var k in attrs) e.setAttribute(k, attrs[k]);
+    svg.appendChild(e);
+    return e;
   }
-  var t = document.createElementNS(NS, 'text');
-  t.setAttribute('x', 180); t.setAttribute('y', 12); t.setAttribute('font-size', 11);
-  t.textContent = '0 .. 100%';
-  svg.appendChild(t);
+  var stops = [[255, 237, 160], [254, 178, 76], [240, 59, 32], [128, 0, 38]];
+  for (var i = 0; i <= 10; ++i) {
+    var u = i / 10, x = u * 3, k = Math.min(2, Math.floor(x)), f = x - k;
+    var c = [0, 1, 2].map(function (j) { return Math.round(stops[k][j] + f * (stops[k + 1][j] - stops[k][j])); });
+    add('rect', {x: 10 + i * 28, y: 0, width: 28, height: 14, fill: i === 0 ? '#e4e4e4' : 'rgb(' + c.join(',') + ')'});
+  }
+  [['idle', 0], ['50%', 5], ['100%', 10]].forEach(function (t) {
+    var e = add('text', {x: 10 + t[1] * 28 + 14, y: 28, 'font-size': 11, 'text-anchor': 'middle'});
+    e.textContent = t[0];
+  });
 })();

@@ -45,7 +45,7 @@ Timeline build_timeline(const Program& program, const Torus& torus, const ChipSp
   const int chips = torus.chip_count();
   Timeline timeline;
   timeline.shape = torus.shape();
-  timeline.link_bytes_per_s = chip.ici_link_bytes_per_s;
+  timeline.link_bytes_per_s = chip.effective_ici_link_bytes_per_s();
   timeline.hop_latency_s = chip.ici_hop_latency_s;
   timeline.makespan_s = result.makespan_s;
   timeline.labels = program.labels;

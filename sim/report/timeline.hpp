@@ -58,7 +58,7 @@ struct OpInstance {
 
 struct Timeline {
   TorusShape shape;
-  BytesPerSecond link_bytes_per_s = 0;
+  BytesPerSecond link_bytes_per_s = 0;  // effective: peak x ici_efficiency, as the replay's links
   Seconds hop_latency_s = 0;
   Seconds makespan_s = 0;
   std::vector<std::string> labels;

@@ -125,17 +125,93 @@ TEST_CASE("link efficiency stretches the bandwidth term and leaves the latency a
   CHECK(half.bandwidth_s == Approx(2 * full.bandwidth_s));
 }
 
-TEST_CASE("permute and all-to-all: longest route's latency plus the busiest link's bytes") {
+TEST_CASE("permute: the longest route's latency plus the message; all-to-all: the link bound") {
   const double s = 4.0 * kMiB;
   const auto permute =
       collective_estimate(test::collective_spec(CollectiveKind::permute, "x", 4 * kMiB), test::shape_of("4x4x4"), chip());
   CHECK(permute.time_s == Approx(kHop + s / kLink));
-  // All-to-all over x of a wrapped 4-ring: the farthest chip is 2 hops away; each + link carries
-  // the chunks of distances 1 and 2 routed the positive way (1 + 2 = 3 chunks of S/4).
+  // All-to-all over x of a wrapped 4-ring: each + link carries the chunks of distances 1 and 2
+  // routed the positive way (1 + 2 = 3 chunks of S/4), the first of which can move after 1 hop.
   const auto a2a =
       collective_estimate(test::collective_spec(CollectiveKind::all_to_all, "x", 4 * kMiB), test::shape_of("4x4x4"), chip());
-  CHECK(a2a.latency_s == Approx(2 * kHop));
+  CHECK(a2a.latency_s == Approx(kHop));
   CHECK(a2a.bandwidth_s == Approx(3 * (s / 4) / kLink));
+}
+
+// The all-to-all bound by brute force: every routed chunk of every group, each link's list of
+// flows with their hop counts, and max over links L and thresholds h of
+//   h l + (chunks on L of h hops or more) x chunk / b.
+struct BruteBound {
+  double time_s = 0, busiest_bytes = 0;
+  long long busiest_flows = 0;
+};
+BruteBound brute_force_bound(const Torus& torus, const AxisSet& axes, Bytes bytes) {
+  std::vector<std::vector<int>> hops(torus.link_slot_count());
+  std::size_t group = 0;
+  for (ChipId src = 0; src < torus.chip_count(); ++src) {
+    const auto members = torus.group_of(src, axes);
+    group = members.size();
+    for (ChipId dst : members)
+      if (dst != src) {
+        const auto route = torus.route(src, dst);
+        for (const Hop& hop : route)
+          hops[Torus::link_id(hop.from, hop.direction)].push_back(static_cast<int>(route.size()));
+      }
+  }
+  const double chunk = static_cast<double>(std::max<Bytes>(1, bytes / static_cast<Bytes>(group)));
+  BruteBound out;
+  for (const auto& list : hops) {
+    if (list.size() * chunk > out.busiest_bytes) {
+      out.busiest_bytes = list.size() * chunk;
+      out.busiest_flows = static_cast<long long>(list.size());
+    }
+    for (int h : list) {
+      long long later = 0;
+      for (int g : list) later += g >= h;
+      out.time_s = std::max(out.time_s, h * kHop + later * chunk / kLink);
+    }
+  }
+  return out;
+}
+
+TEST_CASE("the all-to-all bound equals a brute-force count over every routed chunk") {
+  for (const char* shape_text : {"4x4x4", "2x4x8", "4x2x1", "4x4x2", "3x1x1", "5x3x1", "2x2x2",
+                                 "6x1x1", "4x4x1"})
+    for (const char* wrap : {"auto", "none", "x", "xy"})
+      for (const char* axes_text : {"x", "y", "z", "xy", "yz", "xz", "xyz"})
+        for (Bytes bytes : {Bytes{4 * kMiB}, Bytes{4096}, Bytes{7 * 1000 + 3}}) {
+          TorusShape shape = test::shape_of(shape_text);
+          if (std::string(wrap) == "none") shape.wraps = {false, false, false};
+          if (std::string(wrap) == "x") shape.wraps = {shape.size(Axis::x) > 1, false, false};
+          if (std::string(wrap) == "xy")
+            shape.wraps = {shape.size(Axis::x) > 1, shape.size(Axis::y) > 1, false};
+          const AxisSet axes = parse_axes(axes_text, "axes");
+          bool valid = true;
+          for (Axis a : axes.axes()) valid = valid && shape.size(a) > 1;
+          if (!valid) continue;
+          CAPTURE(shape_text, wrap, axes_text, bytes);
+          const Torus torus(shape);
+          const BruteBound brute = brute_force_bound(torus, axes, bytes);
+          const auto spec = test::collective_spec(CollectiveKind::all_to_all, axes_text, bytes);
+          const AllToAllBound bound = all_to_all_bound(spec, shape, chip());
+          CHECK(bound.time_s == Approx(brute.time_s).epsilon(1e-12));
+          CHECK(bound.busiest_bytes == Approx(brute.busiest_bytes).epsilon(1e-12));
+          CHECK(bound.busiest_flows == brute.busiest_flows);
+          CHECK(bound.latency_s + bound.bandwidth_s == Approx(bound.time_s));
+          CHECK(collective_estimate(spec, shape, chip()).time_s == Approx(bound.time_s));
+          // The link it names carries those flows: count them on that very link.
+          const LinkId named = Torus::link_id(torus.chip(bound.at), bound.direction);
+          long long on_named = 0;
+          for (ChipId src = 0; src < torus.chip_count(); ++src)
+            for (ChipId dst : torus.group_of(src, axes))
+              if (dst != src) {
+                const auto route = torus.route(src, dst);
+                if (static_cast<int>(route.size()) < bound.min_hops) continue;
+                for (const Hop& hop : route)
+                  on_named += Torus::link_id(hop.from, hop.direction) == named;
+              }
+          CHECK(on_named == bound.flows);
+        }
 }
 
 TEST_CASE("a tiny message is latency-bound, a large one is not") {

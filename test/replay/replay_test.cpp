@@ -235,3 +235,49 @@ TEST_CASE("a simulation that stalls is an error naming the chip and task, never 
 
 }  // namespace
 }  // namespace podsim
+
+namespace podsim {
+namespace {
+
+// The all-to-all's closed form is a lower bound (collective_cost.hpp: all_to_all_bound): the
+// per-chip replay, the reference, is never below it, over many shapes, wraps, axes and sizes,
+// with the fitted ici_efficiency so that the effective rate is the one both use.
+TEST_CASE("the all-to-all bound is never above the per-chip replay's time") {
+  ChipSpec chip = test::tpu_v4_chip();
+  chip.ici_efficiency = 0.42886;  // platforms/tpu-v4.yaml's fitted value
+  int cases = 0;
+  double worst = 0;
+  for (const char* shape_text : {"4x4x4", "2x4x8", "4x2x1", "4x4x2", "3x1x1", "5x3x1", "2x2x2",
+                                 "8x2x1", "4x4x1"})
+    for (bool wrap : {false, true})
+      for (const char* axes_text : {"x", "y", "z", "xy", "yz", "xz", "xyz"})
+        for (Bytes bytes : {Bytes{4 * kMiB}, Bytes{4096}}) {
+          TorusShape shape = test::shape_of(shape_text);
+          if (wrap)
+            for (int a = 0; a < 3; ++a) shape.wraps[a] = shape.dims[a] > 1;
+          const AxisSet axes = parse_axes(axes_text, "axes");
+          bool valid = true;
+          for (Axis a : axes.axes()) valid = valid && shape.size(a) > 1;
+          if (!valid) continue;
+          CAPTURE(shape_text, wrap, axes_text, bytes);
+          const CollectiveSpec spec = test::collective_spec(CollectiveKind::all_to_all, axes_text, bytes);
+          const Torus torus(shape);
+          Program program(torus.chip_count());
+          append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask),
+                            program.add_label("a2a"));
+          const double simulated = test::run_isolated([&] {
+            return std::vector<double>{replay(chip, torus, program).makespan_s};
+          }).at(0);
+          const double bound = all_to_all_bound(spec, shape, chip).time_s;
+          CHECK(bound > 0);
+          CHECK(simulated >= bound * (1 - 1e-9));
+          worst = std::max(worst, simulated / bound);
+          ++cases;
+        }
+  INFO("cases " << cases << ", largest simulated / bound " << worst);
+  CHECK(cases > 100);
+  CHECK(worst < 2);  // a bound worth printing: within a factor of 2 here
+}
+
+}  // namespace
+}  // namespace podsim

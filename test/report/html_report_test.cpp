@@ -88,6 +88,11 @@ TEST_CASE("html report of an all-to-all renders in chromium and names the most l
   check_rendered(page);
   // 4x4x4 chips x 6 links, all wrapped: 384 segments in the torus view.
   CHECK(count(page.dom, "<line class=\"link\"") == 384);
+  // More than 64 busy links: the heat map adds one row per direction and scrolls the rest.
+  CHECK(page.dom.find("By direction") != std::string::npos);
+  CHECK(page.dom.find("class=\"scroll\"") != std::string::npos);
+  // Loads are against the effective rate, which the page names.
+  CHECK(element_text(page.dom, "ratenote").find("effective link rate") != std::string::npos);
 
   // Reference: every chip sends 1 MiB / 64 to every other along its dimension-order route.
   const Torus torus(parse_shape("4x4x4", "shape"));
@@ -121,6 +126,18 @@ TEST_CASE("html teaching page of an all-gather renders in chromium with its step
   const Page page = load(html, artefact_dir() / "explain-all-gather-4x4x1.png");
   check_rendered(page);
   CHECK(element_text(page.dom, "steptitle").find("step 1 of 3") != std::string::npos);
+  // The torus is one picture with labelled chips, its controls beside it (one .stage row), and
+  // the step's transfers drawn on it (a dot and an arrow per listed transfer).
+  CHECK(page.dom.find("id=\"torussvg\"") != std::string::npos);
+  const std::size_t stage = page.dom.find("class=\"stage\""),
+                    picture = page.dom.find("id=\"torussvg\""),
+                    controls = page.dom.find("class=\"controls\""), prev = page.dom.find("id=\"prev\"");
+  CHECK(stage < picture);
+  CHECK(picture < controls);
+  CHECK(controls < prev);
+  CHECK(prev < page.dom.find("id=\"scenariotitle\""));  // teaching mode: the picture comes first
+  CHECK(page.dom.find(">0,0</text>") != std::string::npos);
+  CHECK(count(page.dom, "<polyline") >= 8);  // 4 chips x 2 directions, wraps drawn in two parts
   CHECK(count(page.dom, "<li>") >= 4);  // the step's transfers are listed
 }
 

@@ -8,7 +8,15 @@
 #include <map>
 #include <regex>
 
+#include "sim/config/platform_loader.hpp"
+#include "sim/program/algorithms.hpp"
+#include "sim/program/looped_einsum.hpp"
+#include "sim/replay/replay.hpp"
+#include "sim/report/html_content.hpp"
+#include "sim/report/timeline_explain.hpp"
 #include "test/support/cli_support.hpp"
+#include "test/support/isolated.hpp"
+#include "test/support/specs.hpp"
 
 namespace podsim::test {
 namespace {
@@ -23,7 +31,7 @@ Listing parse(const std::string& text) {
   Listing listing;
   std::istringstream in(text);
   std::string line, header;
-  const std::regex phase(R"(^phase \d+: .*direction ([+-][xyz])$)");
+  const std::regex phase(R"(^phase \d+[a-z]?: .*direction ([+-][xyz])$)");
   const std::regex step(R"(^  step (\d+)/(\d+) )");
   const std::regex transfer(R"(^    c\(\d+,\d+,\d+\) -> c\(\d+,\d+,\d+\)  .*\((\d+) B\))");
   std::smatch m;
@@ -93,7 +101,7 @@ TEST_CASE("explain's per-step closed forms add up to its total and nothing conte
   for (const auto& [d, sum] : sums) CHECK(sum == Approx(whole).epsilon(2e-3));
   CHECK(run.out.find("Contention") == std::string::npos);
   // The rate it names is the one that explains the time: 3 x (1 us + 128 KiB / rate) = total.
-  const std::regex rate(R"(effective link rate \(([0-9.]+) GB/s)");
+  const std::regex rate(R"(each directed link moves ([0-9.]+) GB/s, the effective rate)");
   REQUIRE(std::regex_search(run.out, m, rate));
   CHECK(3 * (1e-6 + 131072 / (std::stod(m[1]) * 1e9)) == Approx(whole).epsilon(2e-3));
 }
@@ -129,5 +137,245 @@ TEST_CASE("explain walks through every collective kind", "[timeline]") {
   CHECK(bad.exit_code == 2);
 }
 
+
+// The explanation of one collective, simulated by the per-chip replay as `podsim explain` does,
+// on the shipped TPU v4 platform (its fitted ici_efficiency: the effective rate matters).
+Explanation explain(const char* shape_text, const char* wrap, CollectiveKind kind, const char* axes,
+                    Bytes bytes, RingAlgorithm algorithm = RingAlgorithm::automatic,
+                    ExplainOptions options = {}) {
+  const Platform platform = config::load_platform(PODSIM_TEST_DIR "/../platforms/tpu-v4.yaml");
+  TorusShape shape = shape_of(shape_text);
+  if (std::string(wrap) == "all")
+    for (int a = 0; a < 3; ++a) shape.wraps[a] = shape.dims[a] > 1;
+  CollectiveSpec spec = collective_spec(kind, axes, bytes);
+  spec.algorithm = algorithm;
+  validate_collective(spec, shape);
+  const Torus torus(shape);
+  Program program(torus.chip_count());
+  append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask),
+                    program.add_label("c"));
+  const ReplayResult result = replay(platform.chip, torus, program, ReplayOptions{true, true});
+  const Timeline timeline = collective_timeline(program, torus, platform.chip, spec, result);
+  return explain_collective(timeline, spec, torus, platform.chip, options);
+}
+
+// The flows that moved on one link at the same moment, counted from the explanation's own listed
+// transfers (every group listed) and their dimension-order routes: an independent count.
+int most_flows_at_once(const Explanation& ex, const Torus& torus, double hop_latency_s) {
+  std::map<LinkId, std::vector<std::pair<double, double>>> on;
+  for (const ExplainStep& st : ex.steps)
+    for (const ExplainTransfer& t : st.transfers)
+      for (const Hop& h : torus.route(t.from, t.to))
+        on[Torus::link_id(h.from, h.direction)].push_back({t.start_s + t.hops * hop_latency_s, t.end_s});
+  int most = 0;
+  for (const auto& [link, list] : on)
+    for (const auto& [a, b] : list) {
+      int n = 0;
+      for (const auto& [c, d] : list) n += c < b - 1e-12 && a < d - 1e-12;
+      most = std::max(most, n);
+    }
+  return most;
+}
+
+TEST_CASE("explain reports no contention where every link carries one flow at a time",
+          "[timeline]") {
+  struct Case {
+    const char* shape;
+    const char* wrap;
+    CollectiveKind kind;
+    const char* axes;
+    RingAlgorithm algorithm;
+  };
+  const std::vector<Case> cases = {
+      {"4x4x1", "all", CollectiveKind::all_gather, "x", RingAlgorithm::automatic},
+      {"4x4x1", "none", CollectiveKind::all_gather, "x", RingAlgorithm::automatic},  // a line
+      {"8x1x1", "all", CollectiveKind::reduce_scatter, "x", RingAlgorithm::ring},
+      {"4x4x4", "all", CollectiveKind::all_gather, "xyz", RingAlgorithm::automatic},
+      {"4x4x4", "all", CollectiveKind::all_reduce, "xy", RingAlgorithm::automatic},
+      {"2x2x1", "none", CollectiveKind::all_gather, "x", RingAlgorithm::automatic},
+      {"4x2x1", "none", CollectiveKind::permute, "x", RingAlgorithm::automatic}};
+  for (const Case& c : cases) {
+    CAPTURE(c.shape, c.wrap, c.axes, static_cast<int>(c.kind));
+    ExplainOptions every;
+    every.group = -1;
+    const std::vector<double> r = run_isolated([&] {
+      const Explanation ex = explain(c.shape, c.wrap, c.kind, c.axes, 1 * kMiB, c.algorithm, every);
+      TorusShape shape = shape_of(c.shape);
+      if (std::string(c.wrap) == "all")
+        for (int a = 0; a < 3; ++a) shape.wraps[a] = shape.dims[a] > 1;
+      return std::vector<double>{double(most_flows_at_once(ex, Torus(shape), 1e-6)),
+                                 double(ex.contended), double(ex.max_flows_on_link),
+                                 double(ex.text.find("Contention") != std::string::npos)};
+    });
+    REQUIRE(r.size() == 4);
+    CHECK(r[0] == 1);  // the reference
+    CHECK(r[1] == 0);
+    CHECK(r[2] == 1);
+    CHECK(r[3] == 0);
+  }
+  // And an all-to-all, whose routes share links, is reported as contended.
+  ExplainOptions every;
+  every.group = -1;
+  const std::vector<double> r = run_isolated([&] {
+    const Explanation a2a = explain("4x4x1", "all", CollectiveKind::all_to_all, "xy", 256 * kKiB,
+                                    RingAlgorithm::automatic, every);
+    TorusShape shape = shape_of("4x4x1");
+    shape.wraps = {true, true, false};
+    return std::vector<double>{double(most_flows_at_once(a2a, Torus(shape), 1e-6)),
+                               double(a2a.contended), double(a2a.max_flows_on_link),
+                               double(a2a.text.find("Contention") != std::string::npos)};
+  });
+  REQUIRE(r.size() == 4);
+  CHECK(r[0] >= 2);
+  CHECK(r[1] > 0);
+  CHECK(r[2] == r[0]);
+  CHECK(r[3] == 1);
+}
+
+TEST_CASE("explain's per-step closed forms add up to its total, phase by phase and part by part",
+          "[timeline]") {
+  for (const char* shape : {"4x4x4", "4x2x2", "8x4x2"})
+    for (CollectiveKind kind : {CollectiveKind::all_gather, CollectiveKind::reduce_scatter,
+                                CollectiveKind::all_reduce})
+      for (const char* axes : {"x", "xy", "xyz"}) {
+        CAPTURE(shape, axes, static_cast<int>(kind));
+        const std::vector<double> r = run_isolated([&] {
+        const Explanation ex = explain(shape, "all", kind, axes, 1 * kMiB);
+        // Per part: the phases one after the other, each as long as its longer direction.
+        std::map<std::pair<int, int>, double> stream_sum;  // (part, phase) -> longest direction
+        std::map<int, double> direction_sum;               // stream -> its steps
+        for (const ExplainStep& st : ex.steps) direction_sum[st.stream] += st.closed_form_s;
+        for (const auto& [stream, sum] : direction_sum) {
+          const ExplainStream& s = ex.streams[stream];
+          double& slot = stream_sum[{s.part, s.phase}];
+          slot = std::max(slot, sum);
+        }
+        std::map<int, double> part_sum;
+        for (const auto& [key, sum] : stream_sum) part_sum[key.first] += sum;
+        double longest = 0;
+        for (const auto& [part, sum] : part_sum) longest = std::max(longest, sum);
+        return std::vector<double>{longest, ex.closed_form.time_s};
+        });
+        REQUIRE(r.size() == 2);
+        CHECK(r[0] == Approx(r[1]).epsilon(1e-9));
+      }
+}
+
+TEST_CASE("explain numbers concurrent phases as concurrent", "[timeline]") {
+  // Concurrent all-gather over xyz: 3 parts x 3 phases x 2 directions, 6 streams per phase.
+  const std::vector<double> r = run_isolated([&] {
+    const Explanation ex = explain("4x4x4", "all", CollectiveKind::all_gather, "xyz", 1 * kMiB);
+    std::map<int, std::vector<std::string>> labels;
+    for (const ExplainStream& s : ex.streams) labels[s.phase].push_back(s.label);
+    // Streams of one phase overlap in simulated time; phases 1 and 2 of a part do not.
+    bool ordered = true;
+    for (const ExplainStep& a : ex.steps)
+      for (const ExplainStep& b : ex.steps) {
+        const ExplainStream &sa = ex.streams[a.stream], &sb = ex.streams[b.stream];
+        if (sa.part == sb.part && sa.phase + 1 == sb.phase) ordered = ordered && a.end_s <= b.start_s + 1e-12;
+      }
+    return std::vector<double>{
+        double(ex.streams.size()), double(labels.size()),
+        double(labels[1] == std::vector<std::string>{"1a", "1b", "1c", "1d", "1e", "1f"}),
+        double(ex.text.find("phase 1: 6 streams run at the same time") != std::string::npos),
+        double(ex.text.find("phase 4") == std::string::npos), double(ordered)};
+  });
+  CHECK(r == std::vector<double>{18, 3, 1, 1, 1, 1});
+  // A single axis: the two directions are 1a and 1b.
+  const std::vector<double> one = run_isolated([&] {
+    const Explanation ex = explain("4x4x1", "all", CollectiveKind::all_gather, "x", 1 * kMiB);
+    return std::vector<double>{double(ex.streams.size()), double(ex.streams[0].label == "1a"),
+                               double(ex.streams[1].label == "1b")};
+  });
+  CHECK(one == std::vector<double>{2, 1, 1});
+}
+
+TEST_CASE("explain --group and --steps choose what is listed", "[timeline]") {
+  ExplainOptions second;
+  second.group = 2;
+  second.first_step = 2;
+  second.last_step = 2;
+  const std::vector<double> r = run_isolated([&] {
+    const Explanation ex = explain("4x4x1", "all", CollectiveKind::all_gather, "x", 1 * kMiB,
+                                   RingAlgorithm::automatic, second);
+    const Torus torus(shape_of("4x4x1"));
+    const std::vector<ChipId> group = groups_of(torus, parse_axes("x", "axes"))[2];
+    bool listed = true, mine = true;
+    for (const ExplainStep& st : ex.steps) {
+      listed = listed && st.listed == (st.step == 2);
+      for (const ExplainTransfer& t : st.transfers)
+        mine = mine && std::find(group.begin(), group.end(), t.from) != group.end();
+    }
+    return std::vector<double>{double(ex.group == group), double(listed), double(mine),
+                               double(ex.html_steps.size()),
+                               double(ex.text.find("step 1/3") == std::string::npos),
+                               double(ex.text.find("step 2/3") != std::string::npos),
+                               double(ex.text.find("c(0,2,0) -> c(1,2,0)") != std::string::npos)};
+  });
+  CHECK(r == std::vector<double>{1, 1, 1, 1, 1, 1, 1});  // step 2 of both directions: one page step
+
+  const Run listed = run_podsim("explain --shape 4x4x1 --wrap x --group all --steps 3:");
+  REQUIRE(listed.exit_code == 0);
+  CHECK(listed.out.find("c(0,3,0) -> c(1,3,0)") != std::string::npos);
+  CHECK(listed.out.find("step 2/3") == std::string::npos);
+  for (const char* bad : {"--group 4", "--group x", "--steps 9", "--steps 3:1", "--steps 0"}) {
+    const Run run = run_podsim(std::string("explain --shape 4x4x1 --wrap x ") + bad);
+    INFO(bad << "\n" << run.err);
+    CHECK(run.exit_code == 2);
+    CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
+    CHECK(run.err.find(std::string(bad).substr(0, 7)) != std::string::npos);
+  }
+}
+
+TEST_CASE("explain walks through a Looped CollectiveEinsum chunk by chunk", "[timeline]") {
+  for (const char* op : {"looped-all-gather", "looped-reduce-scatter"}) {
+    const Run run = run_podsim(std::string("explain --op ") + op +
+                               " --shape 4x4x1 --wrap x --axes x --bytes 1MiB");
+    INFO(op << "\n" << run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.find("Looped CollectiveEinsum") != std::string::npos);
+    CHECK(run.out.find("step 3/3") != std::string::npos);
+    CHECK(run.out.find("while: MXU of c(0,0,0)") != std::string::npos);
+    CHECK(run.out.find("No contention") != std::string::npos);
+  }
+  // Balanced all-gather then einsum on a ring of 4: the per-chip replay equals the pipeline's
+  // closed form, written out here: half-chunk c = one step's transfer t = 1 us + 128 KiB / b;
+  // the own shard (2c), then per step two half-chunks as the halves land at s x t.
+  const Platform platform = config::load_platform(PODSIM_TEST_DIR "/../platforms/tpu-v4.yaml");
+  const ChipSpec& chip = platform.chip;
+  TorusShape shape = shape_of("4x4x1");
+  shape.wraps = {true, false, false};
+  const Torus torus(shape);
+  const CollectiveSpec spec = collective_spec(CollectiveKind::all_gather, "x", 1 * kMiB);
+  const double t = 1e-6 + 131072 / chip.effective_ici_link_bytes_per_s();
+  const double c = t;
+  double mxu = 2 * c;
+  for (int s = 1; s <= 3; ++s) mxu = std::max(mxu, s * t) + c, mxu = std::max(mxu, s * t) + c;
+  CHECK(looped_einsum_closed_form(LoopedKind::all_gather_then_einsum, spec, torus, chip, c) ==
+        Approx(mxu));
+  const std::vector<double> r = run_isolated([&] {
+    Program program(torus.chip_count());
+    Frontier frontier(torus.chip_count(), kNoTask);
+    const EinsumWork work{2.0 * 4 * c * chip.peak_flops_per_s, 0, 0};
+    append_looped_einsum(program, torus, LoopedKind::all_gather_then_einsum, spec, work, chip,
+                         program.add_label("loop"), frontier);
+    const ReplayResult result = replay(chip, torus, program, ReplayOptions{true, true});
+    const Timeline timeline = build_timeline(program, torus, chip, result, "test");
+    const Explanation ex = explain_looped_einsum(timeline, LoopedKind::all_gather_then_einsum,
+                                                 spec, torus, chip, c);
+    std::vector<double> out{ex.simulated_s, double(ex.steps.size())};
+    for (const ExplainStep& st : ex.steps) {
+      out.push_back(double(st.transfers.size()));  // 4 chips x 2 directions
+      out.push_back(double(!st.compute.empty()));  // a chunk on the MXU while halves travel
+    }
+    return out;
+  });
+  REQUIRE(r.size() == 8);
+  CHECK(r[0] == Approx(mxu).epsilon(1e-6));
+  CHECK(r[1] == 3);
+  CHECK(std::vector<double>(r.begin() + 2, r.end()) == std::vector<double>{8, 1, 8, 1, 8, 1});
+}
+
 }  // namespace
 }  // namespace podsim::test
+
