@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "sim/config/scenario_loader.hpp"
 #include "sim/config/yaml_source.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/workload/scenario.hpp"
@@ -212,6 +213,24 @@ SweepSpec load_sweep(const std::string& path) {
       if (ids.insert(p.id()).second) spec.points.push_back(std::move(p));
   }
   return spec;
+}
+
+void check_sweep_base(const SweepSpec& spec, const std::vector<std::size_t>& points) {
+  std::vector<std::string> set;
+  for (const auto& [key, value] : spec.set) set.push_back(key + "=" + value);
+  try {
+    (void)load_scenario(spec.base_scenario, set);
+    return;
+  } catch (const InputError& base_error) {
+    for (std::size_t i : points) {
+      try {
+        (void)load_scenario(spec.base_scenario, spec.overrides(i - 1));
+        return;  // the grid repairs the base at this point
+      } catch (const InputError&) {
+      }
+    }
+    throw;
+  }
 }
 
 }  // namespace podsim::config

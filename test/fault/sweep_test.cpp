@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <vector>
 
 #include "test/support/podsim_process.hpp"
 
@@ -79,4 +80,66 @@ TEST_CASE("SIGKILL of a sweep's parent leaves no simulation and no temporary dir
   CHECK(!contains(run.out, "running=0\n"));  // the kill came while simulations ran
   CHECK(contains(run.out, "left=0\n"));
   CHECK(contains(run.out, "tmp=0\n"));
+}
+
+namespace {
+
+// A toy prefill scenario with `batch: 0` (invalid: a batch is at least 1) on line 5, column 8.
+std::string write_bad_base(const podsim::test::TempDir& dir) {
+  return dir.write("base.yaml",
+                   "name: toy prefill with batch 0\nplatform: tpu-v4\ntopology: 2x2x2\nmodel: toy\n"
+                   "batch: 0\nphase: prefill\ninput_tokens: 16\nffn_layout: ws-2d\n");
+}
+
+}  // namespace
+
+TEST_CASE("a sweep whose base no grid point repairs is refused before it writes or simulates",
+          "[fault]") {
+  const podsim::test::TempDir dir;
+  const std::string base = write_bad_base(dir);
+  const std::string sweep =
+      dir.write("sweep.yaml", "name: bad base\nbase: base.yaml\ngrid:\n  ffn_layout: [ws-1d, "
+                              "ws-2d]\n");
+  const std::string csv = dir.file("out.csv");
+  for (const std::string& extra :
+       std::vector<std::string>{"", " --emit-jobs " + shell_quote(dir.file("jobs.txt"))}) {
+    INFO(extra);
+    const podsim::test::Run run = podsim::test::run_podsim(
+        "sweep " + shell_quote(sweep) + " -o " + shell_quote(csv) + extra, 30);
+    INFO("stderr: " << run.err);
+    CHECK(run.exit_code == 2);
+    CHECK(run.out.empty());
+    // The base's own line: the key, its position in base.yaml and what would be right.
+    CHECK(run.err == base + ":5:8: batch: must be at least 1, not 0\n");
+    CHECK(!podsim::test::fs::exists(csv));
+    CHECK(!podsim::test::fs::exists(csv + ".lock"));
+    CHECK(!podsim::test::fs::exists(dir.file("jobs.txt")));
+  }
+}
+
+TEST_CASE("a sweep whose grid or set replaces the base's bad value runs, bad points as rows",
+          "[fault]") {
+  const podsim::test::TempDir dir;
+  write_bad_base(dir);
+  SECTION("the grid varies the bad key: batch 0 is an invalid row, batch 8 is simulated") {
+    const std::string sweep =
+        dir.write("sweep.yaml", "name: grid repairs\nbase: base.yaml\ngrid:\n  batch: [0, 8]\n");
+    const podsim::test::Run run = podsim::test::run_podsim(
+        "sweep " + shell_quote(sweep) + " -j 1 -o " + shell_quote(dir.file("out.csv")), 120);
+    INFO("stderr: " << run.err);
+    CHECK(run.exit_code == 0);
+    const std::string csv = podsim::test::read_file(dir.file("out.csv"));
+    CHECK(contains(csv, "\n1,batch=0,invalid,"));
+    CHECK(contains(csv, "\n2,batch=8,ok,"));
+  }
+  SECTION("set replaces the bad key for every point") {
+    const std::string sweep = dir.write(
+        "sweep.yaml",
+        "name: set repairs\nbase: base.yaml\nset:\n  batch: 8\ngrid:\n  ffn_layout: [ws-2d]\n");
+    const podsim::test::Run run = podsim::test::run_podsim(
+        "sweep " + shell_quote(sweep) + " -j 1 -o " + shell_quote(dir.file("out.csv")), 120);
+    INFO("stderr: " << run.err);
+    CHECK(run.exit_code == 0);
+    CHECK(contains(podsim::test::read_file(dir.file("out.csv")), "\n1,ffn_layout=ws-2d,ok,"));
+  }
 }
