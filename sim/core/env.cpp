@@ -40,7 +40,8 @@ constexpr const char* kParentPidVariable = "PODSIM_PARENT_PID";
 // Set in a forked child of run_in_child (start_child).
 volatile std::sig_atomic_t g_in_child = 0;
 
-// The line of out_of_memory_message(), formatted by install_out_of_memory_handler.
+// The line of out_of_memory_message(), formatted by install_out_of_memory_handler; it starts with
+// kOutOfMemoryPrefix.
 char g_oom_message[256] = "memory: podsim ran out of memory; simulate a smaller scenario\n";
 
 // std::terminate after an allocation failed: one line (none in a child: its parent says it) and

@@ -161,5 +161,7 @@ void install_out_of_memory_handler();
 // allocates nothing). Names the address-space limit when one is set.
 const char* out_of_memory_message();
 inline constexpr int kOutOfMemoryExit = 4;
+// How out_of_memory_message() starts, whatever the limit (a sweep tells it from bad input).
+inline constexpr std::string_view kOutOfMemoryPrefix = "memory: podsim ran out of memory";
 
 }  // namespace podsim

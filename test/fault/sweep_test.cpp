@@ -143,3 +143,81 @@ TEST_CASE("a sweep whose grid or set replaces the base's bad value runs, bad poi
     CHECK(contains(podsim::test::read_file(dir.file("out.csv")), "\n1,ffn_layout=ws-2d,ok,"));
   }
 }
+
+namespace {
+
+// The rows of a sweep CSV, the header first; every line must end with a newline.
+std::vector<std::string> csv_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t end = text.find('\n'); end != std::string::npos; end = text.find('\n', start)) {
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  CHECK(start == text.size());  // no torn last line
+  return lines;
+}
+
+}  // namespace
+
+// A disk that fills up during a sweep, made with a file size limit (`ulimit -f`, SIGXFSZ
+// ignored: write() fails with EFBIG past it), as in output_file_test.cpp.
+TEST_CASE("a sweep whose CSV fills the disk stops at once with the reason and whole rows",
+          "[fault]") {
+  const podsim::test::TempDir dir;
+  // 16 toy points: a row is about 480 bytes, so 5 KiB hold the header and about 9 rows, while the
+  // JSON of one point (about 4.3 kB) still fits.
+  const std::string sweep = dir.write(
+      "sweep.yaml", "name: sixteen\nbase: " + kGood +
+                        "/toy-generate.yaml\ngrid:\n  ffn_layout: [ws-1d, ws-2d]\n"
+                        "  batch: [8, 16, 24, 32, 40, 48, 56, 64]\n");
+  const std::string csv = dir.file("out.csv");
+  const std::string command = "timeout -k 5 120 " + shell_quote(PODSIM_BINARY) + " sweep " +
+                              shell_quote(sweep) + " -o " + shell_quote(csv) + " -j 2";
+  const podsim::test::Run full = run_command("trap '' XFSZ; ulimit -f 5; " + command);
+  INFO("stderr: " << full.err);
+  CHECK(full.exit_code == 2);
+  CHECK(contains(full.err, csv + ": -o: cannot write: File too large\n"));
+  CHECK(full.err.substr(full.err.rfind('\n', full.err.size() - 2) + 1) ==
+        csv + ": -o: cannot write: File too large\n");
+  // Whole rows only: the failed write was cut back, and fewer than 16 rows got in.
+  const std::vector<std::string> before = csv_lines(podsim::test::read_file(csv));
+  CHECK(before.size() > 1);
+  CHECK(before.size() < 1 + 16);
+  // The same command without the limit resumes and completes every point.
+  const podsim::test::Run resumed = run_command(command);
+  INFO("resumed stderr: " << resumed.err);
+  CHECK(resumed.exit_code == 0);
+  const std::vector<std::string> after = csv_lines(podsim::test::read_file(csv));
+  REQUIRE(after.size() == 1 + 16);
+  for (std::size_t i = 1; i < after.size(); ++i) CHECK(contains(after[i], ",ok,"));
+}
+
+TEST_CASE("a point whose simulation cannot write its result is failed, and rerun on resume",
+          "[fault]") {
+  const podsim::test::TempDir dir;
+  const std::string sweep = dir.write(
+      "sweep.yaml", "name: two\nbase: " + kGood + "/toy-generate.yaml\ngrid:\n  batch: [8, 16]\n");
+  const std::string csv = dir.file("out.csv");
+  const std::string command = "timeout -k 5 120 " + shell_quote(PODSIM_BINARY) + " sweep " +
+                              shell_quote(sweep) + " -o " + shell_quote(csv) + " -j 1";
+  // 2 KiB: the CSV's header and two rows fit, a point's JSON (about 4.3 kB) does not. It was
+  // recorded `invalid` (the child's exit 2) and never rerun.
+  const podsim::test::Run full = run_command("trap '' XFSZ; ulimit -f 2; " + command);
+  INFO("stderr: " << full.err);
+  CHECK(full.exit_code == 0);
+  const std::vector<std::string> rows = csv_lines(podsim::test::read_file(csv));
+  REQUIRE(rows.size() == 3);
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    CHECK(contains(rows[i], ",failed,"));
+    CHECK(contains(rows[i], ".json: --json: cannot write: File too large"));
+  }
+  const podsim::test::Run resumed = run_command(command);
+  INFO("resumed stderr: " << resumed.err);
+  CHECK(resumed.exit_code == 0);
+  // Both points are run again (no "points already done" line: none was kept).
+  CHECK(!contains(resumed.err, "already done"));
+  const std::vector<std::string> after = csv_lines(podsim::test::read_file(csv));
+  REQUIRE(after.size() == 3);
+  for (std::size_t i = 1; i < after.size(); ++i) CHECK(contains(after[i], ",ok,"));
+}
