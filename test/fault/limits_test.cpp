@@ -154,3 +154,36 @@ TEST_CASE("an address-space limit ends in one clean line and exit 2", "[fault]")
   }
 #endif
 }
+
+TEST_CASE("/dev/stdin on an open pipe is refused as the scenario or the model, not read",
+          "[fault]") {
+  // `sleep 3` holds the pipe open: a read would block until it exits and then find an empty file
+  // ("is empty"); the refusal names the file as not regular instead.
+  const std::string podsim = "timeout -k 5 30 " + shell_quote(PODSIM_BINARY);
+  const podsim::test::Run as_scenario =
+      podsim::test::run_command("sleep 3 | " + podsim + " run /dev/stdin");
+  INFO("stderr: " << as_scenario.err);
+  CHECK(as_scenario.exit_code == 2);
+  CHECK(as_scenario.err ==
+        "/dev/stdin: file: is not a regular file (a device, FIFO or socket); give a .yaml file\n");
+  const podsim::test::Run as_model = podsim::test::run_command(
+      "sleep 3 | " + podsim + " run " + shell_quote(kGood + "/toy-prefill.yaml") +
+      " --set model=/dev/stdin");
+  INFO("stderr: " << as_model.err);
+  CHECK(as_model.exit_code == 2);
+  CHECK(as_model.err == "--set model=/dev/stdin: model: is not a regular file (a device, FIFO or "
+                        "socket); give a .yaml file (/dev/stdin)\n");
+}
+
+TEST_CASE("podsim trace with a --set value that is not UTF-8 leaves no output file", "[fault]") {
+  const podsim::test::TempDir dir;
+  const podsim::test::Run run =
+      run_podsim("trace " + shell_quote(kGood + "/toy-prefill.yaml") + " -o " +
+                     shell_quote(dir.file("t.json")) + " --set " + shell_quote("name=caf\xe9"),
+                 kTimeout);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.err == "--set name=caf\\xe9: name: byte 0xe9 is not UTF-8 text; give the value in "
+                   "UTF-8\n");
+  CHECK(podsim::test::fs::is_empty(dir.path));
+}
