@@ -117,6 +117,23 @@ TEST_CASE("a sweep whose base no grid point repairs is refused before it writes 
   }
 }
 
+TEST_CASE("a sweep of 40000 points over a bad base is refused in seconds, not minutes",
+          "[fault]") {
+  // Each point's load takes about a millisecond: the base check tries at most 1000 of them.
+  const podsim::test::TempDir dir;
+  const std::string base = write_bad_base(dir);
+  std::string values = "[";
+  for (int i = 1; i <= 200; ++i) values += std::to_string(i) + (i < 200 ? ", " : "]");
+  const std::string sweep = dir.write("sweep.yaml", "name: big\nbase: base.yaml\ngrid:\n  "
+                                                    "input_tokens: " + values +
+                                                        "\n  generate_tokens: " + values + "\n");
+  const podsim::test::Run run = podsim::test::run_podsim(
+      "sweep " + shell_quote(sweep) + " -o " + shell_quote(dir.file("out.csv")), 20);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.err == base + ":5:8: batch: must be at least 1, not 0\n");
+}
+
 TEST_CASE("a sweep whose grid or set replaces the base's bad value runs, bad points as rows",
           "[fault]") {
   const podsim::test::TempDir dir;
