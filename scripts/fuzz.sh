@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (test/fuzz/) with clang in build-fuzz/ and runs each for SECONDS
 # (default 60). Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
-#   targets: fuzz_scenario_yaml fuzz_platform_yaml fuzz_model_yaml fuzz_trace_json (default: all)
-# Seeds: the repository's valid files (platforms/, workloads/, scenarios/, test/inputs/good/) and
-# the bad-input catalogue (test/inputs/bad/). Each target's corpus grows in
+#   targets: fuzz_scenario_yaml fuzz_platform_yaml fuzz_model_yaml fuzz_trace_json
+#            fuzz_set_override fuzz_sweep_yaml (default: all)
+# Seeds: the repository's valid files (platforms/, workloads/, scenarios/, scenarios/sweeps/,
+# test/inputs/good/), the bad-input catalogue (test/inputs/bad/) and, for the `--set` overrides
+# (one per line), test/fuzz/seeds/fuzz_set_override/. Each target's corpus grows in
 # build-fuzz/corpus/<target>/ across runs. A crash leaves build-fuzz/artifacts/<target>/crash-*:
 # turn it into a case of test/inputs/bad/ (README, "Robustness") and fix the loader.
 # Environment: PODSIM_FUZZ_JOBS (build jobs, default 1).
@@ -13,7 +15,8 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(fuzz_scenario_yaml fuzz_platform_yaml fuzz_model_yaml fuzz_trace_json)
+  targets=(fuzz_scenario_yaml fuzz_platform_yaml fuzz_model_yaml fuzz_trace_json fuzz_set_override
+           fuzz_sweep_yaml)
 fi
 
 # clang 14 and its sanitizer/libFuzzer runtimes (Debian 12), with the usual dependencies.
@@ -31,6 +34,9 @@ seeds() {  # the seed files of a target
     fuzz_platform_yaml) ls "$root"/platforms/*.yaml "$root"/test/inputs/bad/platform/*.yaml ;;
     fuzz_model_yaml) ls "$root"/workloads/*.yaml "$root"/test/inputs/bad/model/*.yaml ;;
     fuzz_trace_json) ls "$root"/test/inputs/good/*.json "$root"/test/inputs/bad/trace/*.json ;;
+    fuzz_set_override) ls "$root"/test/fuzz/seeds/fuzz_set_override/* ;;
+    fuzz_sweep_yaml) ls "$root"/scenarios/sweeps/*.yaml "$root"/test/inputs/good/*sweep*.yaml \
+                        "$root"/test/inputs/bad/scenario/sweep-*.yaml ;;
   esac 2>/dev/null || true
 }
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 
 int main(int argc, char** argv) {
   podsim::die_with_parent();
+  podsim::install_out_of_memory_handler();
   podsim::checked_stdout();
   CLI::App app{"podsim: simulate LLM inference on a TPU v4 pod (torus of chips, ICI links, HBM)"};
   app.require_subcommand(1);
@@ -120,6 +122,10 @@ int main(int argc, char** argv) {
   } catch (const podsim::SimulationError& e) {
     std::fputs(fmt::format("podsim: {}\n", e.what()).c_str(), stderr);
     return 1;
+  } catch (const std::bad_alloc&) {
+    // One line, exit 2 like the up-front refusals (env.hpp, install_out_of_memory_handler).
+    std::fputs(podsim::out_of_memory_message(), stderr);
+    return 2;
   } catch (const std::exception& e) {
     std::fputs(fmt::format("podsim: internal error: {}\n", e.what()).c_str(), stderr);
     return 1;

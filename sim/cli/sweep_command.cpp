@@ -262,6 +262,10 @@ int run_sweep(const SweepArgs& args) {
   else
     selected = parse_points(args.points, spec.points.size());
 
+  // A base no point repairs is refused here, before a CSV or a job list is written (a merge
+  // simulates nothing).
+  if (!args.emit_jobs.empty() || args.merge.empty())
+    config::check_sweep_base(spec, std::vector<std::size_t>(selected.begin(), selected.end()));
   if (!args.emit_jobs.empty()) return emit_jobs(args, spec, selected);
   if (!args.merge.empty()) return merge(args, spec);
   if (args.output.empty()) throw InputError("-o", "is required: the CSV file to write");

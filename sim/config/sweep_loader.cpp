@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <random>
 #include <set>
 
+#include "sim/config/scenario_loader.hpp"
 #include "sim/config/yaml_source.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/workload/scenario.hpp"
@@ -212,6 +215,34 @@ SweepSpec load_sweep(const std::string& path) {
       if (ids.insert(p.id()).second) spec.points.push_back(std::move(p));
   }
   return spec;
+}
+
+void check_sweep_base(const SweepSpec& spec, const std::vector<std::size_t>& points) {
+  std::vector<std::string> set;
+  for (const auto& [key, value] : spec.set) set.push_back(key + "=" + value);
+  try {
+    (void)load_scenario(spec.base_scenario, set);
+    return;
+  } catch (const InputError&) {
+    // A load takes about a millisecond: up to kMaxBaseChecks points are tried, all of them in a
+    // grid that small, else the first and a fixed pseudo-random sample (a stride could alias
+    // with the grid's fastest axis and never try some of its values).
+    constexpr std::size_t kMaxBaseChecks = 1000;
+    std::vector<std::size_t> tried = points;
+    if (tried.size() > kMaxBaseChecks) {
+      std::mt19937_64 random(14);  // fixed seed: the same sample, the same answer, every run
+      std::shuffle(tried.begin() + 1, tried.end(), random);
+      tried.resize(kMaxBaseChecks);
+    }
+    for (std::size_t i : tried) {
+      try {
+        (void)load_scenario(spec.base_scenario, spec.overrides(i - 1));
+        return;  // the grid repairs the base at this point
+      } catch (const InputError&) {
+      }
+    }
+    throw;
+  }
 }
 
 }  // namespace podsim::config

@@ -55,4 +55,13 @@ const std::vector<std::string>& scenario_keys();
 // a `topology`, or the other way round). Throws InputError.
 SweepSpec load_sweep(const std::string& path);
 
+// Refuses a sweep whose base scenario (with `set` applied) does not load when no point among
+// `points` (1-based grid indices) loads either: an error no grid value repairs would otherwise
+// make every row `invalid` with exit 0 (issue 14). Throws the base's InputError, one line at its
+// file:line:col. A base that fails only on a value the grid replaces (a point loads) is accepted,
+// and its bad points become rows with their reasons. Loads scenarios only (no simulation); points
+// are tried until one loads: all of them up to 1000, else the first and a fixed pseudo-random
+// sample of 999 (a load takes about a millisecond; a million would take many minutes).
+void check_sweep_base(const SweepSpec& spec, const std::vector<std::size_t>& points);
+
 }  // namespace podsim::config

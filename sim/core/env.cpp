@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <exception>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -34,6 +36,46 @@ namespace {
 
 // Set by spawn_process in its children's environment, read by die_with_parent.
 constexpr const char* kParentPidVariable = "PODSIM_PARENT_PID";
+
+// Set in a forked child of run_in_child (start_child).
+volatile std::sig_atomic_t g_in_child = 0;
+
+// The line of out_of_memory_message(), formatted by install_out_of_memory_handler; it starts with
+// kOutOfMemoryPrefix.
+char g_oom_message[256] = "memory: podsim ran out of memory; simulate a smaller scenario\n";
+
+// std::terminate after an allocation failed: one line (none in a child: its parent says it) and
+// exit, without allocating, instead of SimGrid's CRITICAL lines and abort().
+[[noreturn]] void on_terminate_out_of_memory() {
+  if (g_in_child) _exit(kOutOfMemoryExit);
+  const ssize_t ignored = ::write(STDERR_FILENO, g_oom_message, std::strlen(g_oom_message));
+  (void)ignored;
+  _exit(2);
+}
+
+// operator new failed: from now on an escaping exception ends the process cleanly; this failure
+// is the usual std::bad_alloc (main() or run_in_child catch it after unwinding).
+void on_new_failure() {
+  std::set_terminate(on_terminate_out_of_memory);
+  throw std::bad_alloc();
+}
+
+// (VmSize - VmRSS) of /proc/self/status in bytes: mapped but not resident.
+std::optional<double> mapped_not_resident_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::optional<double> size, rss;
+  for (std::string line; std::getline(status, line);) {
+    std::istringstream fields(line);
+    std::string name;
+    double kib = 0;
+    // "VmSize:  123456 kB" (proc(5)), kB meaning KiB.
+    if (!(fields >> name >> kib)) continue;
+    if (name == "VmSize:") size = kib * 1024.0;
+    if (name == "VmRSS:") rss = kib * 1024.0;
+  }
+  if (!size || !rss) return std::nullopt;
+  return std::max(0.0, *size - *rss);
+}
 
 bool write_all(int fd, const void* data, std::size_t size) {
   const char* p = static_cast<const char*>(data);
@@ -72,6 +114,7 @@ Child start_child(const std::function<std::vector<double>()>& work) {
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("cannot fork a simulation process");
   if (pid == 0) {
+    g_in_child = 1;
     // A simulation dies with the process that waits for its result (even a SIGKILLed one).
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(128 + SIGKILL);
@@ -83,6 +126,8 @@ Child start_child(const std::function<std::vector<double>()>& work) {
       if (!write_all(fds[1], &n, sizeof n) ||
           !write_all(fds[1], values.data(), n * sizeof(double)))
         status = 3;
+    } catch (const std::bad_alloc&) {
+      status = kOutOfMemoryExit;  // the parent says so, once
     } catch (const std::exception& e) {
       std::fprintf(stderr, "podsim: simulation process failed: %s\n", e.what());
       status = 1;
@@ -106,6 +151,7 @@ std::vector<double> finish_child(const Child& child) {
   close(child.fd);
   int status = 0;
   waitpid(child.pid, &status, 0);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kOutOfMemoryExit) throw std::bad_alloc();
   if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("a simulation process failed (exit status " +
                              std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
@@ -313,16 +359,38 @@ int default_jobs() {
 std::optional<double> available_memory_bytes() {
   if (const char* text = std::getenv("PODSIM_MEMORY_AVAILABLE"); text != nullptr && *text != 0)
     return static_cast<double>(parse_bytes(text, "PODSIM_MEMORY_AVAILABLE"));
+  std::optional<double> available;
   std::ifstream meminfo("/proc/meminfo");
   for (std::string line; std::getline(meminfo, line);) {
     std::istringstream fields(line);
     std::string name, unit;
     double value = 0;
     // /proc/meminfo gives "MemAvailable:   12345678 kB", kB meaning KiB (proc(5)).
-    if (fields >> name >> value >> unit && name == "MemAvailable:")
-      return value * (unit == "kB" ? 1024.0 : 1.0);
+    if (fields >> name >> value >> unit && name == "MemAvailable:") {
+      available = value * (unit == "kB" ? 1024.0 : 1.0);
+      break;
+    }
   }
-  return std::nullopt;
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    const double left =
+        std::max(0.0, static_cast<double>(limit.rlim_cur) - mapped_not_resident_bytes().value_or(0));
+    available = available ? std::min(*available, left) : left;
+  }
+  return available;
 }
+
+void install_out_of_memory_handler() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+    std::snprintf(g_oom_message, sizeof g_oom_message,
+                  "memory: podsim ran out of memory under the address-space limit of %.1f MiB "
+                  "(ulimit -v %llu); raise the limit or simulate a smaller scenario\n",
+                  static_cast<double>(limit.rlim_cur) / (1 << 20),
+                  static_cast<unsigned long long>(limit.rlim_cur / 1024));
+  std::set_new_handler(on_new_failure);
+}
+
+const char* out_of_memory_message() { return g_oom_message; }
 
 }  // namespace podsim

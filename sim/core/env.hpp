@@ -142,8 +142,26 @@ int default_jobs();
 
 // Bytes of memory available to a new simulation: $PODSIM_MEMORY_AVAILABLE when set (bytes, or a
 // size such as 512MiB, parsed by parse_bytes; tests use it to exercise refusals), else
-// MemAvailable of /proc/meminfo. std::nullopt when neither is readable. Throws InputError when
-// the variable is set but is not a size.
+// MemAvailable of /proc/meminfo, and no more than an address-space limit (`ulimit -v`,
+// RLIMIT_AS) leaves: the limit minus the address space mapped but not resident now (libraries,
+// reserved regions), because the estimates compared with this count resident bytes, the
+// process's own included. std::nullopt when nothing is readable. Throws InputError when the
+// variable is set but is not a size.
 std::optional<double> available_memory_bytes();
+
+// Running out of memory (issue 14: `ulimit -v 80000` ended in SimGrid CRITICAL lines and
+// "internal error"). main() calls install_out_of_memory_handler() first: from the first failed
+// allocation on, an exception that escapes (a bad_alloc thrown inside a SimGrid actor, which
+// SimGrid would log and abort on) ends the process with out_of_memory_message() and exit code 2;
+// main() catches std::bad_alloc and prints the same line. In a forked child (run_in_child) the
+// child exits silently with kOutOfMemoryExit and the parent throws std::bad_alloc, so that the
+// line is printed once, by the parent, after its normal clean-up.
+void install_out_of_memory_handler();
+// "memory: podsim ran out of memory ...\n": one line, formatted at install time (printing it
+// allocates nothing). Names the address-space limit when one is set.
+const char* out_of_memory_message();
+inline constexpr int kOutOfMemoryExit = 4;
+// How out_of_memory_message() starts, whatever the limit (a sweep tells it from bad input).
+inline constexpr std::string_view kOutOfMemoryPrefix = "memory: podsim ran out of memory";
 
 }  // namespace podsim

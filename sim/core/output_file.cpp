@@ -105,9 +105,17 @@ void write_output_file(const std::string& path, std::string_view text, const std
 
 void append_checked(int fd, std::string_view line, const std::string& path,
                     const std::string& flag) {
-  if (!write_all(fd, line))
+  // The size before the line: a write that fails part-way (a disk filling up, a file size
+  // limit) is cut back to it, so that the file keeps whole lines only.
+  const off_t before = ::lseek(fd, 0, SEEK_END);
+  if (!write_all(fd, line)) {
+    const int error = errno;
+    if (before >= 0 && ::ftruncate(fd, before) != 0) {
+      // The torn line stays; a resumed sweep drops a torn last row when it reads the file back.
+    }
     throw InputError(SourceLocation{path, 0, 0}, flag,
-                     fmt::format("cannot write: {}", errno_text(errno)));
+                     fmt::format("cannot write: {}", errno_text(error)));
+  }
 }
 
 namespace {

@@ -44,7 +44,8 @@ class OutputFile {
 void write_output_file(const std::string& path, std::string_view text, const std::string& flag);
 
 // Appends `line` to the open file descriptor `fd` of `path`, every byte or an InputError naming
-// `path`, `flag` and errno's text: for files that grow while a run goes on (a sweep's CSV).
+// `path`, `flag` and errno's text: for files that grow while a run goes on (a sweep's CSV). A
+// write that fails part-way is cut back (ftruncate), so that the file ends with a whole line.
 void append_checked(int fd, std::string_view line, const std::string& path, const std::string& flag);
 
 // Sends std::cout through write(2), remembering the errno of the first write that fails, so that

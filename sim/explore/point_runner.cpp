@@ -140,7 +140,12 @@ PointResult collect(const PointTask& task, const PointRunOptions& options, const
       return r;
     }
   }
-  if (status.exited() && status.code == 2) {
+  // Exit 2 is bad input, except when it is about this runner's own files (its temporary
+  // directory on a full disk) or memory running out: those say nothing about the point, so it is
+  // `failed` and a resumed sweep runs it again instead of keeping it `invalid` for good.
+  const bool environment =
+      err.starts_with(run.json_path + ":") || err.starts_with(kOutOfMemoryPrefix);
+  if (status.exited() && status.code == 2 && !environment) {
     r.status = kStatusInvalid;
     r.reason = err.empty() ? "bad input (exit status 2)" : err;
     return r;

@@ -114,3 +114,76 @@ TEST_CASE("a --set value that is not UTF-8 is refused before simulating, naming 
   CHECK(run.err == "--set name=caf\\xe9: name: byte 0xe9 is not UTF-8 text; give the value in "
                    "UTF-8\n");
 }
+
+// `ulimit -v` (RLIMIT_AS) of 100 MB: podsim, SimGrid and their libraries map about 50 MB before
+// main(), and PaLM 540B decode on 4x4x4 needs a few hundred MB (its estimate in
+// program/task_budget.hpp). It ended in SimGrid CRITICAL lines and "internal error"; now the
+// limit counts as available memory (refused up front), and an allocation that fails anyway is one
+// line and exit 2. ASan reserves terabytes of address space, so these run in normal builds only.
+TEST_CASE("an address-space limit ends in one clean line and exit 2", "[fault]") {
+#ifdef PODSIM_SANITIZE
+  WARN("skipped under ASan, which cannot run under ulimit -v");
+#else
+  const std::string podsim = shell_quote(PODSIM_BINARY);
+  const std::string scenario =
+      shell_quote(std::string(PODSIM_TEST_DIR) + "/../scenarios/t2-low-latency-decode.yaml");
+  SECTION("refused up front by the memory estimate") {
+    const podsim::test::Run run = podsim::test::run_command(
+        "ulimit -v 100000; timeout -k 5 60 " + podsim + " run " + scenario);
+    INFO("stderr: " << run.err);
+    CHECK(run.exit_code == 2);
+    CHECK(contains(run.err, "t2-low-latency-decode.yaml: memory: palm-540b low-latency decode "
+                            "(paper Table 2) on 4x4x4 would need about "));
+    CHECK(run.err.find('\n') == run.err.size() - 1);
+  }
+  SECTION("an allocation failure past the estimate, in the process and in a forked child") {
+    // PODSIM_MEMORY_AVAILABLE overrides the estimate's view of memory, so the run starts and an
+    // allocation fails: --exact simulates in this process (SimGrid actors), the fast path in
+    // forked children.
+    const ScopedEnv env("PODSIM_MEMORY_AVAILABLE", "1TiB");
+    for (const std::string flags : {" --exact", ""}) {
+      INFO("flags:" << flags);
+      const podsim::test::Run run = podsim::test::run_command(
+          "ulimit -v 100000; timeout -k 5 60 " + podsim + " run " + scenario + flags);
+      INFO("stderr: " << run.err);
+      CHECK(run.exit_code == 2);
+      // 100000 KiB = 97.7 MiB.
+      CHECK(run.err == "memory: podsim ran out of memory under the address-space limit of 97.7 MiB "
+                       "(ulimit -v 100000); raise the limit or simulate a smaller scenario\n");
+    }
+  }
+#endif
+}
+
+TEST_CASE("/dev/stdin on an open pipe is refused as the scenario or the model, not read",
+          "[fault]") {
+  // `sleep 3` holds the pipe open: a read would block until it exits and then find an empty file
+  // ("is empty"); the refusal names the file as not regular instead.
+  const std::string podsim = "timeout -k 5 30 " + shell_quote(PODSIM_BINARY);
+  const podsim::test::Run as_scenario =
+      podsim::test::run_command("sleep 3 | " + podsim + " run /dev/stdin");
+  INFO("stderr: " << as_scenario.err);
+  CHECK(as_scenario.exit_code == 2);
+  CHECK(as_scenario.err ==
+        "/dev/stdin: file: is not a regular file (a device, FIFO or socket); give a .yaml file\n");
+  const podsim::test::Run as_model = podsim::test::run_command(
+      "sleep 3 | " + podsim + " run " + shell_quote(kGood + "/toy-prefill.yaml") +
+      " --set model=/dev/stdin");
+  INFO("stderr: " << as_model.err);
+  CHECK(as_model.exit_code == 2);
+  CHECK(as_model.err == "--set model=/dev/stdin: model: is not a regular file (a device, FIFO or "
+                        "socket); give a .yaml file (/dev/stdin)\n");
+}
+
+TEST_CASE("podsim trace with a --set value that is not UTF-8 leaves no output file", "[fault]") {
+  const podsim::test::TempDir dir;
+  const podsim::test::Run run =
+      run_podsim("trace " + shell_quote(kGood + "/toy-prefill.yaml") + " -o " +
+                     shell_quote(dir.file("t.json")) + " --set " + shell_quote("name=caf\xe9"),
+                 kTimeout);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(run.err == "--set name=caf\\xe9: name: byte 0xe9 is not UTF-8 text; give the value in "
+                   "UTF-8\n");
+  CHECK(podsim::test::fs::is_empty(dir.path));
+}
