@@ -35,6 +35,12 @@ struct TraceTiming {
   std::string replay = "per-chip";
 };
 
+// How many simulation processes simulate_trace's fast path runs at once (at least 1; default 2).
+// The CLI sets it from -j, and a sweep gives each point its share of the sweep's -j, so that
+// -j N means N simulation processes in all.
+void set_parallel_simulations(int processes);
+int parallel_simulations();
+
 // Throws InputError (before any simulation) for a collective the slice cannot run.
 TraceTiming simulate_trace(const Trace& trace, bool exact);
 
