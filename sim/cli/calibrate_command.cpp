@@ -98,6 +98,7 @@ int run_calibrate(const CalibrateArgs& args) {
     }
     if (format == "json") {
       nlohmann::json doc;
+      doc["format_version"] = kJsonFormatVersion;
       doc["platform"] = platform_file;
       doc["calibration"] = args.file;
       doc["source"] = file.source;

@@ -23,6 +23,10 @@ std::string platform_path(const std::string& name_or_path);
 // `path`, or to stdout when path is "-". Throws InputError when the file cannot be written.
 void write_json(const nlohmann::json& doc, const std::string& path);
 
+// The `format_version` of every JSON result podsim writes (docs/outputs.md): raised when a field
+// is removed or changes meaning; added fields keep it.
+inline constexpr int kJsonFormatVersion = 1;
+
 // The output vocabulary of every command (README, "Command line"):
 //   -o, --output FILE   where the result goes ("-" or absent: stdout)
 //   --format FORMAT     text, json, csv, ... as the command offers; without it, FILE's extension

@@ -83,6 +83,7 @@ int run_collective(const CollectiveArgs& args) {
 
   const auto json_text = [&]() {
     nlohmann::json doc;
+    doc["format_version"] = kJsonFormatVersion;
     doc["op"] = collective_kind_name(spec.kind);
     doc["axes"] = spec.axes.name();
     doc["shape"] = shape.name();
@@ -150,17 +151,21 @@ Command add_collective_command(CLI::App& app) {
       "collective", "Simulate one collective on a slice and compare it with its closed form");
   add_collective_options(sub, args->collective);
   add_output_options(sub, args->out, kCollectiveFormats);
-  sub->add_option("--json", args->out.json,
-                  "Also write the result as JSON to FILE (alone: on stdout); same as --format "
-                  "json -o FILE")
-      ->type_name("[FILE]")
-      ->expected(0, 1)
-      ->default_str("-");
+  // `--json` without a value: JSON on stdout (checked after parsing, so that the help shows no
+  // default that is not one).
+  CLI::Option* json = sub->add_option("--json", args->out.json,
+                                      "Also write the result as JSON to FILE; without FILE, on "
+                                      "stdout (same as --format json)")
+                          ->type_name("[FILE]")
+                          ->expected(0, 1);
   sub->add_option("--top-links", args->top_links, "Busiest links to list in the text output")
       ->capture_default_str();
   add_timeline_options(sub, args->timeline, false);
   set_examples(sub, {"podsim collective --shape 4x4x4 --op all-to-all --axes xyz --bytes 4MiB"});
-  return [args]() { return run_collective(*args); };
+  return [args, json]() {
+    if (json->count() > 0 && args->out.json.empty()) args->out.json = "-";
+    return run_collective(*args);
+  };
 }
 
 }  // namespace podsim::cli

@@ -159,7 +159,11 @@ int run_compare(const CompareArgs& args) {
   }
 
   emit_outputs(outputs, [&](const std::string& format) {
-    if (format == "json") return results_json(args.scenario, results).dump(2) + "\n";
+    if (format == "json") {
+      nlohmann::json doc = results_json(args.scenario, results);
+      doc["format_version"] = kJsonFormatVersion;
+      return doc.dump(2) + "\n";
+    }
     if (format == "csv") {
       std::string text = csv_line(result_header()) + "\n";
       for (const PointResult& r : results) text += csv_line(result_fields(r)) + "\n";

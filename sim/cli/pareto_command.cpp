@@ -53,7 +53,11 @@ int run_pareto(const ParetoArgs& args) {
   const ParetoReport report = pareto_report(read_csv(args.input, false), targets, args.input);
   const CsvTable& table = report.table;
   emit_outputs(outputs, [&](const std::string& format) {
-    if (format == "json") return report.doc.dump(2) + "\n";
+    if (format == "json") {
+      nlohmann::json doc = report.doc;
+      doc["format_version"] = kJsonFormatVersion;
+      return doc.dump(2) + "\n";
+    }
     if (format == "csv") {
       std::string csv = csv_line(table.header) + "\n";
       for (const auto& row : table.rows) csv += csv_line(row) + "\n";

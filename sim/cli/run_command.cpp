@@ -78,6 +78,7 @@ int simulate(const Trace& trace, const ResolvedOutputs& outputs,
   emit_outputs(outputs, [&](const std::string& format) {
     if (format == "json") {
       nlohmann::json doc = metrics_json(trace, metrics);
+      doc["format_version"] = kJsonFormatVersion;
       if (ranking) doc["layout_ranking"] = ranking_json(*ranking);
       doc["transfers"] = timing.transfers;  // point-to-point messages simulated (all rounds)
       doc["replay"] = timing.replay;        // folded or per-chip (program/fold.hpp)

@@ -17,8 +17,9 @@ namespace podsim {
 // the point does not load (it is then refused without simulating and costs nothing).
 double predicted_point_work(const std::string& scenario, const std::vector<std::string>& overrides);
 
-// Wall seconds per predicted task before any point has finished, measured on the 2-core machine
-// podsim targets (see predicted_point_work's callers; README, "Command line").
+// Wall seconds per predicted task before any point has finished: scripts/run.sh's eight PaLM
+// 540B runs on 4x4x4 (about 5e5 tasks each, three decode steps of 1.7e5) took 19 s of CPU in
+// all, about 5e-6 s per task; rounded down for an idle core. Only the first estimate uses it.
 inline constexpr double kPriorSecondsPerTask = 4e-6;
 
 class EtaEstimate {

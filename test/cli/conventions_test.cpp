@@ -256,3 +256,28 @@ TEST_CASE("-j N means N simulation processes in all: a sweep's points get their 
   CHECK(most_at_once <= 2);
   CHECK(most_at_once >= 1);
 }
+
+TEST_CASE("every JSON result carries format_version 1") {
+  TempDir dir;
+  // docs/outputs.md: format_version 1 on run, collective, compare and pareto results.
+  const std::vector<std::string> commands = {
+      "run " + shell_quote(kToy) + " --format json",
+      "collective --shape 2x2x2 --op all-gather --axes x --bytes 1MiB --format json",
+      // --json without FILE: JSON on stdout, as it always was.
+      "collective --shape 2x2x2 --op all-gather --axes x --bytes 1MiB --json",
+      "compare " + shell_quote(kToy) + " --vary batch=8,16 -j 2 --format json"};
+  for (const std::string& command : commands) {
+    const Run run = run_podsim(command, 300);
+    INFO(command << "\n" << run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(nlohmann::json::parse(run.out).at("format_version") == 1);
+  }
+  const Run csv = run_podsim("compare " + shell_quote(kToy) + " --vary batch=8,16 -j 2 -o " +
+                                 dir.file("c.csv"),
+                             300);
+  REQUIRE(csv.exit_code == 0);
+  const Run pareto = run_podsim("pareto " + dir.file("c.csv") + " --format json", 60);
+  INFO(pareto.err);
+  REQUIRE(pareto.exit_code == 0);
+  CHECK(nlohmann::json::parse(pareto.out).at("format_version") == 1);
+}
