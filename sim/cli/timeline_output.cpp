@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "sim/cli/cli_common.hpp"
+#include "sim/cli/progress.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/replay/replay.hpp"
@@ -14,6 +15,10 @@
 namespace podsim::cli {
 
 namespace {
+
+// A Perfetto trace above this size is announced before it is written even in a log: it takes
+// seconds to write and to load.
+constexpr double kSayPerfettoSizeBytes = 10e6;
 
 std::string file_size_text(const std::string& path) {
   std::error_code ec;
@@ -81,9 +86,11 @@ void write_timeline_outputs(Timeline& timeline, const TimelineFilter& filter,
     PerfettoOptions options;
     options.metadata = report.scenario;
     options.aggregate = args.aggregate;
-    // Said before writing: a large trace takes a while to write and to load in the UI.
+    // Said before writing, where it helps: a large trace takes a while to write and to load in the
+    // UI. Not for a small one in a log, whose stderr stays the one line of an error.
     const PerfettoSize size = perfetto_size(timeline, options);
-    std::cerr << fmt::format("writing {}: {} events on {} tracks, about {}{}\n", args.perfetto,
+    if (progress_wanted() || size.bytes > kSayPerfettoSizeBytes)
+      std::cerr << fmt::format("writing {}: {} events on {} tracks, about {}{}\n", args.perfetto,
                              size.events, size.threads, format_bytes(size.bytes),
                              args.aggregate || size.bytes < 20e6
                                  ? ""

@@ -197,8 +197,9 @@ TEST_CASE("the bash completion knows every command and every flag of their help"
 
 namespace {
 
-// argv of every running process whose program is podsim and whose first argument is `run`.
-std::vector<std::vector<std::string>> podsim_runs() {
+// argv of every running process whose program is podsim, whose first argument is `run` and
+// whose scenario is in `dir` (other tests may be running podsim at the same time).
+std::vector<std::vector<std::string>> podsim_runs(const std::string& dir) {
   std::vector<std::vector<std::string>> out;
   DIR* proc = opendir("/proc");
   if (proc == nullptr) return out;
@@ -215,7 +216,9 @@ std::vector<std::vector<std::string>> podsim_runs() {
         arg += c;
       }
     }
-    if (argv.size() > 2 && argv[0] == PODSIM_BINARY && argv[1] == "run") out.push_back(argv);
+    if (argv.size() > 2 && argv[0] == PODSIM_BINARY && argv[1] == "run" &&
+        argv[2].rfind(dir, 0) == 0)
+      out.push_back(argv);
   }
   closedir(proc);
   return out;
@@ -223,10 +226,14 @@ std::vector<std::vector<std::string>> podsim_runs() {
 
 }  // namespace
 
-TEST_CASE("-j N means N simulation processes in all: a sweep's points get their share") {
+TEST_CASE("a sweep's jobs option means that many simulation processes in all") {
   TempDir dir;
-  // 4 points at -j 2: two points at once, each point's fast path given -j 1.
-  const std::string sweep = shell_quote(kGood + "/toy-sweep.yaml");
+  // 4 points at -j 2: two points at once, each point's fast path given -j 1. The sweep and its
+  // base are copied here, so that only this sweep's processes are counted.
+  dir.write("base.yaml", read_file(kGood + "/toy-generate.yaml"));
+  const std::string sweep = shell_quote(dir.write(
+      "sweep.yaml", "name: jobs\nbase: " + dir.file("base.yaml") +
+                        "\ngrid:\n  ffn_layout: [ws-1d, ws-2d]\n  batch: [8, 16]\n"));
   const std::string done = dir.file("done");
   REQUIRE(std::system(("( " + shell_quote(PODSIM_BINARY) + " sweep " + sweep + " -j 2 -o " +
                        dir.file("out.csv") + " >/dev/null 2>&1; touch " + done + " ) &")
@@ -239,7 +246,7 @@ TEST_CASE("-j N means N simulation processes in all: a sweep's points get their 
     // processes seen at once are the points plus their simulations.
     std::size_t simulations = 0;
     std::map<std::string, int> same;
-    for (const auto& argv : podsim_runs()) {
+    for (const auto& argv : podsim_runs(dir.path.string())) {
       std::string line;
       for (const std::string& a : argv) line += a + " ";
       ++same[line];

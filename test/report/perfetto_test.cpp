@@ -73,7 +73,8 @@ Counts check_trace_event_format(const nlohmann::json& doc) {
     } else if (ph == "C") {
       REQUIRE(e.contains("args"));
       CHECK(e["args"].contains("GB/s"));
-      CHECK(e["args"]["GB/s"].get<double>() <= 45.0 * (1 + 1e-6));  // tpu-v4 link, FACTS.md §1
+      // The tpu-v4 link rate, platforms/README.md §1.
+      CHECK(e["args"]["GB/s"].get<double>() <= 45.0 * (1 + 1e-6));
       auto key = std::make_pair(pid, e["name"].get<std::string>());
       auto it = last_counter.find(key);
       if (it != last_counter.end()) CHECK(ts >= it->second);
@@ -385,7 +386,7 @@ TEST_CASE("the size said before writing is the trace's event and track count", "
 TEST_CASE("an aggregated all-to-all trace still counts every transfer", "[timeline]") {
   TempDir dir;
   const Run run = run_podsim("collective --shape 4x4x4 --op all-to-all --axes xyz --bytes 1MiB "
-                             "--perfetto-aggregate --perfetto '" + dir.file("a2a.json") + "'");
+                             "--perfetto-aggregate --progress --perfetto '" + dir.file("a2a.json") + "'");
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
   CHECK(run.err.find("writing " + dir.file("a2a.json") + ": ") != std::string::npos);
