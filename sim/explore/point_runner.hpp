@@ -1,6 +1,6 @@
 #pragma once
 // Runs many variants of one scenario, N at a time, each simulation in its own process (SimGrid
-// keeps global state, DESIGN.md §7): `podsim run SCENARIO --set k=v ... --json FILE`, spawned
+// keeps global state, sim/README.md §7): `podsim run SCENARIO --set k=v ... --json FILE`, spawned
 // from self_executable() (env.hpp, which owns the processes). Used by `podsim sweep` and
 // `podsim compare`.
 //

@@ -2,7 +2,7 @@
 // Simulating a whole trace: the step durations of a run, exact or fast.
 //
 // exact: every layer of every step in one simulation (this process creates the SimGrid engine).
-// fast (DESIGN.md §7): two shortcuts, both proven against the exact path by tests —
+// fast (sim/README.md §7): two shortcuts, both proven against the exact path by tests —
 //  - periodic layers: each repeated layer is simulated kSampledRepeats times and the rest
 //    extrapolated from the last period (trace_program.hpp);
 //  - the cache's linear growth: decode steps differ only by their context length, so their time is
