@@ -56,7 +56,7 @@ echo "## Folded replay"
 echo
 echo "From scripts/bench_folded.sh. On a slice whose axes all wrap and whose program is the same on"
 echo "every chip up to translation, one representative chip on a folded platform gives the per-chip"
-echo "replay's answer (DESIGN.md §7; test/replay/folded_replay_test.cpp proves it against the"
+echo "replay's answer (sim/README.md §7; test/replay/folded_replay_test.cpp proves it against the"
 echo "per-chip replay). The default replay (auto) folds only there: Looped CollectiveEinsum goes round"
 echo "snake rings over several axes, which are not translation invariant, so the Table 2 scenarios"
 echo "as written (collective_einsum: looped) and the looped MT-NLG step run per chip or are refused;"

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config time
+  build-essential cmake ninja-build pkg-config time
   libsimgrid-dev          # SimGrid 3.32 (ships only simgrid.pc)
   libboost-graph-dev      # Boost.Graph (topology)
   libspdlog-dev libfmt-dev

@@ -69,7 +69,8 @@ FfnLayout cheapest_layout(const std::vector<FfnLayout>& candidates, const TorusS
 
 namespace {
 
-// ICI links a chip can drive at once in a 3D torus (FACTS.md §1: six links per chip), and the
+// ICI links a chip can drive at once in a 3D torus (platforms/README.md §1: six links per chip),
+// and the
 // two of a single bidirectional ring: the best and worst case of layer_time_bounds.
 constexpr double kLinksBest = 6;
 constexpr double kLinksWorst = 2;

@@ -1,6 +1,7 @@
 #pragma once
 // The paper's closed-form per-chip communication volume of one transformer layer for each
-// layout (Pope et al., arXiv 2211.05102, §3.2; FACTS.md §3), written from the formulas and not
+// layout (Pope et al., arXiv 2211.05102, §3.2; platforms/README.md §3), written from the formulas
+// and not
 // from the layout table, so that tests can hold the trace generator against it. Bandwidth only:
 // time = volume / per-chip ICI bandwidth.
 //
@@ -48,7 +49,8 @@ LayoutCommVolume layout_comm_volume(FfnLayout layout, const TorusShape& shape,
 
 // The layout with the smallest paper-form volume (total_bytes) among `candidates`; ties go to
 // the earlier candidate. Requires a non-empty list. The paper's switch points by volume alone
-// (FACTS.md §3); `ffn_layout: auto` is decided by simulated time (explore/layout_search), not by
+// (platforms/README.md §3); `ffn_layout: auto` is decided by simulated time
+// (explore/layout_search), not by
 // this.
 FfnLayout cheapest_layout(const std::vector<FfnLayout>& candidates, const TorusShape& shape,
                           const LayoutCostInputs& in);
@@ -57,7 +59,8 @@ FfnLayout cheapest_layout(const std::vector<FfnLayout>& candidates, const TorusS
 // candidates before simulating them: compute = weight matmul flops / (peak x mxu_efficiency),
 // memory = weight bytes / (HBM bandwidth x hbm_efficiency), comm = the transfer bytes of
 // layout_comm_volume over the ICI links at ici_efficiency. `low` = max(compute, memory, comm over
-// the six links of a 3D torus chip), everything overlapped on every link (FACTS.md §1); `high`
+// the six links of a 3D torus chip), everything overlapped on every link (platforms/README.md §1);
+// `high`
 // = compute + memory + comm over the two links of one bidirectional ring, nothing overlapped.
 // The chip model's per-op overheads are in neither: callers keep a margin.
 struct LayerTimeBounds {

@@ -24,13 +24,16 @@ namespace {
 struct CalibrateArgs {
   std::string file;
   std::string platform = "tpu-v4";
-  std::string output;
-  std::string json;
+  OutputArgs out;  // -o (the fitted platform file), --format, --json
   bool no_fit = false;
 };
 
-// The platform file's text with each fitted key's value replaced (or added under `chip:`).
+const OutputFormats kCalibrateFormats{
+    {"text", "json", "yaml"}, "yaml", true, false,
+    "the fit (yaml: the platform file with the fitted values)"};
+
 int run_calibrate(const CalibrateArgs& args) {
+  const ResolvedOutputs outputs = resolve_outputs(args.out, kCalibrateFormats);
   const std::string platform_file = platform_path(args.platform);
   const Platform platform = config::load_platform(platform_file);
   if (platform.fitted.empty())
@@ -43,7 +46,8 @@ int run_calibrate(const CalibrateArgs& args) {
                                  "most as many parameters as there are measured cases",
                                  platform.fitted.size(), args.file, file.cases.size()));
 
-  std::cout << fmt::format("calibrating {} against {} ({} cases, {} free parameters)\n",
+  std::string text;
+  text += fmt::format("calibrating {} against {} ({} cases, {} free parameters)\n",
                            platform_file, args.file, file.cases.size(), platform.fitted.size());
   CalibrationResult fit;
   if (args.no_fit) {
@@ -60,49 +64,56 @@ int run_calibrate(const CalibrateArgs& args) {
   }
 
   bool plausible = true;
-  std::cout << (args.no_fit ? "parameters as in the platform file (not refitted):\n"
+  text += (args.no_fit ? "parameters as in the platform file (not refitted):\n"
                             : "fitted parameters (least squares over log errors, Levenberg-Marquardt):\n");
   for (std::size_t k = 0; k < fit.names.size(); ++k) {
     const bool overhead = fit.names[k].ends_with("_s");
     const bool ok = overhead ? fit.values[k] < 1e-3 : fit.values[k] > 0 && fit.values[k] <= 1;
     plausible = plausible && ok;
-    std::cout << fmt::format("  {:<24} {:>12.6g}   (was {:.6g}){}\n", fit.names[k], fit.values[k],
+    text += fmt::format("  {:<24} {:>12.6g}   (was {:.6g}){}\n", fit.names[k], fit.values[k],
                              get_parameter(platform.chip, fit.names[k]),
                              ok ? "" : "   IMPLAUSIBLE");
   }
-  std::cout << fmt::format("  plausibility: {}\n",
+  text += fmt::format("  plausibility: {}\n",
                            plausible ? "efficiencies in (0, 1] and overheads below a millisecond"
                                      : "some fitted values are physically implausible");
-  std::cout << "cases (all fitted):\n";
+  text += "cases (all fitted):\n";
   nlohmann::json cases = nlohmann::json::array();
   for (std::size_t i = 0; i < file.cases.size(); ++i) {
     const CalibrationCase& c = file.cases[i];
     const double error = fit.simulated_s[i] / c.measured_s - 1;
-    std::cout << fmt::format("  {:<30} measured {:>10.4g} s   podsim {:>10.4g} s   error {:+6.1f}%\n",
+    text += fmt::format("  {:<30} measured {:>10.4g} s   podsim {:>10.4g} s   error {:+6.1f}%\n",
                              c.id, c.measured_s, fit.simulated_s[i], 100 * error);
     cases.push_back({{"id", c.id}, {"measured_s", c.measured_s}, {"simulated_s", fit.simulated_s[i]},
                      {"error", error}});
   }
-  std::cout << fmt::format("rms log error {:.4f} after {} evaluations\n", fit.rms_log_error,
+  text += fmt::format("rms log error {:.4f} after {} evaluations\n", fit.rms_log_error,
                            fit.evaluations);
-  if (!args.output.empty()) {
-    std::ifstream in(platform_file);
-    std::stringstream original;
-    original << in.rdbuf();
-    write_output_file(args.output, fitted_platform_text(original.str(), fit, file.source), "-o");
-    std::cout << "wrote " << args.output << "\n";
-  }
-  if (!args.json.empty()) {
-    nlohmann::json doc;
-    doc["platform"] = platform_file;
-    doc["calibration"] = args.file;
-    doc["source"] = file.source;
-    doc["cases"] = cases;
-    doc["rms_log_error"] = fit.rms_log_error;
-    doc["plausible"] = plausible;
-    for (std::size_t k = 0; k < fit.names.size(); ++k) doc["fitted"][fit.names[k]] = fit.values[k];
-    write_json(doc, args.json);
-  }
+  emit_outputs(outputs, [&](const std::string& format) {
+    if (format == "yaml") {
+      std::ifstream in(platform_file);
+      std::stringstream original;
+      original << in.rdbuf();
+      return fitted_platform_text(original.str(), fit, file.source);
+    }
+    if (format == "json") {
+      nlohmann::json doc;
+      doc["format_version"] = kJsonFormatVersion;
+      doc["platform"] = platform_file;
+      doc["calibration"] = args.file;
+      doc["source"] = file.source;
+      doc["cases"] = cases;
+      doc["rms_log_error"] = fit.rms_log_error;
+      doc["plausible"] = plausible;
+      for (std::size_t k = 0; k < fit.names.size(); ++k)
+        doc["fitted"][fit.names[k]] = fit.values[k];
+      return doc.dump(2) + "\n";
+    }
+    return text;
+  });
+  for (const Destination& d : outputs.files)
+    if (d.format == "yaml" && d.path != "-")
+      std::cerr << fmt::format("wrote {} (the platform with the fitted values)\n", d.path);
   return 0;
 }
 
@@ -113,13 +124,15 @@ Command add_calibrate_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "calibrate", "Fit the platform's fitted chip-model parameters to measured cases");
   sub->add_option("file", args->file, "Calibration file (e.g. scenarios/calibration/paper-table2.yaml)")
-      ->required();
+      ->required()
+      ->type_name("FILE");
   sub->add_option("--platform", args->platform, "Platform name in platforms/ or a YAML file")
-      ->capture_default_str();
-  sub->add_option("-o,--output", args->output, "Write the fitted platform file here");
-  sub->add_option("--json", args->json, "Write the fit as JSON to FILE (- for stdout)");
+      ->capture_default_str()
+      ->type_name("NAME|FILE");
+  add_output_options(sub, args->out, kCalibrateFormats);
   sub->add_flag("--no-fit", args->no_fit,
                 "Only evaluate the cases with the platform's current values (no fitting)");
+  set_examples(sub, {"podsim calibrate scenarios/calibration/paper-table2.yaml -o fitted.yaml"});
   return [args]() { return run_calibrate(*args); };
 }
 

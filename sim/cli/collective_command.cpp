@@ -24,7 +24,7 @@ namespace {
 
 struct CollectiveArgs {
   CollectiveOptions collective{"4x4x4", "auto", "all-gather", "xyz", "64MiB"};
-  std::string json;  // "" = text; "-" = JSON on stdout; else a file
+  OutputArgs out;    // -o, --format, --json (no value: JSON on stdout)
   int top_links = 5;
   TimelineArgs timeline;  // --perfetto, --html and what to keep
 };
@@ -36,7 +36,10 @@ std::string wraps_name(const TorusShape& shape) {
   return out.empty() ? "none" : out;
 }
 
+const OutputFormats kCollectiveFormats{{"text", "json"}, "json", false, false, "the result"};
+
 int run_collective(const CollectiveArgs& args) {
+  const ResolvedOutputs outputs = resolve_outputs(args.out, kCollectiveFormats);
   const auto [platform, shape, spec] = resolve_collective(args.collective);
 
   check_memory_available(collective_memory_need(spec, shape, process_replay_mode()),
@@ -80,8 +83,9 @@ int run_collective(const CollectiveArgs& args) {
   std::stable_sort(busiest.begin(), busiest.end(),
                    [](const LinkStats* a, const LinkStats* b) { return a->bytes > b->bytes; });
 
-  if (!args.json.empty()) {
+  const auto json_text = [&]() {
     nlohmann::json doc;
+    doc["format_version"] = kJsonFormatVersion;
     doc["op"] = collective_kind_name(spec.kind);
     doc["axes"] = spec.axes.name();
     doc["shape"] = shape.name();
@@ -115,20 +119,20 @@ int run_collective(const CollectiveArgs& args) {
                        {"busy_fraction", simulated_s > 0 ? s.busy_s / simulated_s : 0.0},
                        {"peak_bytes_per_s", s.peak_bytes_per_s}});
     doc["links"] = std::move(links);
-    write_json(doc, args.json);
-    return 0;
-  }
+    return doc.dump(2) + "\n";
+  };
 
-  std::cout << fmt::format("{} over {} on {} (wraparound: {}), {} per chip\n",
+  std::string text;
+  text += fmt::format("{} over {} on {} (wraparound: {}), {} per chip\n",
                            collective_kind_name(spec.kind), spec.axes.name(), shape.name(),
                            wraps_name(shape), format_bytes(static_cast<double>(spec.bytes)));
-  std::cout << fmt::format("  algorithm          {} (multi-axis: {})\n",
+  text += fmt::format("  algorithm          {} (multi-axis: {})\n",
                            ring_algorithm_name(spec.algorithm), multi_axis_name(spec.multi_axis));
-  std::cout << fmt::format("  simulated          {}\n", format_seconds(simulated_s));
+  text += fmt::format("  simulated          {}\n", format_seconds(simulated_s));
   if (a2a) {
-    std::cout << fmt::format("  lower bound        {}   (simulated / bound = {:.4f}; never below 1)\n",
+    text += fmt::format("  lower bound        {}   (simulated / bound = {:.4f}; never below 1)\n",
                              format_seconds(estimate.time_s), ratio);
-    std::cout << fmt::format(
+    text += fmt::format(
         "                     from the routes: link {} carries {} chunks of {} from flows of {} "
         "hop{} or more,\n                     {} / {:.4g} GB/s = {} after {} of hop latency\n",
         torus.link_name(Torus::link_id(torus.chip(a2a_bound.at), a2a_bound.direction)), a2a_bound.flows,
@@ -138,33 +142,36 @@ int run_collective(const CollectiveArgs& args) {
         a2a_bound.link_bytes_per_s / 1e9, format_seconds(a2a_bound.bandwidth_s),
         format_seconds(a2a_bound.latency_s));
   } else {
-    std::cout << fmt::format("  closed form        {}   (simulated / closed form = {:.4f})\n",
+    text += fmt::format("  closed form        {}   (simulated / closed form = {:.4f})\n",
                              format_seconds(estimate.time_s), ratio);
   }
-  std::cout << fmt::format("  rates              links {:.4g} GB/s each way (effective: {:.4g} GB/s x "
+  text += fmt::format("  rates              links {:.4g} GB/s each way (effective: {:.4g} GB/s x "
                            "ici_efficiency {:.3g}), {} per hop;\n                     the replay's and "
                            "the closed form's; a link's load below is its bytes over them\n",
                            platform.chip.effective_ici_link_bytes_per_s() / 1e9,
                            platform.chip.ici_link_bytes_per_s / 1e9, platform.chip.ici_efficiency,
                            format_seconds(platform.chip.ici_hop_latency_s));
-  std::cout << fmt::format("  algorithm bw       {:.4g} GB/s (bytes per chip / simulated time)\n",
+  text += fmt::format("  algorithm bw       {:.4g} GB/s (bytes per chip / simulated time)\n",
                            algorithm_bandwidth / 1e9);
-  std::cout << fmt::format("  limited by         {} (latency {} vs bandwidth {})\n", bound,
+  text += fmt::format("  limited by         {} (latency {} vs bandwidth {})\n", bound,
                            format_seconds(estimate.latency_s), format_seconds(estimate.bandwidth_s));
-  std::cout << fmt::format("  transfers          {} point-to-point messages\n", result.transfers);
-  std::cout << fmt::format("  replay             {}{}\n", replay_name(plan.folded),
+  text += fmt::format("  transfers          {} point-to-point messages\n", result.transfers);
+  text += fmt::format("  replay             {}{}\n", replay_name(plan.folded),
                            plan.folded ? " (one representative chip, exact by symmetry)"
                                        : " (" + plan.reason + ")");
-  std::cout << fmt::format("  links              {} directed links carried {} in all\n",
+  text += fmt::format("  links              {} directed links carried {} in all\n",
                            result.links.size(), format_bytes(result.total_link_bytes));
   for (int i = 0; i < args.top_links && i < static_cast<int>(busiest.size()); ++i) {
     const LinkStats& s = *busiest[i];
     if (s.bytes <= 0) break;
-    std::cout << fmt::format(
+    text += fmt::format(
         "    {:<16} {:>12}  busy {:5.1f}% of the time, load {:5.1f}% of the effective rate\n",
         torus.link_name(s.link), format_bytes(s.bytes), 100.0 * s.busy_s / simulated_s,
         100.0 * s.bytes / (platform.chip.effective_ici_link_bytes_per_s() * simulated_s));
   }
+  emit_outputs(outputs, [&](const std::string& format) {
+    return format == "json" ? json_text() : text;
+  });
   return 0;
 }
 
@@ -175,13 +182,22 @@ Command add_collective_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "collective", "Simulate one collective on a slice and compare it with its closed form");
   add_collective_options(sub, args->collective);
-  sub->add_option("--json", args->json, "Write the result as JSON to FILE (- for stdout)")
-      ->expected(0, 1)
-      ->default_str("-");
+  add_output_options(sub, args->out, kCollectiveFormats);
+  // `--json` without a value: JSON on stdout (checked after parsing, so that the help shows no
+  // default that is not one).
+  CLI::Option* json = sub->add_option("--json", args->out.json,
+                                      "Also write the result as JSON to FILE; without FILE, on "
+                                      "stdout (same as --format json)")
+                          ->type_name("[FILE]")
+                          ->expected(0, 1);
   sub->add_option("--top-links", args->top_links, "Busiest links to list in the text output")
       ->capture_default_str();
   add_timeline_options(sub, args->timeline, false);
-  return [args]() { return run_collective(*args); };
+  set_examples(sub, {"podsim collective --shape 4x4x4 --op all-to-all --axes xyz --bytes 4MiB"});
+  return [args, json]() {
+    if (json->count() > 0 && args->out.json.empty()) args->out.json = "-";
+    return run_collective(*args);
+  };
 }
 
 }  // namespace podsim::cli

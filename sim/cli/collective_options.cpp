@@ -7,7 +7,7 @@
 namespace podsim::cli {
 
 void add_collective_options(CLI::App* sub, CollectiveOptions& options) {
-  sub->add_option("--shape", options.shape, "Slice shape XxYxZ")->capture_default_str();
+  sub->add_option("--shape", options.shape, "Slice shape XxYxZ")->capture_default_str()->type_name("XxYxZ");
   sub->add_option("--wrap", options.wrap,
                   "Wraparound: auto (TPU v4 rule: all axes wrap when every dimension is a "
                   "multiple of 4), none, or the axes that wrap (e.g. xy)")
@@ -20,7 +20,8 @@ void add_collective_options(CLI::App* sub, CollectiveOptions& options) {
   sub->add_option("--bytes", options.bytes,
                   "Per-chip size of the larger side (all-gather output, reduce-scatter input, "
                   "all-reduce/all-to-all/permute buffer), e.g. 4096, 4KiB, 64MiB, 1GiB")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("SIZE");
   sub->add_option("--algorithm", options.algorithm,
                   "Per-axis algorithm: auto (bidir-ring on wrapped axes, line on mesh axes), "
                   "bidir-ring (half of the data each way), ring (unidirectional, as in MPI), "
@@ -31,7 +32,8 @@ void add_collective_options(CLI::App* sub, CollectiveOptions& options) {
                   "sequential (one axis after another)")
       ->capture_default_str();
   sub->add_option("--platform", options.platform, "Platform name in platforms/ or a YAML file")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("NAME|FILE");
 }
 
 ResolvedCollective resolve_collective(const CollectiveOptions& options) {

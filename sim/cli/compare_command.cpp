@@ -13,12 +13,14 @@
 
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/progress.hpp"
 #include "sim/explore/point_runner.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/config/sweep_loader.hpp"
 #include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/output_file.hpp"
+#include "sim/core/quantity_parse.hpp"
 #include "sim/report/compare_table.hpp"
 #include "sim/report/sweep_table.hpp"
 
@@ -31,8 +33,7 @@ struct CompareArgs {
   std::vector<std::string> vary;
   std::vector<std::string> overrides;
   int jobs = 0;
-  std::string json;
-  std::string csv;
+  OutputArgs out;  // -o, --format, --json, --csv
   bool exact = false;
   bool allow_oversubscribe = false;
 };
@@ -67,7 +68,10 @@ Vary parse_vary(const std::string& text) {
   return v;
 }
 
+const OutputFormats kCompareFormats{{"text", "json", "csv"}, "csv", true, true, "the variants"};
+
 int run_compare(const CompareArgs& args) {
+  const ResolvedOutputs outputs = resolve_outputs(args.out, kCompareFormats);
   std::vector<Vary> varies;
   for (const std::string& text : args.vary) {
     Vary v = parse_vary(text);
@@ -117,8 +121,29 @@ int run_compare(const CompareArgs& args) {
       if (key == column) return value;
     return "";
   };
+  // Progress on stderr (cli/progress.hpp): a compare of big scenarios runs for minutes.
+  struct Observer : PointObserver {
+    PointsProgress progress;
+    Observer(std::vector<double> work, int jobs) : progress("variants", std::move(work), jobs, false) {}
+    void started(std::size_t task) override { progress.started(task); }
+    void finished(const PointResult& r, double seconds) override {
+      progress.finished(r.index - 1, r.status,
+                        r.status == kStatusOk
+                            ? fmt::format("{}: ok, {}", r.point,
+                                          format_seconds(seconds, TimeUnit::s, decimals(1)))
+                            : fmt::format("{}: {}: {}", r.point, r.status, r.reason));
+    }
+    void tick() override { progress.tick(); }
+  };
+  std::vector<double> work;
+  for (const PointTask& t : tasks)
+    work.push_back(progress_wanted() ? predicted_point_work(args.scenario, t.overrides) : 0);
   bool interrupted = false;
-  const std::vector<PointResult> results = run_points(tasks, options, nullptr, interrupted);
+  std::vector<PointResult> results;
+  {
+    Observer observer(std::move(work), options.jobs);
+    results = run_points(tasks, options, &observer, interrupted);
+  }
   if (interrupted) {
     std::fputs("interrupted\n", stderr);
     return 130;
@@ -133,17 +158,19 @@ int run_compare(const CompareArgs& args) {
     return 2;
   }
 
-  if (!args.csv.empty()) {
-    std::string text = csv_line(result_header()) + "\n";
-    for (const PointResult& r : results) text += csv_line(result_fields(r)) + "\n";
-    if (args.csv == "-") {
-      std::cout << text;
-    } else {
-      write_output_file(args.csv, text, "--csv");
+  emit_outputs(outputs, [&](const std::string& format) {
+    if (format == "json") {
+      nlohmann::json doc = results_json(args.scenario, results);
+      doc["format_version"] = kJsonFormatVersion;
+      return doc.dump(2) + "\n";
     }
-  }
-  if (!args.json.empty()) write_json(results_json(args.scenario, results), args.json);
-  if (args.json != "-" && args.csv != "-") std::cout << table_text(args.scenario, results);
+    if (format == "csv") {
+      std::string text = csv_line(result_header()) + "\n";
+      for (const PointResult& r : results) text += csv_line(result_fields(r)) + "\n";
+      return text;
+    }
+    return table_text(args.scenario, results);
+  });
   return 0;
 }
 
@@ -153,19 +180,22 @@ Command add_compare_command(CLI::App& app) {
   auto args = std::make_shared<CompareArgs>();
   CLI::App* sub = app.add_subcommand(
       "compare", "Run variants of a scenario (--vary key=a,b) and compare them in one table");
-  sub->add_option("scenario", args->scenario, "Scenario YAML file")->required();
+  sub->add_option("scenario", args->scenario, "Scenario YAML file")->required()->type_name("FILE");
   sub->add_option("--vary", args->vary,
                   "A key and its values: --vary ffn_layout=ws-1d,ws-2d (repeatable; every "
                   "combination is run)")
-      ->required();
-  sub->add_option("--set", args->overrides, "Override a scenario key for every variant");
+      ->required()
+      ->type_name("KEY=V1,V2");
+  sub->add_option("--set", args->overrides, "Override a scenario key for every variant")
+      ->type_name("KEY=VALUE");
   sub->add_option("-j,--jobs", args->jobs, "Simulation processes at once (default: cores)")
       ->check(CLI::Range(1, 1024));
-  sub->add_option("--json", args->json, "Write the variants as JSON to FILE (- for stdout)");
-  sub->add_option("--csv", args->csv, "Write the variants as CSV to FILE (- for stdout)");
+  add_output_options(sub, args->out, kCompareFormats);
   sub->add_flag("--exact", args->exact, "Simulate every layer (no periodicity shortcut)");
   sub->add_flag("--allow-oversubscribe", args->allow_oversubscribe,
                 "Simulate variants even when they do not fit in HBM");
+  set_examples(sub, {"podsim compare scenarios/t2-low-latency-decode.yaml --vary "
+                     "ffn_layout=ws-1d,ws-2d --vary chips=64,128"});
   return [args]() { return run_compare(*args); };
 }
 

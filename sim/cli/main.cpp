@@ -14,7 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/completion.hpp"
+#include "sim/cli/progress.hpp"
+#include "sim/explore/trace_replay.hpp"
 #include "sim/program/fold.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/core/env.hpp"
@@ -29,13 +33,27 @@ int main(int argc, char** argv) {
   podsim::install_out_of_memory_handler();
   podsim::checked_stdout();
   CLI::App app{"podsim: simulate LLM inference on a TPU v4 pod (torus of chips, ICI links, HBM)"};
+  // Help wrapped to 100 columns; the subcommands added below inherit the formatter.
+  app.formatter(podsim::cli::wrapping_formatter());
   app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  podsim run scenarios/t2-low-latency-decode.yaml\n"
+      "  podsim compare scenarios/t2-low-latency-decode.yaml --vary ffn_layout=ws-1d,ws-2d\n"
+      "  podsim explain --op all-gather --axes x --shape 4x4x1 --wrap x --bytes 1MiB\n"
+      "Every command has its own --help. Outputs: -o FILE and --format (text, json, csv) on every "
+      "command; progress goes to stderr on a terminal (or with --progress), never into outputs.");
   // PODSIM_VERSION: the project version of CMakeLists.txt.
   app.set_version_flag("--version", std::string("podsim ") + PODSIM_VERSION);
   app.fallthrough();  // global options (--log-level) anywhere on the line
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "Logging: warn, info, debug or trace")
+      ->type_name("LEVEL")
       ->check(CLI::IsMember({"warn", "info", "debug", "trace"}));
+  bool progress = false;
+  app.add_flag("--progress", progress,
+               "Show progress with an estimate of the time left on stderr even when it is not a "
+               "terminal (on a terminal it is always shown)");
 
   std::map<CLI::App*, podsim::cli::Command> commands;
   const auto add = [&](podsim::cli::Command (*registrar)(CLI::App&)) {
@@ -52,6 +70,24 @@ int main(int argc, char** argv) {
   add(&podsim::cli::add_compare_command);
   add(&podsim::cli::add_sweep_command);
   add(&podsim::cli::add_pareto_command);
+  // explain registers no example of its own: its help gets one here.
+  podsim::cli::set_examples(app.get_subcommand("explain"),
+                            {"podsim explain --op all-gather --axes x --shape 4x4x1 --wrap x "
+                             "--bytes 1MiB --html ag.html"});
+  podsim::cli::Command completion;
+  podsim::cli::add_completion_command(app, completion);
+  commands[app.get_subcommand("completion")] = completion;
+
+  // -j on the commands that simulate a scenario: N simulation processes in all (compare and sweep
+  // register their own -j, shared out among their points by explore/point_runner).
+  int jobs = 0;
+  for (const char* name : {"run", "replay"})
+    app.get_subcommand(name)
+        ->add_option("-j,--jobs", jobs,
+                     "Simulation processes at once on the fast path (default 2, the machines "
+                     "podsim targets have 2 cores)")
+        ->type_name("N")
+        ->check(CLI::Range(1, 1024));
 
   // --replay on every command that simulates (program/fold.hpp); PODSIM_REPLAY when not given.
   std::string replay_mode;
@@ -61,6 +97,7 @@ int main(int argc, char** argv) {
         ->add_option("--replay", replay_mode,
                      "Which replay: auto (folded where exact, the default), folded, per-chip; "
                      "default $PODSIM_REPLAY or auto")
+        ->type_name("MODE")
         ->check(CLI::IsMember({"auto", "folded", "per-chip"}));
 
   // CLI11 reports an unknown command as "A subcommand is required": name it, and the closest one.
@@ -103,6 +140,8 @@ int main(int argc, char** argv) {
   }
 
   podsim::set_log_level(spdlog::level::from_str(log_level));
+  if (jobs > 0) podsim::set_parallel_simulations(jobs);
+  podsim::cli::set_progress_forced(progress);
   try {
     if (replay_mode.empty())
       if (const char* from_env = std::getenv("PODSIM_REPLAY"))

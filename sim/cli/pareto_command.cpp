@@ -25,10 +25,13 @@ namespace {
 
 struct ParetoArgs {
   std::string input;
-  std::string output;
+  OutputArgs out;  // -o (the marked CSV), --format, --json
   std::vector<std::string> targets;
-  std::string json;
 };
+
+const OutputFormats kParetoFormats{
+    {"text", "json", "csv"}, "csv", true, false,
+    "the frontiers (csv: the input with pareto_prefill/pareto_decode columns; may be the input)"};
 
 ParetoTarget parse_target(const std::string& text) {
   const auto eq = text.find('=');
@@ -44,19 +47,24 @@ ParetoTarget parse_target(const std::string& text) {
 }
 
 int run_pareto(const ParetoArgs& args) {
+  const ResolvedOutputs outputs = resolve_outputs(args.out, kParetoFormats);
   std::vector<ParetoTarget> targets;
   for (const std::string& t : args.targets) targets.push_back(parse_target(t));
   const ParetoReport report = pareto_report(read_csv(args.input, false), targets, args.input);
   const CsvTable& table = report.table;
-  const std::string& text = report.text;
-  const nlohmann::json& doc = report.doc;
-  if (!args.output.empty()) {
-    std::string csv = csv_line(table.header) + "\n";
-    for (const auto& row : table.rows) csv += csv_line(row) + "\n";
-    write_output_file(args.output, csv, "-o");
-  }
-  if (!args.json.empty()) write_json(doc, args.json);
-  if (args.json != "-") std::cout << text;
+  emit_outputs(outputs, [&](const std::string& format) {
+    if (format == "json") {
+      nlohmann::json doc = report.doc;
+      doc["format_version"] = kJsonFormatVersion;
+      return doc.dump(2) + "\n";
+    }
+    if (format == "csv") {
+      std::string csv = csv_line(table.header) + "\n";
+      for (const auto& row : table.rows) csv += csv_line(row) + "\n";
+      return csv;
+    }
+    return report.text;
+  });
   return 0;
 }
 
@@ -67,12 +75,13 @@ Command add_pareto_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "pareto", "Mark the latency-vs-cost Pareto frontier (per phase) of sweep results");
   sub->add_option("results", args->input, "CSV from podsim sweep (or any CSV with the columns)")
-      ->required();
-  sub->add_option("-o,--output", args->output,
-                  "Write the CSV with pareto_prefill/pareto_decode columns (may be the input)");
+      ->required()
+      ->type_name("FILE");
+  add_output_options(sub, args->out, kParetoFormats);
   sub->add_option("--max-latency", args->targets,
-                  "PHASE=TIME: also name the cheapest point within it (decode=20ms)");
-  sub->add_option("--json", args->json, "Write the frontiers as JSON to FILE (- for stdout)");
+                  "PHASE=TIME: also name the cheapest point within it (decode=20ms)")
+      ->type_name("PHASE=TIME");
+  set_examples(sub, {"podsim pareto results.csv --max-latency decode=20ms -o marked.csv"});
   return [args]() { return run_pareto(*args); };
 }
 

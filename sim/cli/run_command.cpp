@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "sim/cli/cli_common.hpp"
@@ -9,6 +10,7 @@
 #include "sim/cli/timeline_output.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/core/logging.hpp"
+#include "sim/core/quantity_parse.hpp"
 #include "sim/explore/layout_search.hpp"
 #include "sim/program/task_budget.hpp"
 #include "sim/explore/trace_replay.hpp"
@@ -24,8 +26,7 @@ namespace {
 struct RunArgs {
   std::string scenario;
   std::vector<std::string> overrides;
-  std::string json;
-  std::string output;
+  OutputArgs out;        // -o, --format, --json (run, replay); -o (trace)
   bool exact = false;
   bool allow_oversubscribe = false;
   TimelineArgs timeline;  // --perfetto, --html and what to keep
@@ -38,15 +39,18 @@ std::vector<std::string> all_overrides(const RunArgs& args) {
   return overrides;
 }
 
+const OutputFormats kRunFormats{{"text", "json"}, "json", true, false, "the metrics"};
+const OutputFormats kTraceFormats{{"json"}, "json", false, false, "the trace"};
+
 // Decides the layout (explore/layout_search; a given layout passes through) and prints the
-// ranking of `ffn_layout: auto` (on stderr when stdout carries JSON).
+// ranking of `ffn_layout: auto` (on stderr when stdout carries data).
 LayoutChoice decide_layout(const Scenario& scenario, bool stdout_is_data) {
   LayoutChoice choice = choose_layout(scenario);
   if (choice.ranking) (stdout_is_data ? std::cerr : std::cout) << ranking_text(*choice.ranking);
   return choice;
 }
 
-int simulate(const Trace& trace, const std::string& json_path,
+int simulate(const Trace& trace, const ResolvedOutputs& outputs,
              const TimelineArgs& timeline_args = {},
              const std::optional<LayoutRanking>& ranking = std::nullopt) {
   check_memory_available(replay_memory_need(trace, trace.scenario.exact),
@@ -71,22 +75,24 @@ int simulate(const Trace& trace, const std::string& json_path,
   if (!trace.memory.fits)
     std::cerr << "warning: the memory plan does not fit in HBM; simulated anyway "
                  "(allow_oversubscribe)\n";
-  if (!json_path.empty()) {
-    nlohmann::json doc = metrics_json(trace, metrics);
-    if (ranking) doc["layout_ranking"] = ranking_json(*ranking);
-    doc["transfers"] = timing.transfers;  // point-to-point messages simulated (all rounds)
-    doc["replay"] = timing.replay;        // folded or per-chip (program/fold.hpp)
-    write_json(doc, json_path);
-    if (json_path == "-") return 0;
-  }
-  std::cout << metrics_text(trace, metrics);
-  std::cout << fmt::format("  replay             {}\n", timing.replay);
+  emit_outputs(outputs, [&](const std::string& format) {
+    if (format == "json") {
+      nlohmann::json doc = metrics_json(trace, metrics);
+      doc["format_version"] = kJsonFormatVersion;
+      if (ranking) doc["layout_ranking"] = ranking_json(*ranking);
+      doc["transfers"] = timing.transfers;  // point-to-point messages simulated (all rounds)
+      doc["replay"] = timing.replay;        // folded or per-chip (program/fold.hpp)
+      return doc.dump(2) + "\n";
+    }
+    return metrics_text(trace, metrics) + fmt::format("  replay             {}\n", timing.replay);
+  });
   return 0;
 }
 
 void add_scenario_options(CLI::App* sub, RunArgs& args) {
-  sub->add_option("scenario", args.scenario, "Scenario YAML file")->required();
-  sub->add_option("--set", args.overrides, "Override a scenario key: --set batch=128 (repeatable)");
+  sub->add_option("scenario", args.scenario, "Scenario YAML file")->required()->type_name("FILE");
+  sub->add_option("--set", args.overrides, "Override a scenario key: --set batch=128 (repeatable)")
+      ->type_name("KEY=VALUE");
   sub->add_flag("--exact", args.exact, "Simulate every layer (no periodicity shortcut)");
   sub->add_flag("--allow-oversubscribe", args.allow_oversubscribe,
                 "Simulate a scenario even when it does not fit in HBM");
@@ -98,12 +104,14 @@ Command add_run_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* sub = app.add_subcommand("run", "Simulate a scenario and report latency, MFU, cost");
   add_scenario_options(sub, *args);
-  sub->add_option("--json", args->json, "Write the metrics as JSON to FILE (- for stdout)");
+  add_output_options(sub, args->out, kRunFormats);
   add_timeline_options(sub, args->timeline, true);
+  set_examples(sub, {"podsim run scenarios/t2-low-latency-decode.yaml --set batch=128 -o m.json"});
   return [args]() {
+    const ResolvedOutputs outputs = resolve_outputs(args->out, kRunFormats);
     const LayoutChoice choice = decide_layout(
-        config::load_scenario(args->scenario, all_overrides(*args)), args->json == "-");
-    return simulate(generate_trace(choice.scenario), args->json, args->timeline, choice.ranking);
+        config::load_scenario(args->scenario, all_overrides(*args)), outputs.stdout_is_data());
+    return simulate(generate_trace(choice.scenario), outputs, args->timeline, choice.ranking);
   };
 }
 
@@ -111,8 +119,11 @@ Command add_trace_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* sub = app.add_subcommand("trace", "Write the per-layer trace of a scenario as JSON");
   add_scenario_options(sub, *args);
-  sub->add_option("-o,--output", args->output, "Trace file to write (- for stdout)")->required();
+  add_output_options(sub, args->out, kTraceFormats);
+  set_examples(sub, {"podsim trace scenarios/palm-8b-8chips.yaml -o trace.json && podsim replay "
+                     "trace.json"});
   return [args]() {
+    const ResolvedOutputs outputs = resolve_outputs(args->out, kTraceFormats);
     const Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
     // A trace is pure data: deciding `auto` would simulate.
     if (scenario.ffn_layout_auto)
@@ -121,10 +132,22 @@ Command add_trace_command(CLI::App& app) {
                        "simulate: give a layout (ws-1d, ws-2d, wg-x, wg-xy, wg-xyz), or run "
                        "`podsim run` with auto to see which one it chooses");
     const Trace trace = generate_trace(scenario);
-    if (args->output == "-")
+    const std::string& path = outputs.files.front().path;
+    if (path == "-") {
       std::cout << trace_to_json(trace);
-    else
-      write_trace_json(trace, args->output);
+      return 0;
+    }
+    write_trace_json(trace, path);
+    std::size_t ops = 0;
+    for (const StepTrace& step : trace.steps)
+      for (const LayerTrace& layer : step.layers) ops += layer.ops.size();
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    std::cerr << fmt::format("wrote {} ({}): the trace of {} ({}), {} step{} of {} ops in all; "
+                             "replay it with: podsim replay {}\n",
+                             path, ec ? std::string("?") : format_bytes(static_cast<double>(size)),
+                             scenario.name, scenario.shape.name(), trace.steps.size(),
+                             trace.steps.size() == 1 ? "" : "s", ops, path);
     return 0;
   };
 }
@@ -132,14 +155,16 @@ Command add_trace_command(CLI::App& app) {
 Command add_replay_command(CLI::App& app) {
   auto args = std::make_shared<RunArgs>();
   CLI::App* sub = app.add_subcommand("replay", "Replay a trace file (from podsim trace or by hand)");
-  sub->add_option("trace", args->scenario, "Trace JSON file")->required();
-  sub->add_option("--json", args->json, "Write the metrics as JSON to FILE (- for stdout)");
+  sub->add_option("trace", args->scenario, "Trace JSON file")->required()->type_name("FILE");
+  add_output_options(sub, args->out, kRunFormats);
   sub->add_flag("--exact", args->exact, "Simulate every layer (no periodicity shortcut)");
   add_timeline_options(sub, args->timeline, true);
+  set_examples(sub, {"podsim replay trace.json --perfetto step.json"});
   return [args]() {
+    const ResolvedOutputs outputs = resolve_outputs(args->out, kRunFormats);
     Trace trace = read_trace_json(args->scenario);
     if (args->exact) trace.scenario.exact = true;
-    return simulate(trace, args->json, args->timeline);
+    return simulate(trace, outputs, args->timeline);
   };
 }
 

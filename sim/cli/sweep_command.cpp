@@ -17,7 +17,9 @@
 #include <map>
 #include <set>
 
+#include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/progress.hpp"
 #include "sim/explore/point_runner.hpp"
 #include "sim/config/sweep_loader.hpp"
 #include "sim/core/env.hpp"
@@ -35,6 +37,7 @@ namespace {
 struct SweepArgs {
   std::string sweep;
   std::string output;
+  std::string format;
   int jobs = 0;
   std::string points;
   std::string emit_jobs;
@@ -118,90 +121,51 @@ void write_rows(const std::string& path, const Rows& rows) {
   write_output_file(path, text, "-o");
 }
 
-std::string clock_text(double seconds) {
-  const long long s = static_cast<long long>(seconds + 0.5);
-  if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
-  return fmt::format("{}:{:02}", s / 60, s % 60);
-}
-
-// Progress on stderr: a bar redrawn in place on a terminal, one line per point otherwise.
-// Every finished row is also appended to the result file at once, so that a killed sweep
-// loses at most the points that were running.
+// Progress on stderr (cli/progress.hpp: on a terminal or with --progress, with an estimate of the
+// time left). Every finished row is also appended to the result file at once, so that a killed
+// sweep loses at most the points that were running.
 class SweepProgress : public PointObserver {
  public:
-  SweepProgress(std::size_t total, const std::string& output, Rows& rows)
-      : total_(total),
-        rows_(rows),
-        tty_(isatty(STDERR_FILENO) == 1),
-        start_(std::chrono::steady_clock::now()),
+  SweepProgress(const std::vector<PointTask>& tasks, const std::vector<double>& work, int jobs,
+                const std::string& output, Rows& rows)
+      : rows_(rows),
+        progress_("points", work, jobs, true),
         output_(output),
         fd_(::open(output.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)) {
     if (fd_ < 0)
       throw InputError(SourceLocation{output, 0, 0}, "-o",
                        fmt::format("cannot append to it: {}", std::strerror(errno)));
-    draw();
+    for (std::size_t i = 0; i < tasks.size(); ++i) position_[tasks[i].index] = i;
   }
-  ~SweepProgress() override {
-    if (tty_) std::fputs("\n", stderr);
-    ::close(fd_);
-  }
+  ~SweepProgress() override { ::close(fd_); }
   SweepProgress(const SweepProgress&) = delete;
   SweepProgress& operator=(const SweepProgress&) = delete;
 
+  void started(std::size_t task) override { progress_.started(task); }
   void finished(const PointResult& r, double seconds) override {
-    ++done_;
     if (r.status != kStatusOk) ++failed_;
     const std::vector<std::string> fields = result_fields(r);
     // Checked at once: on a full disk the sweep stops with the reason instead of appending torn
     // lines (its children are stopped by run_points).
     append_checked(fd_, csv_line(fields) + '\n', output_, "-o");
     rows_[r.index] = fields;
-    if (tty_) {
-      draw();
-    } else {
-      std::string what = r.status;
-      if (r.status == kStatusOk)
-        what += ", " + format_seconds(seconds, TimeUnit::s, decimals(1));
-      else
-        what += ": " + r.reason;
-      std::fputs(fmt::format("[{}/{}] {}: {}\n", done_, total_, r.point, what).c_str(), stderr);
-    }
+    std::string what = r.status;
+    if (r.status == kStatusOk)
+      what += ", " + format_seconds(seconds, TimeUnit::s, decimals(1));
+    else
+      what += ": " + r.reason;
+    progress_.finished(position_[r.index], r.status, fmt::format("{}: {}", r.point, what));
   }
-  void tick() override {
-    if (tty_) draw();
-  }
+  void tick() override { progress_.tick(); }
   std::size_t failed() const { return failed_; }
-  std::size_t done() const { return done_; }
 
  private:
-  void draw() {
-    if (!tty_) return;
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    constexpr int kWidth = 30;
-    const int filled = total_ ? static_cast<int>(kWidth * done_ / total_) : kWidth;
-    std::string bar(static_cast<std::size_t>(filled), '#');
-    bar.resize(kWidth, '.');
-    std::string eta = "--:--";
-    if (done_ > 0 && done_ < total_)
-      eta = "~" +
-            clock_text(elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_));
-    else if (done_ == total_)
-      eta = "0:00";
-    std::fputs(fmt::format("\r\033[K[{}] {}/{} points, {} failed, {} elapsed, {} remaining", bar,
-                           done_, total_, failed_, clock_text(elapsed), eta)
-                   .c_str(),
-               stderr);
-    std::fflush(stderr);
-  }
-
-  std::size_t total_;
   Rows& rows_;
-  bool tty_;
-  std::chrono::steady_clock::time_point start_;
+  PointsProgress progress_;
+  std::map<std::size_t, std::size_t> position_;  // grid index -> position in the task list
   std::string output_;
   int fd_;  // the CSV, opened for appending
-  std::size_t done_ = 0, failed_ = 0;
+  std::size_t failed_ = 0;
 };
 
 int emit_jobs(const SweepArgs& args, const config::SweepSpec& spec,
@@ -313,7 +277,10 @@ int run_sweep(const SweepArgs& args) {
   bool interrupted = false;
   std::size_t failed = 0;
   {
-    SweepProgress progress(tasks.size(), args.output, rows);
+    std::vector<double> work;
+    for (const PointTask& t : tasks)
+      work.push_back(progress_wanted() ? predicted_point_work(spec.base_scenario, t.overrides) : 0);
+    SweepProgress progress(tasks, work, options.jobs, args.output, rows);
     run_points(tasks, options, &progress, interrupted);
     failed = progress.failed();
   }
@@ -347,18 +314,32 @@ Command add_sweep_command(CLI::App& app) {
   auto args = std::make_shared<SweepArgs>();
   CLI::App* sub = app.add_subcommand(
       "sweep", "Simulate every point of a sweep file's grid into one CSV row per point");
-  sub->add_option("sweep", args->sweep, "Sweep YAML file (base scenario and grid)")->required();
+  sub->add_option("sweep", args->sweep, "Sweep YAML file (base scenario and grid)")
+      ->required()
+      ->type_name("FILE");
   sub->add_option("-o,--output", args->output,
-                  "CSV file to write; if it exists, its points are kept and the rest are run");
+                  "CSV file to write (required); if it exists, its points are kept and the rest "
+                  "are run")
+      ->required()
+      ->type_name("FILE");
+  // The one output vocabulary (cli_common.hpp): a sweep writes CSV only.
+  sub->add_option("--format", args->format, "Format of the results: csv (the only one)")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"csv"}));
   sub->add_option("-j,--jobs", args->jobs, "Simulation processes at once (default: cores)")
       ->check(CLI::Range(1, 1024));
-  sub->add_option("--points", args->points, "Run only these grid points (1-based: 1-3,7)");
+  sub->add_option("--points", args->points, "Run only these grid points (1-based: 1-3,7)")
+      ->type_name("LIST");
   sub->add_option("--emit-jobs", args->emit_jobs,
                   "Write one self-contained podsim command per point to FILE (GNU parallel, "
-                  "Slurm arrays) instead of running");
+                  "Slurm arrays) instead of running")
+      ->type_name("FILE");
   sub->add_option("--merge", args->merge,
                   "Merge these partial CSVs (from --emit-jobs runs) into -o, in grid order")
-      ->expected(1, -1);
+      ->expected(1, -1)
+      ->type_name("FILE...");
+  set_examples(sub, {"podsim sweep scenarios/sweeps/decode-context-attention.yaml -o results.csv "
+                     "-j 2 && podsim pareto results.csv"});
   return [args]() { return run_sweep(*args); };
 }
 

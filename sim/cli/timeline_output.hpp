@@ -25,6 +25,7 @@ struct TimelineArgs {
   std::string steps;     // run: trace steps captured ("A:B"); default the first of each phase
   std::string layers;    // run: layer instances kept ("A:B") among the captured steps
   long long max_events = kDefaultMaxTimelineEvents;
+  bool aggregate = false;  // --perfetto-aggregate: one slice per chip, collective step, direction
   bool wanted() const { return !perfetto.empty() || !html.empty(); }
 };
 

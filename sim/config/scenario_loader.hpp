@@ -2,7 +2,8 @@
 // Reads scenarios/*.yaml into a resolved Scenario, validating everything (file:line:col: key:
 // problem), with `--set key=value` overrides applied to the YAML before validation.
 //
-// Keys (DESIGN.md §3): name (optional, default the file stem), platform, topology (XxYxZ) and/or
+// Keys (sim/README.md §3): name (optional, default the file stem), platform, topology (XxYxZ)
+// and/or
 // chips (a count the platform maps to a slice), wrap (optional: auto | none | axes such as xy),
 // model, phase (prefill | decode | generate), batch, input_tokens, generate_tokens (required for
 // decode and generate), weights (bf16 | int8, default bf16), ffn_layout (ws-1d | ws-2d | wg-x |

@@ -6,7 +6,7 @@
 // simulator is plain C++ and a port to another system touches this file only.
 //
 // Why processes at all: SimGrid keeps global state, so one process runs one simulation
-// (DESIGN.md §7). A program that simulates several times runs each simulation in a forked child
+// (sim/README.md §7). A program that simulates several times runs each simulation in a forked child
 // (run_in_child) or in a spawned `podsim run` (spawn_process).
 
 #include <filesystem>

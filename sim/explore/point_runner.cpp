@@ -95,11 +95,13 @@ std::optional<PointResult> prepare(const PointTask& task, const PointRunOptions&
   return r;
 }
 
-// Starts `podsim run SCENARIO --set ... --json JSON`, its stderr in `err_path`.
+// Starts `podsim run SCENARIO -j N --set ... --json JSON`, its stderr in `err_path`.
 ProcessId spawn_run(const std::string& exe, const std::string& scenario_path,
                     const std::vector<std::string>& overrides, const std::string& json_path,
-                    const std::string& err_path) {
-  std::vector<std::string> args = {exe, "run", scenario_path};
+                    const std::string& err_path, int child_jobs) {
+  // -j: the child's share of the simulation processes (run_points), so that the points running
+  // at once and the simulations each forks add up to the sweep's -j.
+  std::vector<std::string> args = {exe, "run", scenario_path, "-j", std::to_string(child_jobs)};
   // The child runs the replay this process was asked for (--replay, program/fold.hpp).
   if (process_replay_mode() != ReplayMode::automatic) {
     args.push_back("--replay");
@@ -183,6 +185,10 @@ std::vector<PointResult> run_points(const std::vector<PointTask>& tasks,
   std::size_t next = 0;
   auto last_tick = Clock::now();
   const std::size_t jobs = static_cast<std::size_t>(std::max(1, options.jobs));
+  // Points at once times simulations per point stays within -j: with fewer points than jobs, each
+  // point's fast path gets the spare processes.
+  const std::size_t at_once = std::max<std::size_t>(1, std::min(jobs, tasks.size()));
+  const int child_jobs = static_cast<int>(std::max<std::size_t>(1, jobs / at_once));
 
   const auto done = [&](std::size_t i, PointResult r, double seconds) {
     if (observer) observer->finished(r, seconds);
@@ -198,10 +204,12 @@ std::vector<PointResult> run_points(const std::vector<PointTask>& tasks,
         continue;
       }
       run.task = i;
+      if (observer) observer->started(i);
       run.json_path = tmp.file(fmt::format("point-{}.json", i));
       run.err_path = tmp.file(fmt::format("point-{}.err", i));
       run.start = Clock::now();
-      run.pid = spawn_run(exe, options.scenario, tasks[i].overrides, run.json_path, run.err_path);
+      run.pid = spawn_run(exe, options.scenario, tasks[i].overrides, run.json_path, run.err_path,
+                          child_jobs);
       running.push_back(std::move(run));
     }
     bool reaped = false;

@@ -1,6 +1,6 @@
 #pragma once
 // Runs many variants of one scenario, N at a time, each simulation in its own process (SimGrid
-// keeps global state, DESIGN.md §7): `podsim run SCENARIO --set k=v ... --json FILE`, spawned
+// keeps global state, sim/README.md §7): `podsim run SCENARIO --set k=v ... --json FILE`, spawned
 // from self_executable() (env.hpp, which owns the processes). Used by `podsim sweep` and
 // `podsim compare`.
 //
@@ -26,7 +26,9 @@ struct PointTask {
 // Told about progress, in the runner's thread.
 struct PointObserver {
   virtual ~PointObserver() = default;
-  // A point is done (any status); `seconds` is its wall time.
+  // The simulation of tasks[task] (its position in run_points' list) has started.
+  virtual void started(std::size_t task) { (void)task; }
+  // A point is done (any status, result.index the task's index); `seconds` is its wall time.
   virtual void finished(const PointResult& result, double seconds) = 0;
   // Called about twice a second while points run (to redraw a progress bar).
   virtual void tick() {}
@@ -34,7 +36,7 @@ struct PointObserver {
 
 struct PointRunOptions {
   std::string scenario;  // the base scenario file
-  int jobs = 1;          // simulation processes at once
+  int jobs = 1;          // simulation processes in all (points at once x each point's -j)
   // The requested value of a description column for a point that did not load (task, column).
   std::function<std::string(const PointTask&, const std::string&)> requested;
 };

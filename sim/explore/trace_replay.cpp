@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -40,8 +41,9 @@ std::string replay_of(int folded, int total) {
   return folded == total ? "folded" : folded == 0 ? "per-chip" : "folded and per-chip";
 }
 
-// Simulations run side by side on the fast path (the machines podsim targets have 2 cores).
-constexpr int kParallelSteps = 2;
+// Simulations run side by side on the fast path: set by the command's -j (the machines podsim
+// targets have 2 cores, hence the default).
+int g_parallel_simulations = 2;
 
 // Simulates `steps` of the trace (in that order, one after another) and returns each one's
 // duration followed by the number of transfers simulated and 1 when the replay was folded, else 0.
@@ -63,6 +65,10 @@ std::vector<double> simulate_steps(const Trace& trace, const Torus& torus,
 }
 
 }  // namespace
+
+void set_parallel_simulations(int processes) { g_parallel_simulations = std::max(1, processes); }
+
+int parallel_simulations() { return g_parallel_simulations; }
 
 TraceTiming simulate_trace(const Trace& trace, bool exact) {
   const Torus torus(trace.scenario.shape);
@@ -113,7 +119,7 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
     std::vector<std::function<std::vector<double>()>> works;
     for (std::size_t i : round)
       works.push_back([&trace, &torus, i]() { return simulate_steps(trace, torus, {i}, false); });
-    const std::vector<std::vector<double>> out = run_in_children(works, kParallelSteps);
+    const std::vector<std::vector<double>> out = run_in_children(works, g_parallel_simulations);
     for (std::size_t k = 0; k < round.size(); ++k) {
       PODSIM_CHECK(out[k].size() == 3, "a simulation returned {} values", out[k].size());
       known[round[k]] = out[k][0];

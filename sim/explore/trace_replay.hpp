@@ -2,7 +2,7 @@
 // Simulating a whole trace: the step durations of a run, exact or fast.
 //
 // exact: every layer of every step in one simulation (this process creates the SimGrid engine).
-// fast (DESIGN.md §7): two shortcuts, both proven against the exact path by tests —
+// fast (sim/README.md §7): two shortcuts, both proven against the exact path by tests —
 //  - periodic layers: each repeated layer is simulated kSampledRepeats times and the rest
 //    extrapolated from the last period (trace_program.hpp);
 //  - the cache's linear growth: decode steps differ only by their context length, so their time is
@@ -34,6 +34,12 @@ struct TraceTiming {
   // simulations of the fast path differed.
   std::string replay = "per-chip";
 };
+
+// How many simulation processes simulate_trace's fast path runs at once (at least 1; default 2).
+// The CLI sets it from -j, and a sweep gives each point its share of the sweep's -j, so that
+// -j N means N simulation processes in all.
+void set_parallel_simulations(int processes);
+int parallel_simulations();
 
 // Throws InputError (before any simulation) for a collective the slice cannot run.
 TraceTiming simulate_trace(const Trace& trace, bool exact);

@@ -26,7 +26,8 @@ struct ChipSpec {
   Seconds ici_hop_latency_s = 0;             // per hop a transfer traverses
   int ici_links = 6;                         // +x, -x, +y, -y, +z, -z
 
-  // Terms of the chip model beyond the roofline (FACTS.md §5). Defaults make a plain roofline.
+  // Terms of the chip model beyond the roofline (platforms/README.md §5). Defaults make a plain
+  // roofline.
   int mxu_tile = 128;                  // systolic array side: K and N are padded to it
   int mxu_row_granule = 8;             // M is processed in groups of this many rows
   double mxu_efficiency = 1.0;         // achieved fraction of peak on large aligned matmuls

@@ -1,7 +1,7 @@
 #pragma once
 // ModelSpec: the shape of a decoder-only transformer (PaLM style), as read from workloads/*.yaml,
 // and the counts derived from it: parameters, matmul FLOPs per token, attention FLOPs, KV-cache
-// bytes. Counts are computed from the shape, never written down (FACTS.md §2).
+// bytes. Counts are computed from the shape, never written down (platforms/README.md §2).
 //
 // Conventions: no biases, layer-norm scales are not counted (E per norm, under 0.001% of any
 // model here), the embedding is shared with the unembedding and counted once (vocab x E).
@@ -65,7 +65,7 @@ struct ModelSpec {
   // The shared embedding, vocab x E.
   double embedding_parameters() const;
   // All parameters: layers x layer + embedding. `padded` counts the padded heads (the work the
-  // chips do); MFU uses the unpadded count (FACTS.md §2).
+  // chips do); MFU uses the unpadded count (platforms/README.md §2).
   double parameters(bool padded = false) const;
   // Matmul FLOPs per token through the whole model (every layer + unembedding), without
   // attention: 2 x parameters (a multiply-add is 2 FLOPs).
@@ -74,7 +74,7 @@ struct ModelSpec {
   // `context` positions: QK^T and AV, each 2 H d_head context per layer.
   Flops attention_flops_per_token(long long context, bool padded = false) const;
   // KV-cache bytes per token, all layers, before sharding: 2 (K and V) kv d_head x 2 B x layers
-  // (FACTS.md §3: PaLM 540B = 120,832 B).
+  // (platforms/README.md §3: PaLM 540B = 120,832 B).
   Bytes kv_cache_bytes_per_token(bool padded = false) const;
 };
 

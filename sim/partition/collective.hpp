@@ -64,7 +64,7 @@ RingAlgorithm effective_algorithm(RingAlgorithm requested, const TorusShape& sha
 
 // HBM bytes moved per byte reduced by reduce-scatter: read both operands, write the sum. The
 // addition itself is bf16 element-wise (1 add per 6 bytes moved), far below the chip's ridge
-// point (275e12 / 1.2e12 = 229 flop/byte, FACTS.md §1), so HBM bandwidth bounds it.
+// point (275e12 / 1.2e12 = 229 flop/byte, platforms/README.md §1), so HBM bandwidth bounds it.
 inline constexpr double kReduceHbmBytesPerByte = 3.0;
 
 // The per-axis phases of a ring collective, in execution order: the axis and the per-chip larger

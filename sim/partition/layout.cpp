@@ -13,7 +13,7 @@ namespace podsim {
 namespace {
 
 // The layout table. Columns: stored weight sharding (E, F), weight all-gather axes, batch axes,
-// residual E axes and residual batch axes. Sources: paper §3.2.1-3.2.3 and Figure 2; FACTS.md §3.
+// residual E axes and residual batch axes. Sources: paper §3.2.1-3.2.3 and Figure 2; platforms/README.md §3.
 //  - ws-1d (Megatron): W_in E F_xyz, W_out F_xyz E; residual BLE_xyz.
 //  - ws-2d: W_in E_x F_yz, W_out F_yz E_x; residual BLE_xyz.
 //  - wg-x / wg-xy / wg-xyz: weights stored E_x F_yz and all-gathered over x, xy, xyz; the batch

@@ -1,5 +1,6 @@
 #pragma once
-// Partitioning layouts of the paper (Pope et al., arXiv 2211.05102, §3.2 and Figure 2; FACTS.md
+// Partitioning layouts of the paper (Pope et al., arXiv 2211.05102, §3.2 and Figure 2;
+// platforms/README.md
 // §3) as ONE table from layout to the sharding of every weight and activation of a transformer
 // block and the mesh axes of its collectives. The trace generator reads these axis sets and
 // never branches on the layout's name.
@@ -76,13 +77,14 @@ struct LayoutRule {
   std::string_view summary;          // one line for humans
 };
 
-// The table itself (paper §3.2; FACTS.md §3 "Data flow of one feed-forward block per layout").
+// The table itself (paper §3.2; platforms/README.md §3 "Data flow of one feed-forward block per
+// layout").
 const std::vector<LayoutRule>& layout_table();
 const LayoutRule& layout_rule(FfnLayout layout);
 
 // Everything a trace generator needs about a (layout, attention) pair, as axis sets. Derived from
 // the table row by the skeleton above; `attention` adds the attention rows (paper §3.3,
-// Figure 5; FACTS.md §3).
+// Figure 5; platforms/README.md §3).
 struct Sharding {
   FfnLayout layout;
   AttnSharding attention;

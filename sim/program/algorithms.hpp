@@ -10,7 +10,7 @@
 //   line        mesh axis: chains both ways, K-1 pipelined steps of S/K on the busiest link.
 // Several axes: `sequential` runs one axis after the other; `concurrent` splits the data into one
 // part per axis, part j visiting the axes in an order rotated by j, so every axis works in every
-// phase (FACTS.md §4, "several axes at once").
+// phase (platforms/README.md §4, "several axes at once").
 // all-reduce = reduce-scatter, then all-gather over the axes in reverse order.
 // all-to-all: every chip sends S/K to every other chip of its group along its dimension-order
 // route, all at once. permute: every chip sends S to the next chip of its group (x fastest,

@@ -1,5 +1,5 @@
 #pragma once
-// The folded replay's representative and its symmetry (DESIGN.md §7), pure C++.
+// The folded replay's representative and its symmetry (sim/README.md §7), pure C++.
 //
 // On a slice whose axes all wrap, dimension-order routing with its fixed tie rule (the positive
 // way on a tie, topology/torus.hpp) is invariant under every translation of the torus. When every

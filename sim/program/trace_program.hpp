@@ -11,7 +11,7 @@
 // and the achievable MXU fraction; element-wise and dequantisation work runs on the core at the
 // vector rate; every op and collective pays its fixed overhead as a delay before it.
 //
-// Periodicity (DESIGN.md §7): the `repeat` identical layers of a step are simulated
+// Periodicity (sim/README.md §7): the `repeat` identical layers of a step are simulated
 // `kSampledRepeats` times and the rest extrapolated from the last simulated period, unless
 // `exact`. A test proves the extrapolation matches the full simulation on small models.
 

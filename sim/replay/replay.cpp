@@ -66,7 +66,8 @@ struct Fold {
 // - A task waiting on several running activities only needs to watch one of them (its
 //   "sentinel"): it cannot start before all are done, so the others are checked in turn as the
 //   sentinel finishes. Only sentinels are in the set passed to wait_any.
-// A send starts hops x hop latency after it is ready (the latency of the route, FACTS.md §6).
+// A send starts hops x hop latency after it is ready (the latency of the route,
+// platforms/README.md §6).
 // With a Fold the runner is the folded representative: sends go to sinks and are all watched, so
 // that each completion is seen at its instant; a receive takes no activity and completes once it
 // is ready and the matching (translated) send has completed, in FIFO order per channel and peer.
@@ -428,7 +429,8 @@ class ChipRunner {
 };
 
 // Integrates every link's usage over time: at each clock advance, get_usage() is the rate that
-// held since the previous advance (FACTS.md §6). With `record`, also keeps each link's rate
+// held since the previous advance (platforms/README.md §6). With `record`, also keeps each link's
+// rate
 // changes as intervals (an open interval per link, closed when the rate changes); without it the
 // loop allocates nothing.
 class LinkMonitor {

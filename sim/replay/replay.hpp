@@ -7,7 +7,8 @@
 // HBM bandwidth, and one link per direction of every ICI link (none across the edge of a mesh
 // axis), routed in dimension order. The network model is set up so that an uncontended transfer
 // takes exactly hops x hop latency + bytes / link bandwidth, and concurrent flows share a link
-// max-min fairly (FACTS.md §6: CM02 without cross-traffic or TCP window, zero-latency links, the
+// max-min fairly (platforms/README.md §6: CM02 without cross-traffic or TCP window, zero-latency
+// links, the
 // hop latency added by the sending actor).
 //
 // SimGrid keeps global state: call replay() at most once per process.

@@ -66,7 +66,7 @@ class FoldedZone : public routing::NetZoneImpl {
 };
 
 void configure_network() {
-  // Exact bandwidth (FACTS.md §6): CM02 without cross-traffic or TCP window limit, so an
+  // Exact bandwidth (platforms/README.md §6): CM02 without cross-traffic or TCP window limit, so an
   // uncontended transfer takes exactly bytes / bandwidth; links carry no latency so that sharing
   // is plain max-min (CM02 weights flows by route latency), the actors add the hop latency.
   simgrid::s4u::Engine::set_config("network/model:CM02");

@@ -1,7 +1,7 @@
 #pragma once
 // The SimGrid platform of a slice: a network zone of our own whose routes are the torus's
 // dimension-order routes (sim/topology/), so that mesh axes, any shape and tracing work — the
-// built-in torus zone can express none of these (FACTS.md §6).
+// built-in torus zone can express none of these (platforms/README.md §6).
 
 #include <simgrid/s4u.hpp>
 

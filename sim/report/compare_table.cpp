@@ -6,6 +6,8 @@
 #include <cmath>
 #include <optional>
 
+#include "sim/core/quantity_parse.hpp"
+
 namespace podsim {
 
 namespace {
@@ -67,6 +69,38 @@ std::vector<Column> columns_for(const std::vector<PointResult>& results) {
   return cols;
 }
 
+// One line naming the fastest simulated variant on the headline time (the decode step when only
+// decode ran, the prefill when only prefill ran, else the total) and how it compares with the
+// slowest; empty with fewer than two simulated variants.
+std::string takeaway(const std::vector<PointResult>& results) {
+  bool prefill = false, decode = false;
+  std::vector<const PointResult*> ok;
+  for (const PointResult& r : results) {
+    if (r.status != kStatusOk) continue;
+    ok.push_back(&r);
+    prefill = prefill || r.metrics.at("prefill_s") > 0;
+    decode = decode || r.metrics.at("decode_step_s") > 0;
+  }
+  if (ok.size() < 2) return "";
+  const char* metric = decode && !prefill ? "decode_step_s" : prefill && !decode ? "prefill_s"
+                                                                                  : "total_s";
+  const char* what = decode && !prefill ? "per decode step" : prefill && !decode ? "prefill"
+                                                                                  : "in all";
+  const auto time = [&](const PointResult* r) { return r->metrics.at(metric); };
+  // As the run report shows times: milliseconds below 10 s, seconds above.
+  const auto shown = [](double t) {
+    return t < 10 ? format_seconds(t, TimeUnit::ms, decimals(3))
+                  : format_seconds(t, TimeUnit::s, decimals(3));
+  };
+  const auto [fast, slow] = std::minmax_element(
+      ok.begin(), ok.end(), [&](const PointResult* a, const PointResult* b) { return time(a) < time(b); });
+  if (time(*fast) <= 0) return "";
+  return fmt::format("fastest: #{} {} ({} {}), {:.2f}x faster than the slowest, #{} {} ({})\n",
+                     (*fast)->index, (*fast)->point, shown(time(*fast)), what,
+                     time(*slow) / time(*fast), (*slow)->index, (*slow)->point,
+                     shown(time(*slow)));
+}
+
 }  // namespace
 
 std::string table_text(const std::string& scenario, const std::vector<PointResult>& results) {
@@ -75,7 +109,10 @@ std::string table_text(const std::string& scenario, const std::vector<PointResul
   for (const Column& c : cols) header.push_back(c.title);
   std::vector<std::vector<std::string>> cells;
   // Best per column among the simulated variants: marked with '*' (ties, as shown, all marked).
+  // A lone simulated variant is the best of nothing: marked only among two or more.
   std::vector<std::optional<std::string>> best(cols.size());
+  const auto simulated = std::count_if(results.begin(), results.end(),
+                                       [](const PointResult& r) { return r.status == kStatusOk; });
   for (std::size_t c = 0; c < cols.size(); ++c) {
     std::optional<double> b;
     for (const PointResult& r : results) {
@@ -83,7 +120,7 @@ std::string table_text(const std::string& scenario, const std::vector<PointResul
       if (!v || r.status != kStatusOk) continue;
       if (!b || (cols[c].higher_is_better ? *v > *b : *v < *b)) b = v;
     }
-    if (b && results.size() > 1) best[c] = fmt::format(fmt::runtime(cols[c].format), *b);
+    if (b && simulated > 1) best[c] = fmt::format(fmt::runtime(cols[c].format), *b);
   }
   for (const PointResult& r : results) {
     std::vector<std::string> row = {std::to_string(r.index), r.point,
@@ -115,10 +152,14 @@ std::string table_text(const std::string& scenario, const std::vector<PointResul
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
   };
-  std::string out =
-      fmt::format("{}: {} variants (* = best of the column)\n", scenario, results.size());
+  std::string out = fmt::format("{}: {} variants{}\n", scenario, results.size(),
+                                simulated > 1 ? " (* = best of the column)"
+                                              : fmt::format(" ({} simulated: nothing to mark as "
+                                                            "best)",
+                                                            simulated));
   out += line(header);
   for (const auto& row : cells) out += line(row);
+  out += takeaway(results);
   for (const PointResult& r : results)
     if (r.status != kStatusOk)
       out += fmt::format("  #{} {}: {}: {}\n", r.index, r.point,

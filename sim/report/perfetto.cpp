@@ -1,6 +1,7 @@
 #include "sim/report/perfetto.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <tuple>
 
 #include "sim/core/input_error.hpp"
 #include "sim/core/output_file.hpp"
@@ -65,25 +67,66 @@ class Writer {
   std::size_t events_ = 0;
 };
 
-}  // namespace
+// A slice to write: a task, or (aggregate) the transfers of one chip, track, op instance, step
+// and direction merged.
+struct Placed {
+  TimelineTask task;
+  std::int64_t start = 0, end = 0;
+  std::int64_t posted = -1;  // a receive moved to its data's start: when it was posted
+  int lane = 0;
+  int transfers = 1;
+  std::vector<ChipId> peers;  // aggregate: the distinct peers
+};
 
-std::size_t write_perfetto(const Timeline& timeline, const std::string& path,
-                           const PerfettoOptions& options) {
-  const Torus torus(timeline.shape);
-  Writer out(path);
-  out.raw("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
-
-  // Lanes: per chip and track, the first lane free at the task's start.
-  struct Placed {
-    const TimelineTask* task;
-    std::int64_t start, end;
-    int lane;
-  };
-  std::map<std::pair<ChipId, int>, std::vector<Placed>> tracks;  // (chip, track) -> tasks
-  for (const TimelineTask& t : timeline.tasks)
-    tracks[{t.chip, static_cast<int>(t.track)}].push_back(Placed{&t, ns(t.start_s), ns(t.end_s), 0});
+struct Layout {
+  std::map<std::pair<ChipId, int>, std::vector<Placed>> tracks;  // (chip, track) -> slices
   std::map<std::pair<ChipId, int>, int> lane_count;
-  for (auto& [key, placed] : tracks) {
+};
+
+bool is_transfer(const TimelineTask& t) {
+  return t.track == Track::ici_send || t.track == Track::ici_recv;
+}
+
+Layout layout_slices(const Timeline& timeline, const PerfettoOptions& options) {
+  // When each flow's data starts to move: its send's start.
+  std::map<std::int64_t, std::int64_t> send_start;
+  for (const TimelineTask& t : timeline.tasks)
+    if (t.track == Track::ici_send && t.flow >= 0) send_start[t.flow] = ns(t.start_s);
+  Layout layout;
+  std::map<std::tuple<ChipId, int, std::int32_t, std::int32_t, int, std::int32_t>, std::size_t>
+      merged;  // aggregate key -> index in its track
+  for (const TimelineTask& t : timeline.tasks) {
+    Placed p{t, ns(t.start_s), ns(t.end_s), -1, 0, 1, {}};
+    if (t.track == Track::ici_recv && t.flow >= 0) {
+      const auto it = send_start.find(t.flow);
+      if (it != send_start.end() && it->second > p.start) {
+        p.posted = p.start;
+        p.start = std::min(it->second, p.end);
+      }
+    }
+    auto& track = layout.tracks[{t.chip, static_cast<int>(t.track)}];
+    if (options.aggregate && is_transfer(t)) {
+      const auto key = std::make_tuple(t.chip, static_cast<int>(t.track), t.instance, t.step,
+                                       static_cast<int>(t.direction), t.label);
+      const auto [it, inserted] = merged.emplace(key, track.size());
+      if (!inserted) {
+        Placed& m = track[it->second];
+        m.start = std::min(m.start, p.start);
+        m.end = std::max(m.end, p.end);
+        m.task.bytes += t.bytes;
+        ++m.transfers;
+        if (std::find(m.peers.begin(), m.peers.end(), t.peer) == m.peers.end())
+          m.peers.push_back(t.peer);
+        continue;
+      }
+      p.posted = -1;
+      p.peers = {t.peer};
+    }
+    track.push_back(std::move(p));
+  }
+  // Lanes: per chip and track, the first lane free at the slice's start (in start order, this
+  // uses the fewest lanes that hold the slices without overlap).
+  for (auto& [key, placed] : layout.tracks) {
     std::stable_sort(placed.begin(), placed.end(),
                      [](const Placed& a, const Placed& b) { return a.start < b.start; });
     std::vector<std::int64_t> free_at;
@@ -94,8 +137,65 @@ std::size_t write_perfetto(const Timeline& timeline, const std::string& path,
       free_at[lane] = std::max(p.end, p.start);
       p.lane = lane;
     }
-    lane_count[key] = static_cast<int>(free_at.size());
+    layout.lane_count[key] = static_cast<int>(free_at.size());
   }
+  return layout;
+}
+
+int lanes_of(const Layout& layout, ChipId chip, int track) {
+  const auto it = layout.lane_count.find({chip, track});
+  return it == layout.lane_count.end() ? 1 : it->second;
+}
+
+// Counter events of the link intervals: one per interval, and a zero where a link falls idle.
+std::size_t counter_events(const Timeline& timeline) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < timeline.link_intervals.size();) {
+    const LinkId link = timeline.link_intervals[i].link;
+    std::int64_t last_end = -1;
+    for (; i < timeline.link_intervals.size() && timeline.link_intervals[i].link == link; ++i) {
+      const LinkInterval& v = timeline.link_intervals[i];
+      if (last_end >= 0 && last_end < ns(v.start_s)) ++n;
+      ++n;
+      last_end = ns(v.end_s);
+    }
+    if (last_end >= 0) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+PerfettoSize perfetto_size(const Timeline& timeline, const PerfettoOptions& options) {
+  const Layout layout = layout_slices(timeline, options);
+  PerfettoSize size;
+  for (ChipId c : timeline.chips) {
+    size.events += 2;
+    for (int track = 0; track < kTracks; ++track) size.threads += lanes_of(layout, c, track);
+  }
+  size.events += 2 * size.threads;
+  std::map<std::int64_t, int> flow_ends;
+  for (const auto& [key, placed] : layout.tracks) {
+    size.events += placed.size();
+    if (options.flows && !options.aggregate)
+      for (const Placed& p : placed)
+        if (is_transfer(p.task) && p.task.flow >= 0) ++flow_ends[p.task.flow];
+  }
+  for (const auto& [flow, ends] : flow_ends)
+    if (ends == 2) size.events += 2;
+  size.events += counter_events(timeline);
+  size.bytes = static_cast<double>(size.events) * kPerfettoBytesPerEvent;
+  return size;
+}
+
+std::size_t write_perfetto(const Timeline& timeline, const std::string& path,
+                           const PerfettoOptions& options) {
+  const Torus torus(timeline.shape);
+  Writer out(path);
+  out.raw("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[");
+  const Layout layout = layout_slices(timeline, options);
+  const auto& tracks = layout.tracks;
+  const auto& lane_count = layout.lane_count;
   const auto tid = [](int track, int lane) { return track * 10000 + lane + 1; };
 
   // Metadata: process per chip, thread per track lane.
@@ -106,8 +206,7 @@ std::size_t write_perfetto(const Timeline& timeline, const std::string& path,
     out.event(fmt::format(R"({{"ph":"M","name":"process_sort_index","pid":{},"tid":0,"args":{{"sort_index":{}}}}})",
                           pid, c));
     for (int track = 0; track < kTracks; ++track) {
-      auto it = lane_count.find({c, track});
-      const int lanes = it == lane_count.end() ? 1 : it->second;
+      const int lanes = lanes_of(layout, c, track);
       for (int lane = 0; lane < lanes; ++lane) {
         const std::string name =
             lane == 0 ? track_name(static_cast<Track>(track))
@@ -127,11 +226,11 @@ std::size_t write_perfetto(const Timeline& timeline, const std::string& path,
   };
   std::map<std::int64_t, std::pair<FlowEnd, FlowEnd>> flows;
   for (const auto& [key, placed] : tracks) {
-    const int lanes = lane_count[key];
+    const int lanes = lane_count.at(key);
     for (int lane = 0; lane < lanes; ++lane)
       for (const Placed& p : placed) {
         if (p.lane != lane) continue;
-        const TimelineTask& t = *p.task;
+        const TimelineTask& t = p.task;
         const int pid = t.chip + 1, thread = tid(key.second, lane);
         const std::string label = t.label >= 0 ? timeline.labels[t.label] : std::string("?");
         std::string args = fmt::format(R"("op":{},"instance":{})", json_string(label), t.instance);
@@ -147,11 +246,26 @@ std::size_t write_perfetto(const Timeline& timeline, const std::string& path,
         } else {
           const bool send = t.track == Track::ici_send;
           cat = "ici";
+          if (options.aggregate) {
+            name = fmt::format("{} step {} {} x{}", label, t.step, direction_name(t.direction),
+                               p.transfers);
+            std::vector<std::string> peers;
+            for (ChipId peer : p.peers)
+              peers.push_back(json_string(fmt::format("chip {} {}", peer, coord_name(torus, peer))));
+            args += fmt::format(R"(,"step":{},"direction":"{}","transfers":{},"bytes":{},"{}":[{}])",
+                                t.step, direction_name(t.direction), p.transfers, t.bytes,
+                                send ? "to" : "from", fmt::join(peers, ","));
+            out.event(fmt::format(R"({{"ph":"X","cat":"{}","name":{},"pid":{},"tid":{},"ts":{},"dur":{},"args":{{{}}}}})",
+                                  cat, json_string(name), pid, thread, us(p.start),
+                                  us(p.end - p.start), args));
+            continue;
+          }
           name = fmt::format("{} step {} {} c{}", label, t.step, send ? "to" : "from", t.peer);
           args += fmt::format(R"(,"step":{},"channel":{},"{}":{},"direction":"{}","bytes":{},"flow":{})",
                               t.step, t.channel, send ? "to" : "from",
                               json_string(fmt::format("chip {} {}", t.peer, coord_name(torus, t.peer))),
                               direction_name(t.direction), t.bytes, t.flow);
+          if (p.posted >= 0) args += fmt::format(R"(,"posted_us":{})", us(p.posted));
           if (options.flows && t.flow >= 0) {
             auto& ends = flows[t.flow];
             if (send)
@@ -202,6 +316,8 @@ std::size_t write_perfetto(const Timeline& timeline, const std::string& path,
   other["captured"] = timeline.captured;
   other["cut"] = timeline.cuts.empty() ? nlohmann::json("nothing") : nlohmann::json(timeline.cuts);
   other["time_unit"] = "microseconds";
+  other["transfers"] = options.aggregate ? "aggregated per chip, op instance, step and direction"
+                                         : "one slice per transfer";
   for (const auto& [k, v] : options.metadata) other[k] = v;
   out.raw(fmt::format("\n],\"otherData\":{}}}\n", other.dump()));
   const std::size_t events = out.events();

@@ -111,7 +111,7 @@ RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_
   }
   if (!m.decode_steps_s.empty()) m.decode_step_s = m.decode_s / m.decode_steps_s.size();
   m.total_s = m.prefill_s + m.decode_s;
-  // MFU counts the matmul FLOPs of the unpadded model (FACTS.md §2).
+  // MFU counts the matmul FLOPs of the unpadded model (platforms/README.md §2).
   const double n = s.model.parameters(false);
   m.prefill_mfu = mfu_of(n, prefill_tokens, s, m.prefill_s);
   m.decode_mfu = mfu_of(n, decode_tokens, s, m.decode_s);

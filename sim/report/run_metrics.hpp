@@ -1,5 +1,5 @@
 #pragma once
-// Metrics of a simulated run (DESIGN.md §6), from the trace and the simulated step times:
+// Metrics of a simulated run (sim/README.md §6), from the trace and the simulated step times:
 // latencies, MFU, cost, the step breakdown and memory. Pure C++ (no SimGrid).
 
 #include <nlohmann/json.hpp>

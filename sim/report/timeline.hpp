@@ -1,6 +1,6 @@
 #pragma once
 // Timeline: what every chip did and what every directed ICI link carried over simulated time,
-// from one replay run with ReplayOptions{record_tasks, record_link_intervals} (DESIGN.md §1:
+// from one replay run with ReplayOptions{record_tasks, record_link_intervals} (sim/README.md §1:
 // replay -> Timeline -> report). Pure C++: it reads program/replay_result.hpp, never the replay itself.
 //
 // Each recorded task (joins dropped) becomes a TimelineTask on one of four tracks (MXU, HBM,
@@ -79,7 +79,7 @@ Timeline build_timeline(const Program& program, const Torus& torus, const ChipSp
                         const ReplayResult& result, std::string captured,
                         std::vector<std::string> section_names = {});
 
-// What to keep of a timeline (DESIGN.md: large runs stay usable).
+// What to keep of a timeline (sim/README.md: large runs stay usable).
 struct TimelineFilter {
   std::vector<ChipId> chips;  // empty: every chip
   Seconds start_s = 0;        // time window; tasks overlapping it are kept whole, link intervals

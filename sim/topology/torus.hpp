@@ -69,7 +69,8 @@ struct TorusShape {
 // are allowed up to this bound so that overflow is impossible.
 inline constexpr int kMaxChips = 1 << 20;
 
-// The TPU v4 wraparound rule (Google Cloud TPU v4 docs; FACTS.md §1): the optical circuit
+// The TPU v4 wraparound rule (Google Cloud TPU v4 docs; platforms/README.md §1): the optical
+// circuit
 // switches close the rings of a slice made of whole 4x4x4 cubes, so every axis wraps when all
 // three dimensions are multiples of 4; smaller or odd slices are meshes.
 std::array<bool, 3> tpu_v4_wraparound(const std::array<int, 3>& dims);

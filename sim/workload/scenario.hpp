@@ -26,7 +26,7 @@ namespace podsim {
 // then the decode steps.
 enum class Phase { prefill, decode, generate };
 // Weights in HBM and in weight all-gathers. int8 halves their bytes; matmuls stay bf16
-// (paper §4.4; TPU v4 has no int8 speed-up, FACTS.md §1).
+// (paper §4.4; TPU v4 has no int8 speed-up, platforms/README.md §1).
 enum class WeightDtype { bf16, int8 };
 // looped: all-gathers and reduce-scatters next to an einsum are cut into chunks that overlap it
 // (Looped CollectiveEinsum, Wang et al., ASPLOS 2023); off: they run on their own.
@@ -44,7 +44,7 @@ Bytes weight_element_bytes(WeightDtype dtype);  // 2 (bf16) or 1 (int8)
 // `pad_heads`: automatic pads where auto_pad_heads() says so (below), yes always, no never.
 enum class PadHeadsRequest { automatic, yes, no };
 
-// Every key of a scenario (DESIGN.md §3 order) and where it may be written: `file` keys in a
+// Every key of a scenario (sim/README.md §3 order) and where it may be written: `file` keys in a
 // scenario file, in `--set` and in sweep grids; `trace` keys in the "scenario" object of a trace
 // file (which holds the resolved slice as `topology` and the file it came from as `source_file`).
 struct ScenarioKey {

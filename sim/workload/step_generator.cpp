@@ -32,7 +32,7 @@ namespace {
 
 // Vector-unit operations per element of the elementwise ops. Estimates (no published per-op
 // counts exist for TPU v4): they only rank the vector work against itself; its speed is a chip
-// model parameter calibrated against the paper's measurements (FACTS.md §5).
+// model parameter calibrated against the paper's measurements (platforms/README.md §5).
 constexpr double kLayerNormOpsPerElement = 8;  // mean, variance, centre, scale, shift
 constexpr double kRopeOpsPerElement = 6;       // two products and a sum per rotated pair, + sin/cos
 constexpr double kSoftmaxOpsPerElement = 5;    // max, subtract, exp, sum, divide

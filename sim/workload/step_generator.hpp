@@ -10,7 +10,8 @@
 // input all-gather, the input einsum, a reduce-scatter, attention and/or the activation, an
 // all-gather, the output einsum and a reduce-scatter; the parallel block (PaLM) fuses the
 // attention's Q (and multihead K, V) projection into the FFN input einsum and its output
-// projection into the FFN output einsum, so they share collectives (paper §3.2; FACTS.md §3).
+// projection into the FFN output einsum, so they share collectives (paper §3.2;
+// platforms/README.md §3).
 //
 // Counting conventions (each op's numbers are per chip):
 //  - einsum flops = 2 M K N (x matmul_batch); the multiquery K/V projection, which head-sharded

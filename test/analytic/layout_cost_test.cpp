@@ -1,4 +1,4 @@
-// The analytic layout costs against the paper's own simplifications (FACTS.md §3).
+// The analytic layout costs against the paper's own simplifications (platforms/README.md §3).
 #include "sim/analytic/layout_cost.hpp"
 
 #include <catch2/catch.hpp>
@@ -20,7 +20,8 @@ LayoutCostInputs palm(double tokens) {
 }  // namespace
 
 TEST_CASE("2D weight-stationary with F = 4E costs 8 B L E / sqrt(n) on 4x4x4") {
-  // FACTS.md §3: best split X = 0.5 sqrt(n) = 4, YZ = 2 sqrt(n) = 16 (bytes: x 2 for bf16).
+  // platforms/README.md §3: best split X = 0.5 sqrt(n) = 4, YZ = 2 sqrt(n) = 16 (bytes: x 2 for
+  // bf16).
   const double BL = 2048, E = 18432;
   const LayoutCommVolume v = layout_comm_volume(FfnLayout::ws_2d, cube(4), palm(BL));
   CHECK(v.total_bytes() == Approx(8 * BL * E / std::sqrt(64.0) * 2));
@@ -29,7 +30,8 @@ TEST_CASE("2D weight-stationary with F = 4E costs 8 B L E / sqrt(n) on 4x4x4") {
 }
 
 TEST_CASE("PaLM 540B layout switch points on 4x4x4 are about 18k / 74k and 885k tokens") {
-  // FACTS.md §3: by volume alone, 2D WS -> wg-x at ~18k tokens per batch, -> wg-xy at ~74k,
+  // platforms/README.md §3: by volume alone, 2D WS -> wg-x at ~18k tokens per batch, -> wg-xy at
+  // ~74k,
   // -> wg-xyz at ~885k.
   const std::vector<FfnLayout> all(kFfnLayouts.begin(), kFfnLayouts.end());
   const auto best = [&](double tokens) { return cheapest_layout(all, cube(4), palm(tokens)); };

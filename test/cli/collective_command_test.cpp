@@ -127,7 +127,8 @@ TEST_CASE("all-gather over x on 4x4x4 writes JSON matching the closed form", "[c
   REQUIRE(doc["axes"] == "x");
   REQUIRE(doc["shape"] == "4x4x4");
 
-  // Bidirectional ring of K = 4 chips (FACTS.md §3, paper §4 numbers): K - 1 = 3 steps, each
+  // Bidirectional ring of K = 4 chips (platforms/README.md §3, paper §4 numbers): K - 1 = 3 steps,
+  // each
   // moving half of a 64MiB/4 chunk each way over one 45e9 B/s link (at the platform's achieved
   // fraction ici_efficiency, read from its file here) after a 1 us hop.
   const double link_bytes_per_s = 45e9 * platform_number("ici_efficiency");

@@ -22,7 +22,7 @@ TEST_CASE("an unknown command is named, with the commands there are") {
   CHECK(run.exit_code == 2);
   CHECK(run.err ==
         "<command line>: 'frobnicate' is not a podsim command; commands: calibrate, collective, "
-        "compare, explain, pareto, replay, run, sweep, trace; see podsim --help\n");
+        "compare, completion, explain, pareto, replay, run, sweep, trace; see podsim --help\n");
   const podsim::test::Run close = run_podsim("swep x.yaml", kTimeout);
   CHECK(close.exit_code == 2);
   CHECK(contains(close.err, "'swep' is not a podsim command (did you mean 'sweep'?)"));

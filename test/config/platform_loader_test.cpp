@@ -1,4 +1,5 @@
-// platforms/tpu-v4.yaml against the numbers of FACTS.md §1 (paper §4, the scaling book, Google
+// platforms/tpu-v4.yaml against the numbers of platforms/README.md §1 (paper §4, the scaling book,
+// Google
 // Cloud TPU v4 docs), and bad platform files against hand-located file:line:col positions.
 
 #include "sim/config/platform_loader.hpp"
@@ -83,7 +84,7 @@ TEST_CASE("the TPU v4 slice table maps chip counts to shapes", "[platform]") {
   const TorusShape s4096 = config::slice_for_chip_count(p, 4096, "chips");
   REQUIRE(s4096.dims == std::array<int, 3>{16, 16, 16});
   REQUIRE(s4096.wraps == std::array<bool, 3>{true, true, true});
-  // The shapes of the authors' get_3d_mesh (FACTS.md §1); below a cube they are meshes.
+  // The shapes of the authors' get_3d_mesh (platforms/README.md §1); below a cube they are meshes.
   const TorusShape s8 = config::slice_for_chip_count(p, 8, "chips");
   REQUIRE(s8.dims == std::array<int, 3>{2, 2, 2});
   REQUIRE(s8.wraps == std::array<bool, 3>{false, false, false});

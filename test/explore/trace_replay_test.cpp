@@ -1,6 +1,6 @@
 // End-to-end runs (scenario -> trace -> SimGrid replay -> metrics) against independent
 // references: the exact simulation for the fast path, rooflines written out from the model's
-// published sizes (FACTS.md §1, §2), and byte-for-byte reproducibility.
+// published sizes (platforms/README.md §1, §2), and byte-for-byte reproducibility.
 
 #include <catch2/catch.hpp>
 
@@ -60,7 +60,7 @@ TEST_CASE("a decode step takes at least its weight-load and compute rooflines") 
       trace_of(kRoot + "/scenarios/t2-low-latency-decode.yaml", {"generate_tokens=1"});
   const TraceTiming timing = simulate_trace(trace, false);
   REQUIRE(timing.step_s.size() == 1);
-  const double parameters = 540.35e9;  // FACTS.md §2: about 540.3B unpadded
+  const double parameters = 540.35e9;  // platforms/README.md §2: about 540.3B unpadded
   const double weight_load_s = parameters * 1.0 / 64 / 1.2e12;
   const double compute_s = 2 * parameters * 64 / 64 / 275e12;
   CHECK(timing.step_s[0] >= std::max(weight_load_s, compute_s));
@@ -71,7 +71,8 @@ TEST_CASE("a prefill at batch 512 on ws-2d is compute-dominated") {
                                {"ffn_layout=ws-2d", "allow_oversubscribe=true"});
   const TraceTiming timing = simulate_trace(trace, false);
   const RunMetrics m = compute_metrics(trace, timing.step_s, timing.path);
-  // The matmuls alone: 2 N B L / (chips x peak) (FACTS.md §2), most of the simulated time.
+  // The matmuls alone: 2 N B L / (chips x peak) (platforms/README.md §2), most of the simulated
+  // time.
   const double matmul_s = 2 * 540.35e9 * 512 * 2048 / (64 * 275e12);
   CHECK(m.prefill_s >= matmul_s);
   CHECK(m.breakdown.compute_s > m.breakdown.weight_load_s + m.breakdown.kv_load_s +

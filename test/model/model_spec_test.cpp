@@ -1,4 +1,4 @@
-// Model files and parameter / FLOP / KV counting against FACTS.md §2-3.
+// Model files and parameter / FLOP / KV counting against platforms/README.md §2-3.
 #include "sim/model/model_spec.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,7 +14,7 @@ ModelSpec model(const std::string& name) {
 }  // namespace
 
 TEST_CASE("PaLM parameter counts match the paper's 8.6B / 62.5B and 540.3B") {
-  // FACTS.md §2: "about 8.6B / 62.5B / 540.3B" with the embedding.
+  // platforms/README.md §2: "about 8.6B / 62.5B / 540.3B" with the embedding.
   CHECK(model("palm-8b").parameters() == Approx(8.6e9).epsilon(0.01));
   CHECK(model("palm-62b").parameters() == Approx(62.5e9).epsilon(0.005));
   CHECK(model("palm-540b").parameters() == Approx(540.3e9).epsilon(0.001));
@@ -25,7 +25,7 @@ TEST_CASE("PaLM 540B parameters are exactly the per-layer formula") {
   const double E = 18432, F = 73728, H = 48, Q = 256, V = 256128;
   const ModelSpec m = model("palm-540b");
   CHECK(m.parameters() == 118 * (2 * E * H * Q + 2 * E * Q + 3 * E * F) + V * E);
-  // Padding 48 -> 64 heads adds 2 E 16 Q per layer: "about +18B" (FACTS.md §2).
+  // Padding 48 -> 64 heads adds 2 E 16 Q per layer: "about +18B" (platforms/README.md §2).
   CHECK(m.parameters(true) - m.parameters() == 118 * 2 * E * 16 * Q);
   CHECK(m.parameters(true) - m.parameters() == Approx(18e9).epsilon(0.02));
   CHECK(m.matmul_flops_per_token() == 2 * m.parameters());
@@ -42,7 +42,7 @@ TEST_CASE("MT-NLG 530B is multihead / serial / GeLU and about 530B parameters") 
 }
 
 TEST_CASE("KV cache per token: PaLM 540B multiquery holds 120 832 bytes") {
-  // FACTS.md §3: 2 (K and V) x 256 x 2 B x 118 layers.
+  // platforms/README.md §3: 2 (K and V) x 256 x 2 B x 118 layers.
   CHECK(model("palm-540b").kv_cache_bytes_per_token() == 120832);
   // Multihead keeps every head: 2 x 128 x 160 x 2 B x 105.
   CHECK(model("mt-nlg-530b").kv_cache_bytes_per_token() == 2ull * 128 * 160 * 2 * 105);

@@ -1,4 +1,4 @@
-// The layout table against the paper's shardings (paper §3.2, Figure 2; FACTS.md §3).
+// The layout table against the paper's shardings (paper §3.2, Figure 2; platforms/README.md §3).
 #include "sim/partition/layout.hpp"
 
 #include <catch2/catch.hpp>
@@ -23,7 +23,8 @@ TEST_CASE("the layout table gives the paper's shardings") {
     FfnLayout layout;
     const char *stored, *used, *residual, *gather_in, *middle;
   };
-  // FACTS.md §3: ws-1d EF_xyz and BLE_xyz with all-gather / reduce-scatter over xyz; ws-2d
+  // platforms/README.md §3: ws-1d EF_xyz and BLE_xyz with all-gather / reduce-scatter over xyz;
+  // ws-2d
   // E_xF_yz with all-gather(yz), reduce-scatter(x), all-gather(x), reduce-scatter(yz); wg-xy
   // B_xyLE_z with weights E_xF_yz gathered over xy to EF_z and a pair over z.
   for (const Expect& x : {Expect{FfnLayout::ws_1d, "EF_xyz", "EF_xyz", "BLE_xyz", "xyz", ""},

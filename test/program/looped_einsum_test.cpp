@@ -1,5 +1,6 @@
 // Looped CollectiveEinsum against independent references: the byte counts of the plain
-// collectives, and closed-form compute and communication times (TPU v4 numbers, FACTS.md §1).
+// collectives, and closed-form compute and communication times (TPU v4 numbers,
+// platforms/README.md §1).
 
 #include <catch2/catch.hpp>
 

@@ -28,7 +28,7 @@ constexpr double kRelative = 1e-12;
 // collectives on axes of unequal sizes, whose parts meet on a link at different steps), they
 // may differ by that much; two quanta of time, and the bytes a link moves in them, bound it.
 constexpr double kTimeQuantum_s = 2e-9;
-constexpr double kLinkBw = 45e9;  // TPU v4, FACTS.md §1
+constexpr double kLinkBw = 45e9;  // TPU v4, platforms/README.md §1
 
 // What the two replays must agree on, each value with its tolerance of SimGrid's precision:
 // makespan, transfers, total link bytes, every mark and chip end, and per link its bytes, busy

@@ -1,6 +1,7 @@
 // Simulated collectives against independent references: closed forms written out here from the
 // algorithm descriptions (not the analytic module), brute-force hop counts, and conservation of
-// bytes on the links. Numbers: TPU v4 (FACTS.md §1) — 45e9 B/s per link direction, 1 us per
+// bytes on the links. Numbers: TPU v4 (platforms/README.md §1) — 45e9 B/s per link direction, 1 us
+// per
 // hop, 1.2e12 B/s HBM.
 
 #include <catch2/catch.hpp>

@@ -73,7 +73,8 @@ Counts check_trace_event_format(const nlohmann::json& doc) {
     } else if (ph == "C") {
       REQUIRE(e.contains("args"));
       CHECK(e["args"].contains("GB/s"));
-      CHECK(e["args"]["GB/s"].get<double>() <= 45.0 * (1 + 1e-6));  // tpu-v4 link, FACTS.md §1
+      // The tpu-v4 link rate, platforms/README.md §1.
+      CHECK(e["args"]["GB/s"].get<double>() <= 45.0 * (1 + 1e-6));
       auto key = std::make_pair(pid, e["name"].get<std::string>());
       auto it = last_counter.find(key);
       if (it != last_counter.end()) CHECK(ts >= it->second);
@@ -264,6 +265,142 @@ TEST_CASE("perfetto events of a hand-built timeline are the predicted ones", "[r
   CHECK(counters[3] == std::pair<double, double>{3.0, 0.0});
   CHECK(doc.at("otherData").at("captured") == "by hand");
   CHECK(doc.at("otherData").at("shape") == "2x1x1");
+}
+
+}  // namespace podsim::test
+
+namespace podsim::test {
+namespace {
+
+// Thread names and X slices of a written trace.
+struct Written {
+  nlohmann::json doc;
+  std::map<std::pair<int, int>, std::string> threads;  // (pid, tid) -> name
+  std::vector<nlohmann::json> slices;
+};
+
+Written written(const fs::path& file) {
+  Written w{load_trace(file), {}, {}};
+  for (const auto& e : w.doc.at("traceEvents")) {
+    if (e.at("ph") == "M" && e.at("name") == "thread_name")
+      w.threads[{e.at("pid").get<int>(), e.at("tid").get<int>()}] = e.at("args").at("name");
+    if (e.at("ph") == "X") w.slices.push_back(e);
+  }
+  return w;
+}
+
+// Chip 0 sends three chunks of 100 B to chip 1, one after another (0-2, 2-4, 4-6 us), all of
+// step 1 in the +x direction; chip 1 posted the three receives at 0.
+podsim::Timeline three_sends() {
+  using podsim::TimelineTask;
+  using podsim::Track;
+  podsim::Timeline timeline;
+  timeline.shape = podsim::parse_shape("2x1x1", "shape");
+  timeline.chips = {0, 1};
+  timeline.labels = {"a2a"};
+  timeline.captured = "by hand";
+  for (int k = 0; k < 3; ++k) {
+    TimelineTask send;
+    send.chip = 0;
+    send.track = Track::ici_send;
+    send.start_s = 2e-6 * k;
+    send.end_s = 2e-6 * (k + 1);
+    send.label = 0;
+    send.step = 1;
+    send.peer = 1;
+    send.bytes = 100;
+    send.flow = k;
+    TimelineTask recv = send;
+    recv.chip = 1;
+    recv.track = Track::ici_recv;
+    recv.start_s = 0;  // posted ahead of time
+    recv.peer = 0;
+    timeline.tasks.push_back(send);
+    timeline.tasks.push_back(recv);
+  }
+  return timeline;
+}
+
+}  // namespace
+
+TEST_CASE("a receive posted ahead starts with its data and reuses the free lane", "[report]") {
+  TempDir dir;
+  const podsim::Timeline timeline = three_sends();
+  const std::size_t events = podsim::write_perfetto(timeline, dir.file("t.json"));
+  const Written w = written(dir.path / "t.json");
+  CHECK(events == w.doc.at("traceEvents").size());
+  // The receives move with their data (0-2, 2-4, 4-6): one lane, not three.
+  int recv_lanes = 0;
+  for (const auto& [key, name] : w.threads)
+    recv_lanes += key.first == 2 && name.rfind("ICI recv", 0) == 0;  // chip 1 (pid 2)
+  CHECK(recv_lanes == 1);
+  std::vector<std::pair<double, double>> recvs;  // (ts, posted_us)
+  for (const auto& e : w.slices)
+    if (e.at("args").contains("from"))
+      recvs.push_back({e.at("ts").get<double>(),
+                       e.at("args").value("posted_us", e.at("ts").get<double>())});
+  std::sort(recvs.begin(), recvs.end());
+  REQUIRE(recvs.size() == 3u);
+  for (int k = 0; k < 3; ++k) {
+    CHECK(recvs[k].first == Approx(2.0 * k));
+    CHECK(recvs[k].second == Approx(0.0));  // when it was posted
+  }
+}
+
+TEST_CASE("aggregated transfers are one slice per chip, step and direction", "[report]") {
+  TempDir dir;
+  podsim::PerfettoOptions options;
+  options.aggregate = true;
+  const podsim::Timeline timeline = three_sends();
+  const std::size_t events = podsim::write_perfetto(timeline, dir.file("a.json"), options);
+  const Written w = written(dir.path / "a.json");
+  CHECK(events == w.doc.at("traceEvents").size());
+  REQUIRE(w.slices.size() == 2u);  // the sends of chip 0, the receives of chip 1
+  for (const auto& e : w.slices) {
+    CHECK(e.at("ts").get<double>() == Approx(0.0));
+    CHECK(e.at("dur").get<double>() == Approx(6.0));
+    CHECK(e.at("args").at("transfers") == 3);
+    CHECK(e.at("args").at("bytes") == 300);
+  }
+  for (const auto& e : w.doc.at("traceEvents")) CHECK(e.at("ph") != "s");  // no flow arrows
+}
+
+TEST_CASE("the size said before writing is the trace's event and track count", "[report]") {
+  for (bool aggregate : {false, true}) {
+    TempDir dir;
+    podsim::PerfettoOptions options;
+    options.aggregate = aggregate;
+    podsim::Timeline timeline = three_sends();
+    timeline.link_intervals = {{0, 0.0, 1e-6, 50e9}, {0, 2e-6, 3e-6, 25e9}};
+    const podsim::PerfettoSize size = podsim::perfetto_size(timeline, options);
+    const std::size_t events = podsim::write_perfetto(timeline, dir.file("t.json"), options);
+    const Written w = written(dir.path / "t.json");
+    INFO("aggregate " << aggregate);
+    CHECK(size.events == events);
+    CHECK(size.events == w.doc.at("traceEvents").size());
+    CHECK(size.threads == w.threads.size());
+    CHECK(size.bytes == Approx(static_cast<double>(size.events) * podsim::kPerfettoBytesPerEvent));
+  }
+}
+
+TEST_CASE("an aggregated all-to-all trace still counts every transfer", "[timeline]") {
+  TempDir dir;
+  const Run run = run_podsim("collective --shape 4x4x4 --op all-to-all --axes xyz --bytes 1MiB "
+                             "--perfetto-aggregate --progress --perfetto '" + dir.file("a2a.json") + "'");
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.err.find("writing " + dir.file("a2a.json") + ": ") != std::string::npos);
+  const Written w = written(dir.path / "a2a.json");
+  long long sends = 0, send_slices = 0;
+  for (const auto& e : w.slices)
+    if (e.at("args").contains("to")) {
+      sends += e.at("args").at("transfers").get<long long>();
+      ++send_slices;
+    }
+  // Every chip sends one chunk to each of the 63 others (sim/README.md §5).
+  CHECK(sends == 64 * 63);
+  // One slice per chip and direction it sends in (six links each).
+  CHECK(send_slices == 64 * 6);
 }
 
 }  // namespace podsim::test

@@ -1,5 +1,6 @@
 #pragma once
-// Specs the unit tests build by hand: the TPU v4 chip of FACTS.md §1 (275e12 flop/s bf16,
+// Specs the unit tests build by hand: the TPU v4 chip of platforms/README.md §1 (275e12 flop/s
+// bf16,
 // 32 GiB of HBM at 1.2e12 B/s, 45e9 B/s per ICI link direction, 1 us per hop) and collectives.
 
 #include "sim/model/chip_spec.hpp"

@@ -1,4 +1,4 @@
-// The memory planner against per-chip footprints computed here from FACTS.md §2-3.
+// The memory planner against per-chip footprints computed here from platforms/README.md §2-3.
 #include "sim/workload/memory_plan.hpp"
 
 #include <fmt/format.h>
@@ -12,9 +12,9 @@ using namespace podsim;
 using podsim::test::scenario;
 
 namespace {
-// PaLM 540B (FACTS.md §2) with heads padded to 64 on 64 chips.
+// PaLM 540B (platforms/README.md §2) with heads padded to 64 on 64 chips.
 constexpr double E = 18432, F = 73728, Q = 256, V = 256128, layers = 118;
-constexpr Bytes kKvBytesPerToken = 120832;  // 2 * 256 * 2 * 118 (FACTS.md §3)
+constexpr Bytes kKvBytesPerToken = 120832;  // 2 * 256 * 2 * 118 (platforms/README.md §3)
 }  // namespace
 
 TEST_CASE("KV cache per chip: head-sharded keeps the whole cache / batch-sharded divides by n") {

@@ -15,7 +15,7 @@ inline Scenario scenario(const std::string& file, const std::vector<std::string>
 }
 
 // Per-chip bytes one chip sends in a collective of per-chip size D over K chips: (K-1)/K of D
-// for all-gather / reduce-scatter / all-to-all, twice that for all-reduce (FACTS.md §3).
+// for all-gather / reduce-scatter / all-to-all, twice that for all-reduce (platforms/README.md §3).
 inline double sent_fraction(CollectiveKind kind, double k) {
   return (kind == CollectiveKind::all_reduce ? 2.0 : 1.0) * (k - 1) / k;
 }

@@ -1,4 +1,4 @@
-// The scenario key table (kScenarioKeys) against independent references: the keys DESIGN.md §3
+// The scenario key table (kScenarioKeys) against independent references: the keys sim/README.md §3
 // lists for a scenario file, written out here, and the keys the trace writer actually emits.
 
 #include <catch2/catch.hpp>
@@ -21,7 +21,7 @@ std::vector<std::string> strings(const std::vector<std::string_view>& views) {
 }
 
 TEST_CASE("a scenario file has the keys of the design card") {
-  // DESIGN.md §3, in its order, with the optional keys the README documents.
+  // sim/README.md §3, in its order, with the optional keys the README documents.
   const std::vector<std::string> design = {
       "name",    "platform",     "topology",        "chips",   "wrap",
       "model",   "phase",        "batch",           "input_tokens", "generate_tokens",

@@ -1,4 +1,5 @@
-// The trace generator against closed forms computed here from FACTS.md numbers (paper §3.2).
+// The trace generator against closed forms computed here from platforms/README.md numbers (paper
+// §3.2).
 #include "sim/workload/trace_generator.hpp"
 
 #include <fmt/format.h>
@@ -51,7 +52,8 @@ Volume projection_volume(const LayerTrace& layer, const TorusShape& shape,
 }  // namespace
 
 TEST_CASE("PaLM 540B per-layer communication on 4x4x4 equals the paper's formulas") {
-  // FACTS.md §2-3: E 18432, F 73728, heads padded to 64 on 64 chips, d_head 256; X = Y = Z = 4.
+  // platforms/README.md §2-3: E 18432, F 73728, heads padded to 64 on 64 chips, d_head 256; X = Y
+  // = Z = 4.
   const double E = 18432, F = 73728, HQ = 64 * 256, X = 4, YZ = 16, n = 64, bf16 = 2;
   // The parallel block fuses Q into the SwiGLU input einsum (gate + up) and the attention output
   // into the FFN output einsum, so the paper's F becomes these widths.
@@ -113,7 +115,8 @@ TEST_CASE("head-sharded multiquery all-reduces the K/V projection over x on ws-2
 }
 
 TEST_CASE("MT-NLG feed-forward collectives equal the paper's 2BL(E/X + F/YZ) exactly") {
-  // FACTS.md §2: E 20480, F 81920, serial block with a GeLU FFN: the paper's formula applies as
+  // platforms/README.md §2: E 20480, F 81920, serial block with a GeLU FFN: the paper's formula
+  // applies as
   // written to the FFN part of the layer; its attention part has Q, K, V (3 H d_head) in and
   // H d_head out.
   const double E = 20480, F = 81920, HQ = 128 * 160, X = 4, YZ = 16, bf16 = 2;
@@ -133,7 +136,8 @@ TEST_CASE("MT-NLG feed-forward collectives equal the paper's 2BL(E/X + F/YZ) exa
 
 namespace {
 
-// Parameters from FACTS.md §2's per-layer formula, written out here independently of ModelSpec.
+// Parameters from platforms/README.md §2's per-layer formula, written out here independently of
+// ModelSpec.
 double parameters(const ModelSpec& m, long long heads) {
   const double E = double(m.d_model), Q = double(m.d_head), F = double(m.d_ff);
   const double kv = m.kv_heads == m.heads ? double(heads) : double(m.kv_heads);
@@ -215,7 +219,8 @@ TEST_CASE("matmul FLOPs per token are 2 x parameters for every model and layout"
 }
 
 TEST_CASE("unpadded PaLM 540B on 8 chips does 2 x 540.4e9 FLOPs per token") {
-  // 48 heads split over 8 chips need no padding; FACTS.md §2 gives about 540.3e9 parameters.
+  // 48 heads split over 8 chips need no padding; platforms/README.md §2 gives about 540.3e9
+  // parameters.
   const Scenario s = scenario("t2-low-latency-decode.yaml", {"topology=2x2x2", "batch=8"});
   CHECK_FALSE(s.pad_heads);
   const UniqueFlops f = unique_flops(generate_step(s, Phase::decode, 1, 10), s.chips());
@@ -306,7 +311,8 @@ TEST_CASE("op names are unique within a layer and collectives span more than one
 }
 
 TEST_CASE("prefill at batch 512 on ws-2d is compute-bound by the roofline of its einsums") {
-  // 275e12 FLOP/s and 1.2e12 B/s (FACTS.md §1): with B L = 1M tokens per pass the matmuls need
+  // 275e12 FLOP/s and 1.2e12 B/s (platforms/README.md §1): with B L = 1M tokens per pass the
+  // matmuls need
   // far longer than reading the weights.
   const Scenario s = scenario("t2-high-throughput-prefill.yaml", {"ffn_layout=ws-2d"});
   const StepTrace step = generate_step(s, Phase::prefill, 2048, 0);
