@@ -28,7 +28,7 @@ CollectiveEstimate ring_phase_estimate(const RingPhase& phase, RingAlgorithm alg
       break;
   }
   CollectiveEstimate e;
-  e.latency_s = (k - 1) * l;
+  e.latency_s = (k - 1) * (l + chip.ici_message_overhead_s);
   e.bandwidth_s = (k - 1) * (message / b + (phase.reduce ? adds : 0));
   e.time_s = e.latency_s + e.bandwidth_s;
   return e;
@@ -93,7 +93,7 @@ CollectiveEstimate collective_estimate(const CollectiveSpec& spec, const TorusSh
     int max_hops = 0;
     for (Axis a : spec.axes.axes())
       max_hops += shape.wrapped(a) ? shape.size(a) / 2 : shape.size(a) - 1;
-    total.latency_s = max_hops * l;
+    total.latency_s = max_hops * l + chip.ici_message_overhead_s;
     total.bandwidth_s = all_to_all_max_link_bytes(shape, spec.axes, spec.bytes) / b;
   } else if (spec.kind == CollectiveKind::permute) {
     // The longest route to the next chip of the group: the wrap from the last chip to the first
@@ -104,7 +104,7 @@ CollectiveEstimate collective_estimate(const CollectiveSpec& spec, const TorusSh
     for (std::size_t i = 1; i < axes.size(); ++i)
       hops += shape.wrapped(axes[i]) ? 1 : shape.size(axes[i]) - 1;
     if (axes.size() > 1) hops = std::max(hops, 1);
-    total.latency_s = hops * l;
+    total.latency_s = hops * l + chip.ici_message_overhead_s;
     total.bandwidth_s = static_cast<double>(spec.bytes) / b;
   } else {
     for (const auto& phases : ring_collective_parts(spec, shape)) {

@@ -1,16 +1,17 @@
 #pragma once
 // Closed-form times of the collective algorithms of sim/program/algorithms.hpp, on an otherwise idle slice:
 // the oracle the simulated times are compared with, and what `podsim collective` prints beside
-// them. Per ring phase over K chips with per-chip larger size S, link bandwidth b, hop latency l
-// and HBM bandwidth h:
-//   bidir-ring  (K-1) (l + S/(2K b))         + reduce-scatter adds (K-1) 2 c 3/h, c = S/(2K)
-//   ring        (K-1) (l + S/(K b))          + reduce-scatter adds (K-1) 3 S/(K h)
-//   line        (K-1) (l + S/(K b))          + reduce-scatter adds (K-1) 2 x 3 S/(K h)
+// them. Per ring phase over K chips with per-chip larger size S, link bandwidth b, hop latency l,
+// fixed cost per message o (ici_message_overhead_s) and HBM bandwidth h:
+//   bidir-ring  (K-1) (o + l + S/(2K b))     + reduce-scatter adds (K-1) 2 c 3/h, c = S/(2K)
+//   ring        (K-1) (o + l + S/(K b))      + reduce-scatter adds (K-1) 3 S/(K h)
+//   line        (K-1) (o + l + S/(K b))      + reduce-scatter adds (K-1) 2 x 3 S/(K h)
 // (the adds of the two directions share HBM; a line's end chips add only one way, so the line's
 // reduce-scatter form is an upper bound by at most the add term).
 // Phases of one part add up; concurrent parts run side by side (exact when they never share a
 // link, i.e. when all axes have the same length). all-to-all: the most loaded link's bytes over b
-// plus the longest route's latency. permute: l x hops + S/b.
+// plus the longest route's latency plus o. permute: o + l x hops + S/b. ("latency" below counts
+// o with the hop latency: both are fixed costs per message.)
 
 #include <string>
 

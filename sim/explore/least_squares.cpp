@@ -1,5 +1,6 @@
 #include "sim/explore/least_squares.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sim/core/check.hpp"
@@ -74,7 +75,13 @@ LeastSquaresResult least_squares(
     for (int attempt = 0; attempt < 8 && !improved; ++attempt) {
       std::vector<std::vector<double>> damped = jtj;
       for (std::size_t a = 0; a < n; ++a) damped[a][a] += lambda * (jtj[a][a] + 1e-12);
-      const std::vector<double> delta = solve(damped, jtr);
+      std::vector<double> delta = solve(damped, jtr);
+      if (options.max_step > 0) {
+        double largest = 0;
+        for (double d : delta) largest = std::max(largest, std::abs(d));
+        if (largest > options.max_step)
+          for (double& d : delta) d *= options.max_step / largest;
+      }
       std::vector<double> x = result.x;
       for (std::size_t a = 0; a < n; ++a) x[a] += delta[a];
       const std::vector<double> rx = residuals(x);

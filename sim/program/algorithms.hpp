@@ -29,6 +29,11 @@ namespace podsim {
 Frontier append_collective(Program& program, const Torus& torus, const CollectiveSpec& spec,
                            const Frontier& start, std::int32_t label);
 
+// Appends `send` after `after`, preceded by a delay of `overhead_s` when it is positive: the
+// fixed cost of one ICI message (DMA set-up, synchronisation; ChipSpec::ici_message_overhead_s),
+// paid before the payload leaves, on top of the route's hop latency. Returns the send.
+TaskId add_message(ChipProgram& chip, Task send, TaskId after, Seconds overhead_s);
+
 // The chips of each group of `axes` (chips sharing every coordinate outside `axes`), each group
 // in increasing id order (x fastest), groups ordered by their first chip.
 std::vector<std::vector<ChipId>> groups_of(const Torus& torus, const AxisSet& axes);

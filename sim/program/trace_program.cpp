@@ -44,7 +44,9 @@ void lower_collective(Program& program, const Torus& torus, const Scenario& scen
   // Ops run one after another, so their channels can be reused: every chip finishes all its
   // sends of one op before it sends anything of the next, which keeps FIFO matching per pair.
   program.next_channel = 0;
-  frontier = append_collective(program, torus, spec, frontier, label);
+  CollectiveSpec with_cost = spec;
+  with_cost.message_overhead_s = scenario.platform.chip.ici_message_overhead_s;
+  frontier = append_collective(program, torus, with_cost, frontier, label);
 }
 
 // Which collectives of a layer run as Looped CollectiveEinsums, and with which einsum. An einsum
@@ -78,8 +80,20 @@ void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
                  const LayerTrace& layer, const std::vector<std::int32_t>& labels,
                  Frontier& frontier) {
   const bool looped = scenario.collective_einsum == CollectiveEinsum::looped;
-  const std::map<std::size_t, std::size_t> loops =
+  std::map<std::size_t, std::size_t> loops =
       looped ? looped_pairs(layer) : std::map<std::size_t, std::size_t>{};
+  // A compiler decomposes a collective into a loop only where its cost model says the loop is
+  // faster (XLA's windowed einsum has a size threshold for the same reason): podsim keeps a loop
+  // only where its closed-form estimate beats the plain collective and einsum (issue 13), so
+  // that `collective_einsum: looped` never loses to `off` by choice.
+  std::erase_if(loops, [&](const auto& pair) {
+    const auto& [e, c] = pair;
+    const LoopedKind kind = c < e ? LoopedKind::all_gather_then_einsum
+                                  : LoopedKind::einsum_then_reduce_scatter;
+    return !looped_estimate(torus.shape(), kind, layer.ops[c].collective,
+                            work_of(layer.ops[e], scenario), scenario.platform.chip)
+                .loop_wins();
+  });
   std::vector<bool> fused(layer.ops.size(), false);
   for (const auto& [e, c] : loops) fused[c] = true;
   for (std::size_t i = 0; i < layer.ops.size(); ++i) {
@@ -96,8 +110,6 @@ void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
       continue;
     }
     const Op& collective = layer.ops[loop->second];
-    add_delay(program, scenario.platform.chip.collective_overhead_s + scenario.platform.chip.op_overhead_s,
-              labels[i], frontier);
     append_looped_einsum(program, torus,
                          loop->second < i ? LoopedKind::all_gather_then_einsum
                                           : LoopedKind::einsum_then_reduce_scatter,
