@@ -52,7 +52,7 @@ done
 # 1b. 2D weight-stationary prefill of PaLM 540B on 64 chips at batch 64-512 (Figure 7's points): must
 # run, without oversubscription (the memory plan prefills a large batch in pieces).
 for batch in 64 128 256 512; do
-  run "prefill2d_$batch" scenarios/t2-high-throughput-prefill.yaml batch=$batch ffn_layout=ws-2d attention=heads
+  run "prefill2d_$batch" scenarios/t2-high-throughput-prefill.yaml batch=$batch ffn_layout=ws-2d attention=batch
 done
 # 2. Prefill MFU of 2D weight-stationary vs weight-gathered over batch on 64 chips (Figure 7).
 # Batch-sharded attention needs a sequence per chip; fewer sequences shard attention by heads.

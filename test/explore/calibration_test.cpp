@@ -126,8 +126,8 @@ TEST_CASE("a bounded fit stops at the documented range when the truth lies outsi
 
 TEST_CASE("calibration's standard error and leave-one-out match their closed forms") {
   // One parameter, pure compute cases with known noise factors f_i: the residuals are
-  // log(f_i) + log(e_true / e) and the Jacobian is -1/e, so the least-squares optimum is
-  // e = e_true * exp(mean log f), its standard error sqrt(s^2 e^2 / m) with
+  // log(e_true / e) - log(f_i) and the Jacobian is -1/e, so the least-squares optimum is
+  // e = e_true * exp(-mean log f), its standard error sqrt(s^2 e^2 / m) with
   // s^2 = sum (log f_i - mean)^2 / (m - 1), and leaving case k out refits e from the mean of the
   // others' log f.
   Synthetic synthetic;
@@ -140,15 +140,17 @@ TEST_CASE("calibration's standard error and leave-one-out match their closed for
   options.loo_max_iterations = 60;
   options.leave_one_out = true;
   const std::vector<CalibrationCase> cases = synthetic.cases(truth);
+  ChipSpec start = test::tpu_v4_chip();
+  start.mxu_efficiency = 0.9;
   const CalibrationResult fit =
-      calibrate(cases, test::tpu_v4_chip(), {"mxu_efficiency"}, options, synthetic.simulator());
+      calibrate(cases, start, {"mxu_efficiency"}, options, synthetic.simulator());
   const double m = 6;
   double mean = 0;
   for (double f : synthetic.noise) mean += std::log(f) / m;
   double ss = 0;
   for (double f : synthetic.noise) ss += std::pow(std::log(f) - mean, 2);
-  // The optimum of sum (log f_i + log(e_true/e))^2: log e = log e_true + mean.
-  const double e = 0.85 * std::exp(mean);
+  // The residuals are log(e_true / (e f_i)): the optimum has log e = log e_true - mean.
+  const double e = 0.85 * std::exp(-mean);
   CHECK(fit.values()[0] == Approx(e).epsilon(1e-3));
   const double se = std::sqrt(ss / (m - 1) * e * e / m);
   // The Jacobian is a forward difference over 1% of the range: a few percent off the derivative.
@@ -158,7 +160,7 @@ TEST_CASE("calibration's standard error and leave-one-out match their closed for
     double others = 0;
     for (std::size_t i = 0; i < 6; ++i)
       if (i != k) others += std::log(synthetic.noise[i]) / (m - 1);
-    const double refit = 0.85 * std::exp(others);
+    const double refit = 0.85 * std::exp(-others);
     const double predicted = synthetic.work[k] / (truth.peak_flops_per_s * refit);
     CHECK(fit.loo_predicted_s[k] == Approx(predicted).epsilon(1e-3));
   }

@@ -153,5 +153,5 @@ TEST_CASE("the catalogue holds at least 30 bad inputs and each has its expectati
     }
   }
   CHECK(inputs >= 30);
-  CHECK(formats == std::set<std::string>{"model", "platform", "scenario", "trace"});
+  CHECK(formats == std::set<std::string>{"calibration", "model", "platform", "scenario", "trace"});
 }
