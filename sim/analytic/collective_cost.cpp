@@ -118,6 +118,7 @@ CollectiveEstimate collective_estimate(const CollectiveSpec& spec, const TorusSh
       if (part.latency_s + part.bandwidth_s > total.latency_s + total.bandwidth_s) total = part;
     }
   }
+  total.latency_s += spec.launch_overhead_s;
   total.time_s = total.latency_s + total.bandwidth_s;
   return total;
 }

@@ -11,7 +11,8 @@
 // Phases of one part add up; concurrent parts run side by side (exact when they never share a
 // link, i.e. when all axes have the same length). all-to-all: the most loaded link's bytes over b
 // plus the longest route's latency plus o. permute: o + l x hops + S/b. ("latency" below counts
-// o with the hop latency: both are fixed costs per message.)
+// o with the hop latency: both are fixed costs per message.) Every collective adds its launch
+// cost spec.launch_overhead_s once (0 in a trace's specs: the lowering copies it from the chip).
 
 #include <string>
 

@@ -45,6 +45,7 @@ ResolvedCollective resolve_collective(const CollectiveOptions& options) {
   r.spec.algorithm = parse_ring_algorithm(options.algorithm, "--algorithm");
   r.spec.multi_axis = parse_multi_axis(options.multi_axis, "--multi-axis");
   r.spec.message_overhead_s = r.platform.chip.ici_message_overhead_s;
+  r.spec.launch_overhead_s = r.platform.chip.collective_overhead_s;
   validate_collective(r.spec, r.shape, "--axes");
   return r;
 }

@@ -48,7 +48,9 @@ Seconds simulate_case(const CalibrationCase& c, const ChipSpec& chip) {
 Seconds network_case_time(const NetworkCase& c, const ChipSpec& chip) {
   ChipSpec measured = chip;
   measured.ici_link_bytes_per_s = c.link_bytes_per_s;
-  return measured.collective_overhead_s + collective_estimate(c.spec, c.shape, measured).time_s;
+  CollectiveSpec spec = c.spec;
+  spec.launch_overhead_s = chip.collective_overhead_s;
+  return collective_estimate(spec, c.shape, measured).time_s;
 }
 
 bool ParameterFit::at_bound() const {
@@ -253,12 +255,16 @@ CalibrationResult run(Problem& problem, std::size_t case_count, const Calibratio
   // A start outside the documented range is moved inside it (to_free clamps).
   std::vector<double> x = problem.free_of_values(problem.initial_values());
   double cost = 0;
+  std::vector<double> v;
   if (options.fit) {
     std::tie(x, cost) = problem.fit(all, x, options.max_iterations, "fit", options.progress);
+    v = problem.values_of_free(x);
   } else {
-    for (double r : problem.residuals(all, problem.values_of_free(x))) cost += r * r;
+    // Exactly the platform's values (x, moved inside the range, only starts the refits and
+    // places the Jacobian).
+    v = problem.initial_values();
+    for (double r : problem.residuals(all, v)) cost += r * r;
   }
-  const std::vector<double> v = problem.values_of_free(x);
   CalibrationResult result;
   const std::vector<double> errors = problem.standard_errors(all, x, cost);
   for (std::size_t k = 0; k < problem.size(); ++k) {
@@ -340,7 +346,7 @@ std::string fitted_platform_text(const std::string& original, const CalibrationR
   std::string text = original;
   for (const ParameterFit& p : fit.parameters) {
     const std::string line =
-        fmt::format("  {}: {:.4g}   # fitted by podsim calibrate to {}; documented range {:.3g}-{:.3g}",
+        fmt::format("  {}: {:.6g}   # fitted by podsim calibrate to {}; documented range {:.3g}-{:.3g}",
                     p.name, p.value, source, p.min, p.max);
     const std::regex existing("^  " + p.name + ":.*$", std::regex::multiline);
     if (std::regex_search(text, existing))

@@ -71,6 +71,17 @@ LeastSquaresResult least_squares(
         jtr[a] -= j[i][a] * r[i];
         for (std::size_t b = 0; b < n; ++b) jtj[a][b] += j[i][a] * j[i][b];
       }
+    // A parameter the residuals do not feel (its column of J vanishes, e.g. a bounded parameter
+    // pressed against its bound, where the logistic is flat) is held still: otherwise the solve
+    // divides by nearly zero and, with max_step, shrinks every other parameter's step to nothing.
+    double largest_diagonal = 0;
+    for (std::size_t a = 0; a < n; ++a) largest_diagonal = std::max(largest_diagonal, jtj[a][a]);
+    for (std::size_t a = 0; a < n; ++a)
+      if (jtj[a][a] <= 1e-10 * largest_diagonal) {
+        for (std::size_t b = 0; b < n; ++b) jtj[a][b] = jtj[b][a] = 0;
+        jtj[a][a] = largest_diagonal > 0 ? largest_diagonal : 1;
+        jtr[a] = 0;
+      }
     bool improved = false;
     for (int attempt = 0; attempt < 8 && !improved; ++attempt) {
       std::vector<std::vector<double>> damped = jtj;

@@ -36,6 +36,9 @@ struct CollectiveSpec {
   // what the trace records: the lowering (trace_program.cpp) and `podsim collective` copy it from
   // the chip.
   Seconds message_overhead_s = 0;
+  // Fixed cost of launching the collective (ChipSpec::collective_overhead_s), a delay on every
+  // chip before its first message; copied from the chip like message_overhead_s.
+  Seconds launch_overhead_s = 0;
 };
 
 std::string_view collective_kind_name(CollectiveKind kind);  // "all-gather", ...

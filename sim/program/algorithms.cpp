@@ -205,13 +205,20 @@ Frontier append_collective(Program& program, const Torus& torus, const Collectiv
   PODSIM_CHECK(static_cast<int>(start.size()) == torus.chip_count() &&
                    static_cast<int>(program.chips.size()) == torus.chip_count(),
                "program and frontier must cover the {} chips", torus.chip_count());
+  Frontier launched = start;
+  if (spec.launch_overhead_s > 0)
+    for (ChipId c = 0; c < torus.chip_count(); ++c)
+      if (program.lowers(c))
+        launched[c] = program.chips[c].add(
+            Task{.kind = TaskKind::delay, .label = label, .delay_s = spec.launch_overhead_s},
+            start[c]);
   switch (spec.kind) {
     case CollectiveKind::all_to_all:
-      return append_all_to_all(program, torus, spec, start, label);
+      return append_all_to_all(program, torus, spec, launched, label);
     case CollectiveKind::permute:
-      return append_permute(program, torus, spec, start, label);
+      return append_permute(program, torus, spec, launched, label);
     default:
-      return append_ring_collective(program, torus, spec, start, label);
+      return append_ring_collective(program, torus, spec, launched, label);
   }
 }
 

@@ -23,7 +23,7 @@
 namespace podsim {
 
 // Appends `spec` to `program`. On every chip, the collective starts after start[chip] (kNoTask =
-// at once) and the returned frontier holds the chip's last task (a join of all its sends and
+// at once) and its launch cost (spec.launch_overhead_s, a delay) and the returned frontier holds the chip's last task (a join of all its sends and
 // receives). Channels are taken from program.allocate_channels(). `label` tags every task.
 // Requires validate_collective(spec, torus.shape()) to have passed.
 Frontier append_collective(Program& program, const Torus& torus, const CollectiveSpec& spec,

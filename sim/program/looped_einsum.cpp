@@ -178,11 +178,10 @@ void append_loop(Program& program, const Torus& torus, LoopedKind kind, const Co
 // The plain collective part, with its launch cost.
 void append_plain(Program& program, const Torus& torus, const CollectiveSpec& spec,
                   const ChipSpec& chip, std::int32_t label, Frontier& frontier) {
-  for (ChipId c = 0; c < static_cast<ChipId>(program.chips.size()); ++c)
-    if (program.lowers(c)) add_delay(program.chips[c], chip.collective_overhead_s, label, frontier[c]);
   program.next_channel = 0;
   CollectiveSpec with_cost = spec;
   with_cost.message_overhead_s = chip.ici_message_overhead_s;
+  with_cost.launch_overhead_s = chip.collective_overhead_s;
   frontier = append_collective(program, torus, with_cost, frontier, label);
 }
 

@@ -40,12 +40,12 @@ void lower_compute_op(Program& program, const Scenario& scenario, const EinsumWo
 
 void lower_collective(Program& program, const Torus& torus, const Scenario& scenario,
                       const CollectiveSpec& spec, std::int32_t label, Frontier& frontier) {
-  add_delay(program, scenario.platform.chip.collective_overhead_s, label, frontier);
   // Ops run one after another, so their channels can be reused: every chip finishes all its
   // sends of one op before it sends anything of the next, which keeps FIFO matching per pair.
   program.next_channel = 0;
   CollectiveSpec with_cost = spec;
   with_cost.message_overhead_s = scenario.platform.chip.ici_message_overhead_s;
+  with_cost.launch_overhead_s = scenario.platform.chip.collective_overhead_s;
   frontier = append_collective(program, torus, with_cost, frontier, label);
 }
 
