@@ -47,7 +47,8 @@ run run-auto-t2-low-latency-decode run scenarios/t2-low-latency-decode.yaml --se
 run run-auto-palm-8b-text run scenarios/palm-8b-8chips.yaml --set ffn_layout=auto
 run compare-palm-8b compare scenarios/palm-8b-8chips.yaml --vary ffn_layout=ws-1d,ws-2d,auto \
   --json "$out/compare-palm-8b.json" -j 2
-run calibrate-no-fit calibrate scenarios/calibration/paper-table2.yaml --no-fit
+run calibrate-no-fit calibrate scenarios/calibration/network-ici.yaml \
+  scenarios/calibration/paper-table2.yaml scenarios/calibration/paper-table3.yaml --no-fit
 run explain-all-gather explain --op all-gather --axes x --shape 4x4x1 --wrap x --bytes 1MiB
 run explain-all-to-all explain --op all-to-all --axes xy --shape 4x4x4 --bytes 4MiB
 run trace-t2-low-latency-decode trace scenarios/t2-low-latency-decode.yaml \

@@ -91,7 +91,7 @@ CollectiveEstimate ring_step_estimate(const RingPhase& phase, RingAlgorithm algo
       break;
   }
   CollectiveEstimate e;
-  e.latency_s = l;
+  e.latency_s = l + chip.ici_message_overhead_s;
   e.bandwidth_s = message / b + (phase.reduce ? adds : 0);
   e.time_s = e.latency_s + e.bandwidth_s;
   return e;
@@ -207,8 +207,9 @@ CollectiveEstimate collective_estimate(const CollectiveSpec& spec, const TorusSh
   CollectiveEstimate total;
   const double b = chip.effective_ici_link_bytes_per_s(), l = chip.ici_hop_latency_s;
   if (spec.kind == CollectiveKind::all_to_all) {
+    // Every send pays its message cost before it moves (fidelity's o), after its hop latency.
     const AllToAllBound bound = all_to_all_bound(spec, shape, chip);
-    total.latency_s = bound.latency_s;
+    total.latency_s = bound.latency_s + chip.ici_message_overhead_s;
     total.bandwidth_s = bound.bandwidth_s;
   } else if (spec.kind == CollectiveKind::permute) {
     // The longest route to the next chip of the group: the wrap from the last chip to the first
@@ -219,7 +220,7 @@ CollectiveEstimate collective_estimate(const CollectiveSpec& spec, const TorusSh
     for (std::size_t i = 1; i < axes.size(); ++i)
       hops += shape.wrapped(axes[i]) ? 1 : shape.size(axes[i]) - 1;
     if (axes.size() > 1) hops = std::max(hops, 1);
-    total.latency_s = hops * l;
+    total.latency_s = hops * l + chip.ici_message_overhead_s;
     total.bandwidth_s = static_cast<double>(spec.bytes) / b;
   } else {
     for (const auto& phases : ring_collective_parts(spec, shape)) {
@@ -234,6 +235,7 @@ CollectiveEstimate collective_estimate(const CollectiveSpec& spec, const TorusSh
       if (part.latency_s + part.bandwidth_s > total.latency_s + total.bandwidth_s) total = part;
     }
   }
+  total.latency_s += spec.launch_overhead_s;
   total.time_s = total.latency_s + total.bandwidth_s;
   return total;
 }

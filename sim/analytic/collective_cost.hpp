@@ -1,11 +1,11 @@
 #pragma once
 // Closed-form times of the collective algorithms of sim/program/algorithms.hpp, on an otherwise idle slice:
 // the oracle the simulated times are compared with, and what `podsim collective` prints beside
-// them. Per ring phase over K chips with per-chip larger size S, link bandwidth b, hop latency l
-// and HBM bandwidth h:
-//   bidir-ring  (K-1) (l + S/(2K b))         + reduce-scatter adds (K-1) 2 c 3/h, c = S/(2K)
-//   ring        (K-1) (l + S/(K b))          + reduce-scatter adds (K-1) 3 S/(K h)
-//   line        (K-1) (l + S/(K b))          + reduce-scatter adds (K-1) 2 x 3 S/(K h)
+// them. Per ring phase over K chips with per-chip larger size S, link bandwidth b, hop latency l,
+// fixed cost per message o (ici_message_overhead_s) and HBM bandwidth h:
+//   bidir-ring  (K-1) (o + l + S/(2K b))     + reduce-scatter adds (K-1) 2 c 3/h, c = S/(2K)
+//   ring        (K-1) (o + l + S/(K b))      + reduce-scatter adds (K-1) 3 S/(K h)
+//   line        (K-1) (o + l + S/(K b))      + reduce-scatter adds (K-1) 2 x 3 S/(K h)
 // (the adds of the two directions share HBM; a line's end chips add only one way, so the line's
 // reduce-scatter form is an upper bound by at most the add term).
 // Phases of one part add up; concurrent parts run side by side (exact when they never share a
@@ -16,6 +16,9 @@
 // rate, the rates the replay's links and HBM run at; the only per-message cost the replay adds
 // is the route's hop latency (hops x l) before a send moves. The collective launch overhead
 // (collective_overhead_s) is a cost of `podsim run`'s trace lowering, not of these forms.
+// Per-message cost o (ici_message_overhead_s): every ring step, all-to-all send and permute pays
+// it with the hop latency ("latency" below counts both). Every collective adds its launch cost
+// spec.launch_overhead_s once (0 in a trace's specs: the lowering copies it from the chip).
 
 #include <string>
 

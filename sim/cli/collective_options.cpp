@@ -46,6 +46,10 @@ ResolvedCollective resolve_collective(const CollectiveOptions& options) {
   r.spec.bytes = parse_bytes(options.bytes, "--bytes");
   r.spec.algorithm = parse_ring_algorithm(options.algorithm, "--algorithm");
   r.spec.multi_axis = parse_multi_axis(options.multi_axis, "--multi-axis");
+  // Every message pays the chip's per-message cost; the collective's launch cost
+  // (collective_overhead_s), which a run charges once per collective, is left out so that the
+  // timeline starts with the first transfer (a run's lowering adds it, trace_program.cpp).
+  r.spec.message_overhead_s = r.platform.chip.ici_message_overhead_s;
   validate_collective(r.spec, r.shape, "--axes");
   return r;
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "sim/config/yaml_source.hpp"
@@ -52,7 +53,7 @@ void read_chip_field(const MapReader& chip, const ChipField& field, ChipSpec& sp
 Platform load_platform(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
   const MapReader top(root, path, "");
-  top.allow_only({"name", "chip", "slices", "fit"});
+  top.allow_only({"name", "chip", "slices", "fit", "fit_network"});
 
   Platform platform;
   platform.source_file = path;
@@ -69,22 +70,34 @@ Platform load_platform(const std::string& path) {
                                                         : chip.where(),
                        chip.key_path(std::string(field.key)), *problem);
 
-  if (top.has("fit")) {
-    const YAML::Node fit = top.require("fit");
+  // `fit:` (end-to-end) and `fit_network:` (network measurements): disjoint lists of fittable
+  // chip parameters.
+  for (const char* list_key : {"fit", "fit_network"}) {
+    if (!top.has(list_key)) continue;
+    const YAML::Node fit = top.require(list_key);
     if (!fit.IsSequence())
-      throw InputError(top.where(fit), "fit", "must be a list of chip parameters, e.g. [mxu_efficiency]");
+      throw InputError(top.where(fit), list_key, "must be a list of chip parameters, e.g. [mxu_efficiency]");
+    std::vector<std::string>& out =
+        std::string_view(list_key) == "fit" ? platform.fitted : platform.fitted_network;
     for (const YAML::Node& item : fit) {
       const std::string name = item.IsScalar() ? item.Scalar() : "";
       bool known = false;
       for (const std::string& f : fittable_chip_fields()) known = known || f == name;
       if (!known) {
         const auto close = closest_match(name, fittable_chip_fields());
-        throw InputError(top.where(item), "fit",
+        throw InputError(top.where(item), list_key,
                          fmt::format("'{}' cannot be fitted{}; fittable: {}", name,
                                      close ? fmt::format(" (did you mean '{}'?)", *close) : "",
                                      fmt::join(fittable_chip_fields(), ", ")));
       }
-      platform.fitted.push_back(name);
+      const auto& other = std::string_view(list_key) == "fit" ? platform.fitted_network : platform.fitted;
+      if (std::find(other.begin(), other.end(), name) != other.end() ||
+          std::find(out.begin(), out.end(), name) != out.end())
+        throw InputError(top.where(item), list_key,
+                         fmt::format("'{}' is listed twice in fit and fit_network: a parameter is "
+                                     "fitted to one kind of measurement",
+                                     name));
+      out.push_back(name);
     }
   }
 

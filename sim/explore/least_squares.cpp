@@ -1,5 +1,6 @@
 #include "sim/explore/least_squares.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "sim/core/check.hpp"
@@ -70,11 +71,28 @@ LeastSquaresResult least_squares(
         jtr[a] -= j[i][a] * r[i];
         for (std::size_t b = 0; b < n; ++b) jtj[a][b] += j[i][a] * j[i][b];
       }
+    // A parameter the residuals do not feel (its column of J vanishes, e.g. a bounded parameter
+    // pressed against its bound, where the logistic is flat) is held still: otherwise the solve
+    // divides by nearly zero and, with max_step, shrinks every other parameter's step to nothing.
+    double largest_diagonal = 0;
+    for (std::size_t a = 0; a < n; ++a) largest_diagonal = std::max(largest_diagonal, jtj[a][a]);
+    for (std::size_t a = 0; a < n; ++a)
+      if (jtj[a][a] <= 1e-10 * largest_diagonal) {
+        for (std::size_t b = 0; b < n; ++b) jtj[a][b] = jtj[b][a] = 0;
+        jtj[a][a] = largest_diagonal > 0 ? largest_diagonal : 1;
+        jtr[a] = 0;
+      }
     bool improved = false;
     for (int attempt = 0; attempt < 8 && !improved; ++attempt) {
       std::vector<std::vector<double>> damped = jtj;
       for (std::size_t a = 0; a < n; ++a) damped[a][a] += lambda * (jtj[a][a] + 1e-12);
-      const std::vector<double> delta = solve(damped, jtr);
+      std::vector<double> delta = solve(damped, jtr);
+      if (options.max_step > 0) {
+        double largest = 0;
+        for (double d : delta) largest = std::max(largest, std::abs(d));
+        if (largest > options.max_step)
+          for (double& d : delta) d *= options.max_step / largest;
+      }
       std::vector<double> x = result.x;
       for (std::size_t a = 0; a < n; ++a) x[a] += delta[a];
       const std::vector<double> rx = residuals(x);

@@ -13,6 +13,10 @@ struct LeastSquaresOptions {
   int max_iterations = 30;
   double step = 1e-3;        // finite-difference step in the (unconstrained) parameters
   double tolerance = 1e-10;  // stop when the cost improves by less than this, relatively
+  // Largest change of any parameter in one step (0: none). A bounded fit works in logit
+  // coordinates, where a Gauss-Newton step from near a bound can jump to the far end, on whose
+  // flat tail the fit would stall; calibration limits steps to 2 (a factor e^2 in the odds).
+  double max_step = 0;
   // Called after each iteration with its number (from 1), the cost and the evaluations so far.
   std::function<void(int iteration, double cost, int evaluations)> progress;
 };

@@ -44,7 +44,8 @@ const std::vector<ChipField>& chip_fields() {
       {"ici_link_bytes_per_s", &C::ici_link_bytes_per_s, ChipRange::positive, true, ChipFit::none, 0, 0, "",
        ChipBound{false, 1e9, 1e13, "B/s", "one way on one link, TPU v4 and v5e move 4.5e10 B/s", "over 100 times the 9e10 B/s of TPU v5p and v6e", 9}},
       {"ici_hop_latency_s", &C::ici_hop_latency_s, ChipRange::non_negative, true, ChipFit::none, 0,
-       0, "", ChipBound{true, 0, 1e-3, "s", "", "1000 times the 1e-6 s per hop of TPU v4", -6}},
+       0, "", ChipBound{true, 0, 1e-3, "s", "", "1000 times the 1e-6 s per hop of TPU v4", -6},
+       ChipPrior{0.5e-6, 2e-6, "book, sharding chapter: about 1 us per hop; transfers under about 45 kB per hop are latency-bound"}},
       // Read up to 64 so that a plausible other count gets the reason rather than a range error.
       {"ici_links", &C::ici_links, ChipRange::count, false, ChipFit::none, 64, 6,
        "podsim models a 3D torus with 6 links per chip",
@@ -54,19 +55,31 @@ const std::vector<ChipField>& chip_fields() {
        ChipBound{false, 1, 4096, "", "", "32 times the 128x128 MXU of TPU v4", 0}},
       {"mxu_row_granule", &C::mxu_row_granule, ChipRange::count, false, ChipFit::none, 4096, 0, "",
        ChipBound{false, 1, 4096, "", "", "512 times the 8 rows of TPU v4's vector tiles", 0}},
-      {"mxu_efficiency", &C::mxu_efficiency, ChipRange::fraction, false, ChipFit::logistic, 0, 0, "",
-       ChipBound{false, 1e-3, 1, "", "a chip below 0.1% of its peak is not doing matmuls", "it is a fraction of the peak; write 80% as 0.8", 0}},
-      {"hbm_efficiency", &C::hbm_efficiency, ChipRange::fraction, false, ChipFit::logistic, 0, 0, "",
-       ChipBound{false, 1e-3, 1, "", "a chip below 0.1% of its HBM bandwidth is not streaming weights", "it is a fraction of the bandwidth; write 80% as 0.8", 0}},
-      {"ici_efficiency", &C::ici_efficiency, ChipRange::fraction, false, ChipFit::logistic, 0, 0, "",
-       ChipBound{false, 1e-3, 1, "", "a link below 0.1% of its bandwidth is not carrying collectives", "it is a fraction of the bandwidth; write 80% as 0.8", 0}},
-      {"vector_flops_per_s", &C::vector_flops_per_s, ChipRange::non_negative, false, ChipFit::none, 0, 0, "",
-       ChipBound{true, 1e10, 1e17, "FLOP/s", "under a tenth of a percent of TPU v4's 8.6e12 (platforms/tpu-v4.yaml)", "above the matmul peak of any TPU by over 100 times", 12}},
-      {"op_overhead_s", &C::op_overhead_s, ChipRange::non_negative, false, ChipFit::exp, 0, 0, "",
-       ChipBound{true, 0, 1e-3, "s", "", "over 200 times the 4.5e-6 s fitted for TPU v4", -6}},
+      // The documented ranges (ChipPrior) of the chip-model terms; platforms/tpu-v4.yaml repeats
+      // each beside its value. FACTS = the project's fact sheet, from which these are copied.
+      {"mxu_efficiency", &C::mxu_efficiency, ChipRange::fraction, false, ChipFit::bounded, 0, 0, "",
+       ChipBound{false, 1e-3, 1, "", "a chip below 0.1% of its peak is not doing matmuls", "it is a fraction of the peak; write 80% as 0.8", 0},
+       ChipPrior{0.76, 1.0, "the paper's batch-512 prefill reaches 0.76 MFU end to end (arXiv 2211.05102, Table 2), so large aligned matmuls run at 0.76 of peak or more; 1 is the peak"}},
+      {"hbm_efficiency", &C::hbm_efficiency, ChipRange::fraction, false, ChipFit::bounded, 0, 0, "",
+       ChipBound{false, 1e-3, 1, "", "a chip below 0.1% of its HBM bandwidth is not streaming weights", "it is a fraction of the bandwidth; write 80% as 0.8", 0},
+       ChipPrior{0.75, 0.95, "assumed: streaming reads of HBM2 reach 0.8-0.9 of the datasheet rate in microbenchmarks (Jia et al., 'Dissecting the NVIDIA Volta GPU architecture via microbenchmarking', 2018: 750 of 900 GB/s); refresh and bank conflicts keep it below 0.95"}},
+      {"ici_efficiency", &C::ici_efficiency, ChipRange::fraction, false, ChipFit::bounded, 0, 0, "",
+       ChipBound{false, 1e-3, 1, "", "a link below 0.1% of its bandwidth is not carrying collectives", "it is a fraction of the bandwidth; write 80% as 0.8", 0},
+       ChipPrior{0.80, 0.97, "FACTS 7: large all-gathers reach about 0.95 of the 45e9 B/s link rate (book, sharding chapter, v5e); a mesh all-gather profiled at 0.82 of its model (same); ppermute fits 86.3e9 and 86.8e9 B/s on 9e10 B/s links, 0.96 (marin issue 6736, v5p and v6e)"}},
+      {"vector_flops_per_s", &C::vector_flops_per_s, ChipRange::non_negative, false, ChipFit::bounded, 0, 0, "",
+       ChipBound{true, 1e10, 1e17, "FLOP/s", "under a tenth of a percent of TPU v4's 8.6e12 (platforms/tpu-v4.yaml)", "above the matmul peak of any TPU by over 100 times", 12},
+       ChipPrior{4.3e12, 1.72e13, "assumed: half to twice the estimate 2 TensorCores x 8x128 lanes x 4 ALUs x 1.05 GHz = 8.6e12 (VPU shape: book, TPU chapter; clock: Google Cloud TPU v4 docs), as the issue width per lane is not published"}},
+      {"op_overhead_s", &C::op_overhead_s, ChipRange::non_negative, false, ChipFit::bounded, 0, 0, "",
+       ChipBound{true, 0, 1e-3, "s", "", "over 200 times the 4.5e-6 s fitted for TPU v4", -6},
+       ChipPrior{0.5e-6, 10e-6, "assumed: the fixed cost of one fused XLA op on a TPU core (pipeline fill and drain of the MXU and VPU, the scalar unit's set-up), of the order of the few-microsecond DMA set-up of FACTS 7; above 10 us a 118-layer decode step would spend over 20 ms on it, most of the 28.5 ms measured (arXiv 2211.05102, section 4.4)"}},
       {"collective_overhead_s", &C::collective_overhead_s, ChipRange::non_negative, false,
-       ChipFit::exp, 0, 0, "",
-       ChipBound{true, 0, 1e-3, "s", "", "over 100 times the 9.3e-6 s fitted for TPU v4", -6}},
+       ChipFit::bounded, 0, 0, "",
+       ChipBound{true, 0, 1e-3, "s", "", "over 100 times the 9.3e-6 s fitted for TPU v4", -6},
+       ChipPrior{0.5e-6, 20e-6, "assumed: launch and synchronisation of one collective beyond its messages, bounded by a few times the 4.5-5.9 us of a whole small ppermute (FACTS 7: marin issue 6736)"}},
+      {"ici_message_overhead_s", &C::ici_message_overhead_s, ChipRange::non_negative, false,
+       ChipFit::bounded, 0, 0, "",
+       ChipBound{true, 0, 1e-3, "s", "", "over 200 times the few microseconds per message measured on TPUs (FACTS 7)", -6},
+       ChipPrior{0, 5e-6, "FACTS 7: a whole 1-16 KiB ppermute (launch, one message, one hop) takes 4.5-5.5 us on v5p and 5.6-5.9 us on v6e (marin issue 6736), so one message costs at most about 5 us beyond its hop; a 3-step all-gather of 32 kB shards measured 8 us (book, sharding chapter), which leaves 0-1.7 us per step beyond the hop and the payload"}},
   };
   return kFields;
 }
@@ -111,7 +124,7 @@ double mxu_shape_efficiency(const ChipSpec& chip, long long m, long long k, long
 // Assumed, not in those tables (Google Cloud TPU docs): v2 4.5e13 FLOP/s with 16 GiB and 7e11 B/s
 // of HBM per chip, v3 1.23e14 FLOP/s with 32 GiB and 9e11 B/s. ICI hop latency is about 1 us on
 // v4 (book, sharding chapter). The overheads are those fitted for TPU v4 to the paper's Table 2
-// (platforms/tpu-v4.yaml: 4.5e-6 s per op, 9.3e-6 s per collective).
+// (platforms/tpu-v4.yaml before issue 13: 4.5e-6 s per op, 9.3e-6 s per collective).
 std::optional<std::string> implausible(const ChipField& f, double value) {
   const ChipBound& field = f.bound;
   if (field.max == 0) return std::nullopt;

@@ -37,6 +37,10 @@ struct ChipSpec {
                                           // 0 = element-wise work is free beyond its HBM traffic
   Seconds op_overhead_s = 0;           // fixed cost of every einsum and element-wise op
   Seconds collective_overhead_s = 0;   // fixed cost of every collective (launch, synchronisation)
+  // Fixed cost of every ICI message (one ring step, one permute, one Looped CollectiveEinsum
+  // chunk's transfer): DMA set-up and synchronisation, paid before the payload leaves and distinct
+  // from the per-hop wire latency (platforms/README.md §7: a few microseconds per message).
+  Seconds ici_message_overhead_s = 0;
 
   // What the chip achieves: a peak times its efficiency, in this order (peak * efficiency) so
   // that every caller gets the same bits.
@@ -57,9 +61,21 @@ enum class ChipRange {
   count,         // a whole number in [1, ChipField::max_count]
 };
 
-// How `podsim calibrate` fits a field (explore/calibration.hpp), so that the fit itself is
-// unconstrained: a fraction through a logistic map, a positive value through exp.
-enum class ChipFit { none, logistic, exp };
+// Whether `podsim calibrate` may fit a field (explore/calibration.hpp). A fitted field is kept
+// inside its documented range (ChipPrior) by a logistic map, so that the fit itself is
+// unconstrained.
+enum class ChipFit { none, bounded };
+
+// The documented physical range of a chip-model term: the values a real TPU v4 can have, with
+// the source of that range (a datasheet, the paper, a microbenchmark, platforms/README.md §7 priors, or a
+// stated assumption). Narrower than ChipBound (which only catches unit slips): a fitted value
+// must land inside it, and a fit that presses against it points at a missing mechanism.
+struct ChipPrior {
+  double min = 0;
+  double max = 0;           // max == 0: no documented range
+  const char* source = "";
+  bool documented() const { return max > 0; }
+};
 
 // The range of values a real accelerator can have for a numeric field. A value outside
 // [min, max] is refused with a reason: such a value is almost always a unit slip (275 for 275e12
@@ -86,6 +102,7 @@ struct ChipField {
   int only_value = 0;              // count: the one value podsim models (0: any)
   std::string_view only_reason{};  // count: why only_value
   ChipBound bound{};               // plausible values (numeric fields)
+  ChipPrior prior{};               // documented physical range (fitted and physical terms)
 };
 
 // Every ChipSpec field, in the order platform files list them and traces write them.
@@ -113,7 +130,8 @@ struct Platform {
   std::string source_file;  // where it was read from (for messages)
   ChipSpec chip;
   std::map<int, std::array<int, 3>> slice_dims;  // chip count -> XxYxZ
-  std::vector<std::string> fitted;  // chip parameters `podsim calibrate` may fit (`fit:` list)
+  std::vector<std::string> fitted;  // chip parameters `podsim calibrate` fits end to end (`fit:`)
+  std::vector<std::string> fitted_network;  // fitted to network measurements (`fit_network:`)
 };
 
 }  // namespace podsim

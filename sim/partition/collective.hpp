@@ -37,6 +37,14 @@ struct CollectiveSpec {
   Bytes bytes = 0;
   RingAlgorithm algorithm = RingAlgorithm::automatic;
   MultiAxis multi_axis = MultiAxis::concurrent;
+  // Fixed cost of every message (ring step, permute, all-to-all chunk) before its payload leaves:
+  // DMA set-up and synchronisation (ChipSpec::ici_message_overhead_s, platforms/README.md §7). Not part of
+  // what the trace records: the lowering (trace_program.cpp) and `podsim collective` copy it from
+  // the chip.
+  Seconds message_overhead_s = 0;
+  // Fixed cost of launching the collective (ChipSpec::collective_overhead_s), a delay on every
+  // chip before its first message; copied from the chip like message_overhead_s.
+  Seconds launch_overhead_s = 0;
 };
 
 std::string_view collective_kind_name(CollectiveKind kind);  // "all-gather", ...

@@ -23,12 +23,19 @@ std::vector<std::vector<ChipId>> groups_of(const Torus& torus, const AxisSet& ax
   return groups;
 }
 
+TaskId add_message(ChipProgram& chip, Task send, TaskId after, Seconds overhead_s) {
+  if (overhead_s > 0)
+    after = chip.add(Task{.kind = TaskKind::delay, .label = send.label, .delay_s = overhead_s}, after);
+  return chip.add(std::move(send), after);
+}
+
 namespace {
 
 // One phase over `axis` on every ring of that axis: appends each chip's sends, receives and (for
 // reduce-scatter) additions after frontier[chip]; on return frontier[chip] is the chip's end.
 void append_ring_phase(Program& program, const Torus& torus, const RingPhase& phase,
-                       RingAlgorithm algorithm, std::int32_t label, Frontier& frontier) {
+                       RingAlgorithm algorithm, Seconds overhead_s, std::int32_t label,
+                       Frontier& frontier) {
   const std::int32_t channel = program.allocate_channels(2);  // one per direction
   for (const std::vector<ChipId>& ring : torus.rings(phase.axis)) {
     const int k = static_cast<int>(ring.size());
@@ -77,7 +84,7 @@ void append_ring_phase(Program& program, const Torus& torus, const RingPhase& ph
           if (sends) {
             Task send{.kind = TaskKind::send, .peer = ring[to], .channel = lane, .hops = 1,
                       .label = label, .bytes = stream.bytes};
-            all.push_back(chip.add(std::move(send), stream.last));
+            all.push_back(add_message(chip, std::move(send), stream.last, overhead_s));
           }
           if (receives) {
             Task recv{.kind = TaskKind::recv, .peer = ring[from], .channel = lane,
@@ -107,8 +114,8 @@ Frontier append_ring_collective(Program& program, const Torus& torus, const Coll
     Frontier frontier = start;
     for (const RingPhase& phase : phases)
       append_ring_phase(program, torus, phase,
-                        effective_algorithm(spec.algorithm, torus.shape(), phase.axis), label,
-                        frontier);
+                        effective_algorithm(spec.algorithm, torus.shape(), phase.axis),
+                        spec.message_overhead_s, label, frontier);
     ends.push_back(std::move(frontier));
   }
   if (ends.size() == 1) return ends.front();
@@ -140,6 +147,12 @@ Frontier append_all_to_all(Program& program, const Torus& torus, const Collectiv
       if (!program.lowers(me)) continue;
       ChipProgram& chip = program.chips[me];
       std::vector<TaskId> all;
+      // The chunks' DMAs are set up together: one message overhead before all of them leave.
+      TaskId ready = start[me];
+      if (spec.message_overhead_s > 0)
+        ready = chip.add(Task{.kind = TaskKind::delay, .label = label,
+                              .delay_s = spec.message_overhead_s},
+                         start[me]);
       const Coord at = torus.coord(me);
       for (std::size_t i = 0; i < group.size(); ++i) {
         ChipId other = group[i];
@@ -151,7 +164,7 @@ Frontier append_all_to_all(Program& program, const Torus& torus, const Collectiv
         if (other == me) continue;
         Task send{.kind = TaskKind::send, .peer = other, .channel = channel,
                   .hops = torus.route_hops(me, other), .label = label, .bytes = chunk};
-        all.push_back(chip.add(std::move(send), start[me]));
+        all.push_back(chip.add(std::move(send), ready));
         Task recv{.kind = TaskKind::recv, .peer = other, .channel = channel, .label = label,
                   .bytes = chunk};
         all.push_back(chip.add(std::move(recv), start[me]));
@@ -175,7 +188,7 @@ Frontier append_permute(Program& program, const Torus& torus, const CollectiveSp
       ChipProgram& chip = program.chips[me];
       Task send{.kind = TaskKind::send, .peer = next, .channel = channel,
                 .hops = torus.route_hops(me, next), .label = label, .bytes = spec.bytes};
-      const TaskId sent = chip.add(std::move(send), start[me]);
+      const TaskId sent = add_message(chip, std::move(send), start[me], spec.message_overhead_s);
       Task recv{.kind = TaskKind::recv, .peer = previous, .channel = channel, .label = label,
                 .bytes = spec.bytes};
       const TaskId got = chip.add(std::move(recv), start[me]);
@@ -192,13 +205,20 @@ Frontier append_collective(Program& program, const Torus& torus, const Collectiv
   PODSIM_CHECK(static_cast<int>(start.size()) == torus.chip_count() &&
                    static_cast<int>(program.chips.size()) == torus.chip_count(),
                "program and frontier must cover the {} chips", torus.chip_count());
+  Frontier launched = start;
+  if (spec.launch_overhead_s > 0)
+    for (ChipId c = 0; c < torus.chip_count(); ++c)
+      if (program.lowers(c))
+        launched[c] = program.chips[c].add(
+            Task{.kind = TaskKind::delay, .label = label, .delay_s = spec.launch_overhead_s},
+            start[c]);
   switch (spec.kind) {
     case CollectiveKind::all_to_all:
-      return append_all_to_all(program, torus, spec, start, label);
+      return append_all_to_all(program, torus, spec, launched, label);
     case CollectiveKind::permute:
-      return append_permute(program, torus, spec, start, label);
+      return append_permute(program, torus, spec, launched, label);
     default:
-      return append_ring_collective(program, torus, spec, start, label);
+      return append_ring_collective(program, torus, spec, launched, label);
   }
 }
 

@@ -23,11 +23,16 @@
 namespace podsim {
 
 // Appends `spec` to `program`. On every chip, the collective starts after start[chip] (kNoTask =
-// at once) and the returned frontier holds the chip's last task (a join of all its sends and
+// at once) and its launch cost (spec.launch_overhead_s, a delay) and the returned frontier holds the chip's last task (a join of all its sends and
 // receives). Channels are taken from program.allocate_channels(). `label` tags every task.
 // Requires validate_collective(spec, torus.shape()) to have passed.
 Frontier append_collective(Program& program, const Torus& torus, const CollectiveSpec& spec,
                            const Frontier& start, std::int32_t label);
+
+// Appends `send` after `after`, preceded by a delay of `overhead_s` when it is positive: the
+// fixed cost of one ICI message (DMA set-up, synchronisation; ChipSpec::ici_message_overhead_s),
+// paid before the payload leaves, on top of the route's hop latency. Returns the send.
+TaskId add_message(ChipProgram& chip, Task send, TaskId after, Seconds overhead_s);
 
 // The chips of each group of `axes` (chips sharing every coordinate outside `axes`), each group
 // in increasing id order (x fastest), groups ordered by their first chip.

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
+#include "sim/analytic/collective_cost.hpp"
 #include "sim/program/algorithms.hpp"
 #include "sim/core/check.hpp"
 
@@ -95,12 +97,52 @@ bool ring_is_one_hop(const Torus& torus, const std::vector<ChipId>& ring) {
   return true;
 }
 
+Axis loop_axis(const TorusShape& shape, const AxisSet& axes) {
+  const std::vector<Axis> order = axes.axes();
+  PODSIM_CHECK(!order.empty(), "a looped einsum needs an axis");
+  Axis best = order.front();
+  for (Axis a : order)
+    if (shape.size(a) > shape.size(best)) best = a;
+  return best;
+}
+
 namespace {
 
-// One chunk of the einsum: MXU and HBM together (the roofline), after `after`.
+// The collective's axes other than `a`.
+AxisSet other_axes(const AxisSet& axes, Axis a) {
+  AxisSet rest = axes;
+  rest.has[static_cast<int>(a)] = false;
+  return rest;
+}
+
+// The plain part of a multi-axis loop: the collective over the axes other than the loop's, on
+// the loop's side of the data (1/K of the bytes), or nothing when the loop covers every axis.
+std::optional<CollectiveSpec> rest_collective(const TorusShape& shape, const CollectiveSpec& spec,
+                                              Axis a) {
+  const AxisSet rest = other_axes(spec.axes, a);
+  if (rest.empty()) return std::nullopt;
+  CollectiveSpec out = spec;
+  out.axes = rest;
+  out.bytes = std::max<Bytes>(1, spec.bytes / static_cast<Bytes>(shape.size(a)));
+  return out;
+}
+
+Seconds einsum_seconds(const EinsumWork& work, const ChipSpec& chip) {
+  return std::max(core_seconds(work, chip),
+                  static_cast<double>(work.hbm_bytes) / chip.effective_hbm_bytes_per_s());
+}
+
+void add_delay(ChipProgram& chip, Seconds delay_s, std::int32_t label, TaskId& after) {
+  if (delay_s > 0)
+    after = chip.add(Task{.kind = TaskKind::delay, .label = label, .delay_s = delay_s}, after);
+}
+
+// One chunk of the einsum, an op of its own: its fixed cost, then MXU and HBM together (the
+// roofline), after `after`.
 TaskId add_chunk(ChipProgram& chip, const EinsumWork& work, int chunks, std::int32_t label,
                  const std::vector<TaskId>& after, const ChipSpec& spec) {
-  const TaskId ready = chip.join(after);
+  TaskId ready = chip.join(after);
+  add_delay(chip, spec.op_overhead_s, label, ready);
   const Flops core = core_flops(work, spec) / chunks;
   const TaskId mxu = chip.add(Task{.kind = TaskKind::compute, .label = label, .flops = core}, ready);
   const TaskId hbm = chip.add(
@@ -109,14 +151,15 @@ TaskId add_chunk(ChipProgram& chip, const EinsumWork& work, int chunks, std::int
   return chip.join({mxu, hbm});
 }
 
-}  // namespace
-
-void append_looped_einsum(Program& program, const Torus& torus, LoopedKind kind,
-                          const CollectiveSpec& spec, const EinsumWork& work, const ChipSpec& chip,
-                          std::int32_t label, Frontier& frontier, RingOrder order) {
+// The loop itself over one axis (spec.axes holds only it; several only with the snake
+// comparison order, RingOrder::snake, of looped_einsum.hpp).
+void append_loop(Program& program, const Torus& torus, LoopedKind kind, const CollectiveSpec& spec,
+                 const EinsumWork& work, const ChipSpec& chip, std::int32_t label,
+                 Frontier& frontier, RingOrder order) {
   program.next_channel = 0;  // ops run one after another: channels can be reused (see trace_program)
   const std::int32_t forward_channel = program.allocate_channels(2);
   const std::int32_t backward_channel = forward_channel + 1;
+  const Seconds message_s = chip.ici_message_overhead_s;
   const std::vector<std::vector<ChipId>> rings = ring_groups(torus, spec.axes, order);
   bool one_hop = true;
   for (const std::vector<ChipId>& ring : rings) one_hop = one_hop && ring_is_one_hop(torus, ring);
@@ -136,14 +179,16 @@ void append_looped_einsum(Program& program, const Torus& torus, LoopedKind kind,
       const ChipId from[2] = {toward[1], toward[0]};
       const std::int32_t channel[2] = {forward_channel, backward_channel};
       ChipProgram& c = program.chips[me];
-      const TaskId start = frontier[me];
+      TaskId start = frontier[me];
+      add_delay(c, chip.collective_overhead_s, label, start);  // the loop's launch
       std::vector<TaskId> all{start};
       const auto send = [&](int d, TaskId after) {
-        all.push_back(c.add(Task{.kind = TaskKind::send, .peer = toward[d], .channel = channel[d],
-                                 .hops = torus.route_hops(me, toward[d]), .label = label,
-                                 .fold_source = one_hop ? from[d] : ChipId{-1},
-                                 .bytes = half[d]},
-                            after));
+        all.push_back(add_message(c,
+                                  Task{.kind = TaskKind::send, .peer = toward[d], .channel = channel[d],
+                                       .hops = torus.route_hops(me, toward[d]), .label = label,
+                                       .fold_source = one_hop ? from[d] : ChipId{-1},
+                                       .bytes = half[d]},
+                                  after, message_s));
       };
       const auto receive = [&](int d) {
         const TaskId t = c.add(Task{.kind = TaskKind::recv, .peer = from[d], .channel = channel[d],
@@ -190,6 +235,62 @@ void append_looped_einsum(Program& program, const Torus& torus, LoopedKind kind,
       frontier[me] = c.join(all);
     }
   }
+}
+
+// The plain collective part, with its launch cost.
+void append_plain(Program& program, const Torus& torus, const CollectiveSpec& spec,
+                  const ChipSpec& chip, std::int32_t label, Frontier& frontier) {
+  program.next_channel = 0;
+  CollectiveSpec with_cost = spec;
+  with_cost.message_overhead_s = chip.ici_message_overhead_s;
+  with_cost.launch_overhead_s = chip.collective_overhead_s;
+  frontier = append_collective(program, torus, with_cost, frontier, label);
+}
+
+}  // namespace
+
+LoopedEstimate looped_estimate(const TorusShape& shape, LoopedKind kind, const CollectiveSpec& spec,
+                               const EinsumWork& work, const ChipSpec& chip) {
+  const Seconds einsum_s = einsum_seconds(work, chip);
+  LoopedEstimate e;
+  e.plain_s = chip.collective_overhead_s + collective_estimate(spec, shape, chip).time_s +
+              chip.op_overhead_s + einsum_s;
+  const Axis a = loop_axis(shape, spec.axes);
+  const double k = shape.size(a);
+  Seconds rest_s = 0;
+  if (const auto rest = rest_collective(shape, spec, a))
+    rest_s = chip.collective_overhead_s + collective_estimate(*rest, shape, chip).time_s;
+  // One step: both directions' halves at once. On a mesh axis the ring's closing message crosses
+  // the line (K-1 hops) and shares its links with the forward messages: twice the bytes per link.
+  const double half = static_cast<double>(spec.bytes) / k / 2;
+  const bool wrapped = shape.wrapped(a);
+  Seconds step_s = chip.ici_message_overhead_s + (wrapped ? 1 : k - 1) * chip.ici_hop_latency_s +
+                   (wrapped ? 1 : 2) * half / chip.effective_ici_link_bytes_per_s();
+  if (kind == LoopedKind::einsum_then_reduce_scatter)
+    step_s += 2 * kReduceHbmBytesPerByte * half / chip.effective_hbm_bytes_per_s();
+  const Seconds pair_s = 2 * (chip.op_overhead_s + einsum_s / (2 * k));  // two half-chunks
+  const Seconds own_s = chip.op_overhead_s + einsum_s / k;                 // the own chunk
+  e.looped_s = rest_s + chip.collective_overhead_s + own_s + (k - 1) * std::max(pair_s, step_s);
+  return e;
+}
+
+void append_looped_einsum(Program& program, const Torus& torus, LoopedKind kind,
+                          const CollectiveSpec& spec, const EinsumWork& work, const ChipSpec& chip,
+                          std::int32_t label, Frontier& frontier, RingOrder order) {
+  if (order == RingOrder::snake) {  // the first version's loop: one snake ring over every axis
+    append_loop(program, torus, kind, spec, work, chip, label, frontier, order);
+    return;
+  }
+  const Axis a = loop_axis(torus.shape(), spec.axes);
+  CollectiveSpec loop = spec;
+  loop.axes = AxisSet{};
+  loop.axes.has[static_cast<int>(a)] = true;
+  const std::optional<CollectiveSpec> rest = rest_collective(torus.shape(), spec, a);
+  if (rest && kind == LoopedKind::all_gather_then_einsum)
+    append_plain(program, torus, *rest, chip, label, frontier);
+  append_loop(program, torus, kind, loop, work, chip, label, frontier, order);
+  if (rest && kind == LoopedKind::einsum_then_reduce_scatter)
+    append_plain(program, torus, *rest, chip, label, frontier);
 }
 
 }  // namespace podsim

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "sim/partition/collective.hpp"
 #include "sim/program/program.hpp"
 #include "sim/model/chip_spec.hpp"
 #include "sim/workload/op_cost.hpp"
@@ -25,7 +26,7 @@ namespace podsim {
 // an even slowest axis (podsim puts one first when there is one) and wrapped axes, every step of
 // the ring, the closing one included, is one hop, and the ring's forward and backward steps use
 // each directed link at most once. Why this order is the realistic one: ICI links join only
-// torus neighbours (six per chip, FACTS.md §1), so a ring step of two hops crosses a link another
+// torus neighbours (six per chip, platforms/README.md §1), so a ring step of two hops crosses a link another
 // step of the same ring also uses, pays twice the hop latency, and holds back every chip of the
 // loop, which runs at the pace of its slowest step; a ring laid on nearest neighbours only, which
 // a torus of even size always admits, has none of that. (Assumption: XLA's runtime lays its
@@ -43,11 +44,39 @@ bool ring_is_one_hop(const Torus& torus, const std::vector<ChipId>& ring);
 
 enum class LoopedKind { all_gather_then_einsum, einsum_then_reduce_scatter };
 
+// How a Looped CollectiveEinsum over several axes is decomposed (issue 13). The loop runs over
+// ONE axis of the collective, the longest (ties: x, then y, then z); the other axes stay a plain
+// collective: an all-gather over them before the loop, a reduce-scatter over them after it (on
+// the loop's output, 1/K of the bytes). Assumptions, since neither the paper nor Wang et al.
+// give XLA's choice for several axes: (1) a loop over one ring of all the axes' chips would take
+// K-1 = 15 to 255 serial steps, each paying the per-message fixed cost, which is what made
+// `looped` slower than `off` before (issue 13); per axis it takes 3 to 15; (2) the authors' code
+// (google-research scaling_transformer_inference_efficiency, collectives.py) loops collective
+// permutes along one mesh axis at a time. The loop has 2K chunks (bidirectional, halves of each
+// shard going opposite ways); each chunk is an einsum op of its own and pays op_overhead_s on the
+// compute path, while each chunk's transfer pays ici_message_overhead_s on the transfer path,
+// where it overlaps the previous chunk's compute (the DMA is set up by the DMA engine while the
+// MXU works).
+Axis loop_axis(const TorusShape& shape, const AxisSet& axes);
+
+// The closed-form times of the einsum with its collective on an idle slice, plain (collective,
+// then einsum) and looped (plain part over the other axes, then the pipelined loop): what a
+// compiler's cost model compares. Both include the fixed costs the lowering charges.
+struct LoopedEstimate {
+  Seconds plain_s = 0;
+  Seconds looped_s = 0;
+  bool loop_wins() const { return looped_s < plain_s; }
+};
+LoopedEstimate looped_estimate(const TorusShape& shape, LoopedKind kind, const CollectiveSpec& spec,
+                               const EinsumWork& work, const ChipSpec& chip);
+
 // Appends the loop on every chip after frontier[chip] and moves the frontier to its end. `spec` is
-// the collective (its bytes: the all-gather's output or the reduce-scatter's input per chip).
-// `order` orders multi-axis rings. Where every ring of the op is one hop per step
-// (ring_is_one_hop), its sends carry their fold_source: every chip then runs the same tasks with
-// one-hop sends that share no link, and the folded replay is exact for it (program/fold.hpp).
+// the collective (its bytes: the all-gather's output or the reduce-scatter's input per chip); the
+// fixed costs (collective launch, per-chunk op and per-message costs) are charged here.
+// `order`: RingOrder::hamiltonian loops over one axis as above (its ring is one hop per step, so
+// its sends carry their fold_source and the folded replay is exact for it, program/fold.hpp);
+// RingOrder::snake keeps the first version's loop, one snake ring over every axis of `spec`, for
+// comparison.
 void append_looped_einsum(Program& program, const Torus& torus, LoopedKind kind,
                           const CollectiveSpec& spec, const EinsumWork& work, const ChipSpec& chip,
                           std::int32_t label, Frontier& frontier,

@@ -42,11 +42,13 @@ void lower_compute_op(Program& program, const Scenario& scenario, const EinsumWo
 
 void lower_collective(Program& program, const Torus& torus, const Scenario& scenario,
                       const CollectiveSpec& spec, std::int32_t label, Frontier& frontier) {
-  add_delay(program, scenario.platform.chip.collective_overhead_s, label, frontier);
   // Ops run one after another, so their channels can be reused: every chip finishes all its
   // sends of one op before it sends anything of the next, which keeps FIFO matching per pair.
   program.next_channel = 0;
-  frontier = append_collective(program, torus, spec, frontier, label);
+  CollectiveSpec with_cost = spec;
+  with_cost.message_overhead_s = scenario.platform.chip.ici_message_overhead_s;
+  with_cost.launch_overhead_s = scenario.platform.chip.collective_overhead_s;
+  frontier = append_collective(program, torus, with_cost, frontier, label);
 }
 
 // Which collectives of a layer run as Looped CollectiveEinsums, and with which einsum. An einsum
@@ -118,8 +120,20 @@ void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
                  const LayerTrace& layer, const std::vector<std::int32_t>& labels,
                  Frontier& frontier, OpMemo* memo) {
   const bool looped = scenario.collective_einsum == CollectiveEinsum::looped;
-  const std::map<std::size_t, std::size_t> loops =
+  std::map<std::size_t, std::size_t> loops =
       looped ? looped_pairs(layer) : std::map<std::size_t, std::size_t>{};
+  // A compiler decomposes a collective into a loop only where its cost model says the loop is
+  // faster (XLA's windowed einsum has a size threshold for the same reason): podsim keeps a loop
+  // only where its closed-form estimate beats the plain collective and einsum (issue 13), so
+  // that `collective_einsum: looped` never loses to `off` by choice.
+  std::erase_if(loops, [&](const auto& pair) {
+    const auto& [e, c] = pair;
+    const LoopedKind kind = c < e ? LoopedKind::all_gather_then_einsum
+                                  : LoopedKind::einsum_then_reduce_scatter;
+    return !looped_estimate(torus.shape(), kind, layer.ops[c].collective,
+                            work_of(layer.ops[e], scenario), scenario.platform.chip)
+                .loop_wins();
+  });
   std::vector<bool> fused(layer.ops.size(), false);
   for (const auto& [e, c] : loops) fused[c] = true;
   for (std::size_t i = 0; i < layer.ops.size(); ++i) {
@@ -147,9 +161,6 @@ void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
         collective_signature(collective.collective), work.mxu_flops, work.hbm_bytes,
         work.vector_flops, ring_order_name(scenario.ring_order));
     lower_memoised(program, memo, signature, labels[i], frontier, [&] {
-      add_delay(program,
-                scenario.platform.chip.collective_overhead_s + scenario.platform.chip.op_overhead_s,
-                labels[i], frontier);
       append_looped_einsum(program, torus, kind, collective.collective, work,
                            scenario.platform.chip, labels[i], frontier, scenario.ring_order);
     });

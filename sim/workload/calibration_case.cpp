@@ -16,7 +16,8 @@ const std::vector<FittableParameter>& parameters() {
     std::vector<FittableParameter> out;
     for (const ChipField& f : chip_fields())
       if (f.fit != ChipFit::none)
-        out.push_back({f.key, std::get<double ChipSpec::*>(f.member), f.fit == ChipFit::logistic});
+        out.push_back({f.key, std::get<double ChipSpec::*>(f.member), f.prior.min, f.prior.max,
+                       f.prior.source});
     return out;
   }();
   return kParameters;
@@ -31,19 +32,21 @@ const FittableParameter& fittable_parameter(const std::string& name) {
   return parameters()[0];
 }
 
-// Unconstrained coordinate <-> value. Fractions start strictly inside (0, 1); overheads start at
-// one microsecond when they are zero (exp cannot reach zero).
+// Unconstrained coordinate <-> value: a logistic map onto the documented range [min, max], so
+// that no fit can leave it. A start on or outside the range is moved 1% of its width inside (the
+// logistic's slope vanishes at the ends, where the fit would not move).
 double to_free(const FittableParameter& p, double value) {
-  if (p.fraction) {
-    // Start no closer to 1 than 0.95: the logit's slope vanishes there and the fit would not
-    // move (a platform value of exactly 1 is a placeholder, not a measurement).
-    const double v = std::clamp(value, 1e-3, 0.95);
-    return std::log(v / (1 - v));
-  }
-  return std::log(std::max(value, 1e-6));
+  const double width = p.max - p.min;
+  const double u = std::clamp((value - p.min) / width, 0.01, 0.99);
+  return std::log(u / (1 - u));
 }
 double from_free(const FittableParameter& p, double x) {
-  return p.fraction ? 1 / (1 + std::exp(-x)) : std::exp(x);
+  // Within 1e-9 of the width of an end, the end itself (a logistic never reaches it; the fitted
+  // value 2e-179 s is 0 s).
+  const double u = 1 / (1 + std::exp(-x));
+  if (u < 1e-9) return p.min;
+  if (u > 1 - 1e-9) return p.max;
+  return p.min + (p.max - p.min) * u;
 }
 
 const std::vector<std::string>& fittable_parameters() { return fittable_chip_fields(); }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/partition/collective.hpp"
 #include "sim/workload/scenario.hpp"
 
 namespace podsim {
@@ -22,18 +23,33 @@ enum class CaseMetric { prefill_latency, decode_latency, decode_step };
 
 struct CalibrationCase {
   std::string id;
+  std::string source;  // the publication the measurement comes from
   Scenario scenario;  // resolved, with the platform to be fitted
   CaseMetric metric = CaseMetric::prefill_latency;
   Seconds measured_s = 0;
 };
 
-// A fittable parameter: its ChipSpec member and its range, (0, 1] for fractions (fitted through
-// a logistic map) or > 0 (fitted through exp), so that the fit is unconstrained. Made from the
-// chip field table (chip_spec.hpp).
+// A network measurement (platforms/README.md §7): one collective on a slice of some TPU, with that chip's
+// link rate, and its measured time. The network sub-model (ici_efficiency,
+// ici_message_overhead_s, collective_overhead_s) is fitted to these, not to end-to-end latencies.
+struct NetworkCase {
+  std::string id;
+  std::string source;
+  TorusShape shape;
+  CollectiveSpec spec;
+  BytesPerSecond link_bytes_per_s = 0;  // one direction of one link of the measured chip
+  Seconds measured_s = 0;
+};
+
+// A fittable parameter: its ChipSpec member and its documented range [min, max] (ChipPrior in
+// the chip field table, chip_spec.hpp), fitted through a logistic map onto that range so that the
+// fit is unconstrained and can never leave the range.
 struct FittableParameter {
   std::string_view name;
   double ChipSpec::*field;
-  bool fraction;
+  double min;
+  double max;
+  std::string_view source;  // of the range
 };
 const FittableParameter& fittable_parameter(const std::string& name);  // requires a valid name
 double to_free(const FittableParameter& p, double value);

@@ -1,5 +1,5 @@
 // The uncalibrated platform files of other TPU generations (issue 16 item 4) against the numbers
-// of FACTS.md §8 (jax-ml scaling book, TPU chapter tables), and a 2D v5e slice as an X x Y x 1
+// of platforms/README.md §8 (jax-ml scaling book, TPU chapter tables), and a 2D v5e slice as an X x Y x 1
 // shape: no links on z, a mesh below 16 (book, sharding chapter).
 
 #include <catch2/catch.hpp>
@@ -18,7 +18,7 @@ Platform platform(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("the v5e v5p and v6e platform files hold FACTS.md section 8 numbers") {
+TEST_CASE("the v5e v5p and v6e platform files hold platforms/README.md section 8 numbers") {
   struct Row {
     const char* name;
     double flops, hbm_bps, ici;

@@ -5,6 +5,7 @@
 #include "sim/model/chip_spec.hpp"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <string>
@@ -20,15 +21,40 @@ TEST_CASE("the chip field table lists every ChipSpec field once", "[chip]") {
       "name",           "peak_flops_per_s",   "hbm_bytes",      "hbm_bytes_per_s",
       "ici_link_bytes_per_s", "ici_hop_latency_s", "ici_links", "mxu_tile",
       "mxu_row_granule", "mxu_efficiency",    "hbm_efficiency", "ici_efficiency",
-      "vector_flops_per_s", "op_overhead_s",  "collective_overhead_s"};
+      "vector_flops_per_s", "op_overhead_s",  "collective_overhead_s", "ici_message_overhead_s"};
   REQUIRE(chip_field_keys() == expected);
   for (std::string_view key : expected) REQUIRE(find_chip_field(key) != nullptr);
   REQUIRE(find_chip_field("hbm_bandwidth") == nullptr);
   REQUIRE(fittable_chip_fields() ==
           std::vector<std::string>{"mxu_efficiency", "hbm_efficiency", "ici_efficiency",
-                                   "op_overhead_s", "collective_overhead_s"});
-  REQUIRE(find_chip_field("mxu_efficiency")->fit == ChipFit::logistic);
-  REQUIRE(find_chip_field("op_overhead_s")->fit == ChipFit::exp);
+                                   "vector_flops_per_s", "op_overhead_s", "collective_overhead_s",
+                                   "ici_message_overhead_s"});
+  REQUIRE(find_chip_field("mxu_efficiency")->fit == ChipFit::bounded);
+  // Every fittable field has a documented range with its source, inside its plausibility bound.
+  for (const std::string& key : fittable_chip_fields()) {
+    const ChipField& f = *find_chip_field(key);
+    INFO(key);
+    REQUIRE(f.prior.documented());
+    REQUIRE(std::string(f.prior.source).size() > 20);
+    REQUIRE(f.prior.min < f.prior.max);
+    REQUIRE(!implausible(f, f.prior.max).has_value());
+    if (f.prior.min > 0) REQUIRE(!implausible(f, f.prior.min).has_value());
+  }
+}
+
+TEST_CASE("the shipped TPU v4 platform keeps every model term inside its documented range", "[chip]") {
+  const Platform p = config::load_platform(std::string(PODSIM_SOURCE_DIR) + "/platforms/tpu-v4.yaml");
+  for (const ChipField& f : chip_fields()) {
+    if (!f.prior.documented()) continue;
+    INFO(f.key);
+    const double v = chip_field_value(p.chip, f);
+    REQUIRE(v >= f.prior.min);
+    REQUIRE(v <= f.prior.max);
+  }
+  REQUIRE(p.fitted.size() <= 6);
+  // The two fits use disjoint parameters.
+  for (const std::string& name : p.fitted)
+    REQUIRE(std::find(p.fitted_network.begin(), p.fitted_network.end(), name) == p.fitted_network.end());
 }
 
 TEST_CASE("a platform file setting every chip field reads back each value", "[chip]") {
@@ -51,6 +77,7 @@ TEST_CASE("a platform file setting every chip field reads back each value", "[ch
                          "  vector_flops_per_s: 3e12\n"
                          "  op_overhead_s: 1e-6\n"
                          "  collective_overhead_s: 5e-6\n"
+                         "  ici_message_overhead_s: 2e-6\n"
                          "slices:\n"
                          "  8: 2x2x2\n";
   const ChipSpec c = config::load_platform(path).chip;
@@ -69,6 +96,7 @@ TEST_CASE("a platform file setting every chip field reads back each value", "[ch
   REQUIRE(c.vector_flops_per_s == 3e12);
   REQUIRE(c.op_overhead_s == 1e-6);
   REQUIRE(c.collective_overhead_s == 5e-6);
+  REQUIRE(c.ici_message_overhead_s == 2e-6);
   // Bandwidth times efficiency, the chip's achieved rates.
   REQUIRE(c.effective_ici_link_bytes_per_s() == 3e10);
   REQUIRE(c.effective_hbm_bytes_per_s() == 2.25e11);

@@ -9,9 +9,14 @@
 #include <set>
 #include <utility>
 
+#include "sim/analytic/collective_cost.hpp"
+#include "sim/config/scenario_loader.hpp"
+#include "sim/explore/trace_replay.hpp"
 #include "sim/program/algorithms.hpp"
+#include "sim/workload/trace_generator.hpp"
 #include "sim/program/looped_einsum.hpp"
 #include "sim/replay/replay.hpp"
+#include "test/support/isolated.hpp"
 #include "test/support/specs.hpp"
 
 namespace podsim {
@@ -134,6 +139,89 @@ TEST_CASE("looped reduce-scatter is never faster than its compute or its communi
   const double t = replay(chip, torus, program).makespan_s;
   CHECK(t >= std::max(compute_s, comm_s) * (1 - 1e-9));
   CHECK(t < compute_s + comm_s);
+}
+
+TEST_CASE("every ring step pays the per-message fixed cost beside the hop latency") {
+  // Closed form of a bidirectional ring all-gather on one wrapped axis of K = 4 chips with
+  // per-message cost o: (K-1) (o + l + S/(2K b)), l = 1 us, b = 45e9 B/s (platforms/README.md §4, §7).
+  const Torus torus(parse_shape("4x4x4", "shape"));
+  ChipSpec chip = test::tpu_v4_chip();
+  for (double o : {0.0, 2e-6}) {
+    CollectiveSpec spec = test::collective_spec(CollectiveKind::all_gather, "x", 8 * kMiB);
+    spec.message_overhead_s = o;
+    // One simulation per process (SimGrid): each in a child.
+    const double t = test::run_isolated([&] {
+      Program program(64);
+      append_collective(program, torus, spec, Frontier(64, kNoTask), 0);
+      return std::vector<double>{replay(chip, torus, program).makespan_s};
+    })[0];
+    const double closed = 3 * (o + 1e-6 + 8.0 * kMiB / 8 / 45e9);
+    CHECK(t == Approx(closed).epsilon(1e-9));
+    chip.ici_message_overhead_s = o;
+    CHECK(collective_estimate(spec, torus.shape(), chip).time_s == Approx(closed).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("a multi-axis looped einsum loops over one axis and pays each chunk's fixed costs") {
+  // 4x4x4, all-gather over xyz feeding a tiny einsum: the loop runs over x (4 chips, 3 steps),
+  // after a plain all-gather over yz of 1/4 of the bytes. Independent reference: the closed form
+  // of the plain yz part plus 3 loop steps, each a message (o + l + half a shard at b) after
+  // which two half-chunk ops (op overhead each) run; the own chunk's pair first.
+  const Torus torus(parse_shape("4x4x4", "shape"));
+  ChipSpec chip = test::tpu_v4_chip();
+  chip.ici_message_overhead_s = 2e-6;
+  chip.op_overhead_s = 3e-6;
+  chip.collective_overhead_s = 4e-6;
+  const Bytes bytes = 64 * kKiB;
+  const CollectiveSpec spec = test::collective_spec(CollectiveKind::all_gather, "xyz", bytes);
+  Program program(64);
+  const std::int32_t label = program.add_label("loop");
+  Frontier frontier(64, kNoTask);
+  append_looped_einsum(program, torus, LoopedKind::all_gather_then_einsum, spec,
+                       EinsumWork{1e6, 0, 0}, chip, label, frontier);
+  const double t = replay(chip, torus, program).makespan_s;
+  CollectiveSpec yz = test::collective_spec(CollectiveKind::all_gather, "yz", bytes / 4);
+  const double rest = 4e-6 + collective_estimate(yz, torus.shape(), chip).time_s;
+  const double step = 2e-6 + 1e-6 + (bytes / 4.0 / 2) / 45e9;
+  // Own pair, then per step: the message, then its half-chunk (the two directions overlap).
+  const double loop = 4e-6 + 3 * std::max(step, 2 * 3e-6) + 3e-6;
+  CHECK(t >= rest + 3 * step);
+  CHECK(t == Approx(rest + loop).epsilon(0.05));
+  // A ring over all 64 chips would take 63 serial steps; this takes 3 in the loop.
+  CHECK(t < 63 * step);
+  // A loop this latency-bound loses to the plain collective: the lowering would not choose it.
+  const LoopedEstimate e =
+      looped_estimate(torus.shape(), LoopedKind::all_gather_then_einsum, spec, EinsumWork{1e6, 0, 0}, chip);
+  CHECK_FALSE(e.loop_wins());
+  CHECK(e.looped_s == Approx(t).epsilon(0.1));
+}
+
+TEST_CASE("collective_einsum looped is never slower than off on a small model") {
+  // PaLM 8B, every layout and phase of the scenarios on 64 and 128 chips: the lowering keeps a
+  // loop only where its cost model wins, so looped must not lose (0.5% allowed for contention
+  // the closed forms do not see).
+  const std::string root = PODSIM_SOURCE_DIR;
+  for (const char* topology : {"4x4x4", "8x4x4"})
+    for (const char* layout : {"ws-1d", "ws-2d", "wg-xyz"})
+      for (const char* phase : {"prefill", "decode"}) {
+        if (std::string(layout) == "wg-xyz" && std::string(phase) == "decode") continue;
+        Seconds time[2];
+        for (int looped = 0; looped < 2; ++looped) {
+          const Scenario s = config::load_scenario(
+              root + "/scenarios/t2-high-throughput-decode.yaml",
+              {"model=palm-8b", std::string("topology=") + topology,
+               std::string("ffn_layout=") + layout, std::string("phase=") + phase,
+               "batch=128", "input_tokens=256", "generate_tokens=2", "allow_oversubscribe=true",
+               std::string("collective_einsum=") + (looped ? "looped" : "off")},
+              root);
+          const TraceTiming timing = simulate_trace(generate_trace(s), false);
+          time[looped] = 0;
+          for (Seconds step : timing.step_s) time[looped] += step;
+        }
+        INFO(topology << " " << layout << " " << phase << ": off " << time[0] << " s, looped "
+                      << time[1] << " s");
+        CHECK(time[1] <= time[0] * 1.005);
+      }
 }
 
 }  // namespace podsim

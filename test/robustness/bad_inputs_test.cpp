@@ -124,6 +124,10 @@ TEST_CASE("bad trace files exit 2 with their one-line message", "[robustness]") 
   check_catalogue("trace");
 }
 
+TEST_CASE("bad calibration files exit 2 with their one-line message", "[robustness]") {
+  check_catalogue("calibration");
+}
+
 TEST_CASE("the catalogue holds at least 30 bad inputs and each has its expectation",
           "[robustness]") {
   std::size_t inputs = 0;
@@ -149,5 +153,5 @@ TEST_CASE("the catalogue holds at least 30 bad inputs and each has its expectati
     }
   }
   CHECK(inputs >= 30);
-  CHECK(formats == std::set<std::string>{"model", "platform", "scenario", "trace"});
+  CHECK(formats == std::set<std::string>{"calibration", "model", "platform", "scenario", "trace"});
 }

@@ -110,3 +110,31 @@ TEST_CASE("the largest smaller batch that fits is proposed and it is the largest
   t.batch = proposed + 1;
   CHECK_FALSE(plan_memory(t).fits);
 }
+
+TEST_CASE("a large 2D weight-stationary prefill runs in pieces whose activations fit") {
+  // PaLM 540B, 2D weight-stationary, batch-sharded attention (head-sharded multiquery attention
+  // would replicate the whole batch's KV cache on every chip: 126 GB at batch 512), bf16, context
+  // 2048 on 64 chips
+  // (the paper's Figure 7 points): the whole batch in one pass would hold 14-29 GiB of
+  // activations per chip beside 17 GiB of weights (issue 13). The plan prefills in pieces: its
+  // activations are those of a smaller power-of-two fraction of the batch, while the KV cache is
+  // the whole batch's.
+  const auto at = [](int batch) {
+    return scenario("t2-high-throughput-prefill.yaml",
+                    {"ffn_layout=ws-2d", "attention=batch", fmt::format("batch={}", batch)});
+  };
+  for (int batch : {64, 128, 256, 512}) {
+    INFO("batch " << batch);
+    const MemoryPlan plan = plan_memory(at(batch));
+    CHECK(plan.fits);
+    CHECK(plan.kv_bytes == Bytes(batch) * 2048 * kKvBytesPerToken / 64);
+  }
+  for (int batch : {256, 512}) {
+    INFO("batch " << batch);
+    const MemoryPlan plan = plan_memory(at(batch));
+    bool piece_found = false;
+    for (int pieces = 2; pieces <= batch; pieces *= 2)
+      piece_found = piece_found || plan_memory(at(batch / pieces)).activation_bytes == plan.activation_bytes;
+    CHECK(piece_found);
+  }
+}

@@ -1,7 +1,7 @@
 // Residual batch axes (issue 12 item 4): PaLM 540B on 4096 chips, where d_model 18432 = 2^11 x 9
 // does not divide over the residual stream's E axes. The per-chip bytes of every collective and
 // the element counts of the norms are checked against hand arithmetic written here from
-// FACTS.md §2 numbers (E 18432, F 73728, 64 padded heads of 256, vocab 256128), not against
+// platforms/README.md §2 numbers (E 18432, F 73728, 64 padded heads of 256, vocab 256128), not against
 // values the generator printed.
 #include <fmt/format.h>
 
@@ -51,7 +51,7 @@ Scenario palm_decode(const std::string& topology, const std::string& layout,
 }  // namespace
 
 TEST_CASE("residual batch axes are chosen only where d_model does not divide") {
-  const long long E = 18432;  // PaLM 540B, 2^11 x 9 (FACTS.md §2)
+  const long long E = 18432;  // PaLM 540B, 2^11 x 9 (platforms/README.md §2)
   const TorusShape pod = parse_shape("16x16x16", "test");
   // 4096 does not divide 18432; 256 does (18432 / 256 = 72). ws-2d takes z first, as the
   // authors' benchmarks.py (residual_batch_sharding = z); the weight-gathered layouts first take
