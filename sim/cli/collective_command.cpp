@@ -65,7 +65,7 @@ int run_collective(const CollectiveArgs& args) {
                        args.timeline.max_events, false,
                        "this collective");
   const ReplayResult result =
-      plan.folded ? replay_folded(platform.chip, torus, program)
+      plan.folded ? replay_folded(platform.chip, torus, plan.group, program)
                   : replay(platform.chip, torus, program, capture_options(args.timeline));
   if (args.timeline.wanted()) {
     Timeline timeline = collective_timeline(program, torus, platform.chip, spec, result);
@@ -112,6 +112,7 @@ int run_collective(const CollectiveArgs& args) {
     doc["transfers"] = result.transfers;
     doc["total_link_bytes"] = result.total_link_bytes;
     doc["replay"] = replay_name(plan.folded);
+    if (plan.folded) doc["representatives"] = plan.group.representative_count();
     nlohmann::json links = nlohmann::json::array();
     for (const LinkStats& s : result.links)
       links.push_back({{"link", torus.link_name(s.link)},
@@ -157,8 +158,12 @@ int run_collective(const CollectiveArgs& args) {
                            format_seconds(estimate.latency_s), format_seconds(estimate.bandwidth_s));
   text += fmt::format("  transfers          {} point-to-point messages\n", result.transfers);
   text += fmt::format("  replay             {}{}\n", replay_name(plan.folded),
-                           plan.folded ? " (one representative chip, exact by symmetry)"
-                                       : " (" + plan.reason + ")");
+                           !plan.folded ? " (" + plan.reason + ")"
+                           : plan.group.representative_count() == 1
+                               ? std::string(" (one representative chip, exact by symmetry)")
+                           : plan.group.folded().empty()
+                               ? " (" + plan.group.describe() + ": every chip its own)"
+                               : " (" + plan.group.describe() + ", exact by symmetry)");
   text += fmt::format("  links              {} directed links carried {} in all\n",
                            result.links.size(), format_bytes(result.total_link_bytes));
   for (int i = 0; i < args.top_links && i < static_cast<int>(busiest.size()); ++i) {

@@ -82,9 +82,14 @@ int simulate(const Trace& trace, const ResolvedOutputs& outputs,
       if (ranking) doc["layout_ranking"] = ranking_json(*ranking);
       doc["transfers"] = timing.transfers;  // point-to-point messages simulated (all rounds)
       doc["replay"] = timing.replay;        // folded or per-chip (program/fold.hpp)
+      if (timing.representatives > 0) doc["representatives"] = timing.representatives;
       return doc.dump(2) + "\n";
     }
-    return metrics_text(trace, metrics) + fmt::format("  replay             {}\n", timing.replay);
+    return metrics_text(trace, metrics) +
+           fmt::format("  replay             {}{}\n", timing.replay,
+                       timing.representatives > 1
+                           ? fmt::format(" ({} representatives)", timing.representatives)
+                           : std::string());
   });
   return 0;
 }

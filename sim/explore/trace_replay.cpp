@@ -32,7 +32,7 @@ ReplayPlan lower_steps(const Trace& trace, const Torus& torus,
 
 ReplayResult run_plan(const ChipSpec& chip, const Torus& torus, const ReplayPlan& plan,
                       const ReplayOptions& options = {}) {
-  return plan.folded ? replay_folded(chip, torus, plan.lowered.program, options)
+  return plan.folded ? replay_folded(chip, torus, plan.group, plan.lowered.program, options)
                      : replay(chip, torus, plan.lowered.program, options);
 }
 
@@ -46,7 +46,8 @@ std::string replay_of(int folded, int total) {
 int g_parallel_simulations = 2;
 
 // Simulates `steps` of the trace (in that order, one after another) and returns each one's
-// duration followed by the number of transfers simulated and 1 when the replay was folded, else 0.
+// duration followed by the number of transfers simulated and the folded replay's representative
+// count (0 when every chip was replayed).
 // `exact` lowers every layer; `in_process` runs the simulation here instead of in a child.
 std::vector<double> simulate_steps(const Trace& trace, const Torus& torus,
                                    const std::vector<std::size_t>& steps, bool exact,
@@ -58,7 +59,7 @@ std::vector<double> simulate_steps(const Trace& trace, const Torus& torus,
     for (const StepTiming& t : step_timings(plan.lowered, result.mark_s))
       out.push_back(t.duration_s);
     out.push_back(static_cast<double>(result.transfers));
-    out.push_back(plan.folded ? 1.0 : 0.0);
+    out.push_back(plan.folded ? plan.group.representative_count() : 0.0);
     return out;
   };
   return in_process ? run() : run_in_child(run);
@@ -81,6 +82,7 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
     for (std::size_t i = 0; i < all.size(); ++i) timing.step_s[i] = out[i];
     timing.transfers = static_cast<std::uint64_t>(out[all.size()]);
     timing.replay = replay_of(out.back() > 0 ? 1 : 0, 1);
+    timing.representatives = static_cast<int>(out.back());
     timing.simulated_steps = static_cast<int>(all.size());
     timing.path = "exact (every layer of every step simulated)";
     return timing;
@@ -125,6 +127,7 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
       known[round[k]] = out[k][0];
       timing.transfers += static_cast<std::uint64_t>(out[k][1]);
       folded += out[k][2] > 0 ? 1 : 0;
+      timing.representatives = std::max(timing.representatives, static_cast<int>(out[k][2]));
       ++simulations;
     }
     ++rounds;

@@ -33,6 +33,9 @@ struct TraceTiming {
   // Which replay ran (fold.hpp): "folded", "per-chip", or "folded and per-chip" when the
   // simulations of the fast path differed.
   std::string replay = "per-chip";
+  // Folded: the most representatives any of its simulations replayed (fold.hpp's FoldGroup: 1
+  // where every axis folds, one per coordinate of the unfolded axes otherwise); 0 per chip.
+  int representatives = 0;
 };
 
 // How many simulation processes simulate_trace's fast path runs at once (at least 1; default 2).

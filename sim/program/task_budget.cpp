@@ -140,8 +140,8 @@ MemoryNeed collective_memory_need(const CollectiveSpec& spec, const TorusShape& 
 }
 
 MemoryNeed replay_memory_need(const Trace& trace, bool exact, ReplayMode mode) {
-  if (mode != ReplayMode::per_chip && !fold_shape_violation(trace.scenario.shape)) {
-    const std::optional<MemoryNeed> folded = folded_replay_memory_need(trace, exact);
+  if (mode != ReplayMode::per_chip) {
+    const std::optional<MemoryNeed> folded = folded_replay_memory_need(trace, exact, mode);
     if (folded) return *folded;
   }
   const Torus torus(trace.scenario.shape);
@@ -171,15 +171,16 @@ MemoryNeed replay_memory_need(const Trace& trace, bool exact, ReplayMode mode) {
   return need;
 }
 
-std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exact) {
+std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exact,
+                                                    ReplayMode mode) {
   const Torus torus(trace.scenario.shape);
-  // The folded platform has one chip; the expanded result keeps per chip its end and per link
-  // its statistics, small beside the per-chip platform's hosts, actors and mailboxes.
+  // The folded platform has the representatives; the expanded result keeps per chip its end and
+  // per link its statistics, small beside the per-chip platform's hosts, actors and mailboxes.
   MemoryNeed need{0, static_cast<double>(kReplayBaseBytes) +
                          kFoldedBytesPerChip * torus.chip_count()};
-  // What plan_trace_replay lowers (fold.cpp), memoised as there: the witnesses' programs of the
-  // fast path for the check, then, when exact, the representative's whole program. Transfers
-  // are counted at the all-to-all's cost, an upper bound.
+  // What plan_trace_replay lowers (fold.cpp), through the same check: the witnesses' programs of
+  // the fast path, then, when exact, the representatives' whole program. Transfers are counted
+  // at the all-to-all's cost, an upper bound.
   const auto add = [&](const Program& program) {
     for (const ChipProgram& chip : program.chips)
       for (const Task& task : chip.tasks) {
@@ -189,12 +190,13 @@ std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exa
       }
   };
   const auto lower_subset = [&](const Trace& subset) -> bool {
-    const LoweredTrace witnesses = lower_trace(
-        subset, torus, false, Program::subset(torus.chip_count(), fold_witnesses(torus)), true);
-    if (translation_violation(witnesses.program, torus)) return false;
-    add(witnesses.program);
+    const std::optional<TraceFoldCheck> check = check_trace_fold(subset, torus, mode);
+    if (!check) return false;
+    add(check->witnesses.program);
     if (exact)
-      add(lower_trace(subset, torus, true, Program::subset(torus.chip_count(), {0}), true)
+      add(lower_trace(subset, torus, true,
+                      Program::subset(torus.chip_count(), check->group.representatives()),
+                      check->group.representative_count() == 1)
               .program);
     return true;
   };
@@ -214,13 +216,12 @@ std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exa
 
 MemoryNeed collective_memory_need(const CollectiveSpec& spec, const TorusShape& shape,
                                   ReplayMode mode) {
-  if (mode == ReplayMode::per_chip || fold_shape_violation(shape))
-    return collective_memory_need(spec, shape);
+  if (mode == ReplayMode::per_chip) return collective_memory_need(spec, shape);
   const Torus torus(shape);
-  Program program = Program::subset(torus.chip_count(), fold_witnesses(torus));
-  append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask), 0);
-  if (translation_violation(program, torus)) return collective_memory_need(spec, shape);
-  const double tasks = static_cast<double>(program.chips[0].tasks.size());
+  const CollectivePlan plan = plan_collective_replay(spec, torus, mode, "");
+  if (!plan.folded) return collective_memory_need(spec, shape);
+  const Program& program = plan.program;
+  const double tasks = static_cast<double>(program.task_count());
   const double per_task =
       spec.kind == CollectiveKind::all_to_all ? kAllToAllBytesPerTask : kReplayBytesPerTask;
   return MemoryNeed{tasks, static_cast<double>(kReplayBaseBytes) +

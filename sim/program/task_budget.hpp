@@ -55,8 +55,10 @@ inline constexpr double kFoldedBytesPerChip = 1 << 10;
 // the folded replay: the representative's tasks.
 MemoryNeed replay_memory_need(const Trace& trace, bool exact,
                               ReplayMode mode = process_replay_mode());
-// The need of the folded replay of `trace`, or nullopt when a layer cannot be folded.
-std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exact);
+// The need of the folded replay of `trace` (fold.hpp's check_trace_fold, as the plan makes it),
+// or nullopt when `mode` would replay every chip.
+std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exact,
+                                                    ReplayMode mode = ReplayMode::automatic);
 // A per-chip replay of one collective (before lowering it).
 MemoryNeed collective_memory_need(const CollectiveSpec& spec, const TorusShape& shape);
 // The same for the replay `mode` asks for: folded where it applies (the representative's tasks).

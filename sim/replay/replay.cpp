@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 #include <queue>
+#include <tuple>
 #include <unordered_map>
 
 #include "sim/core/check.hpp"
@@ -47,12 +48,58 @@ class Mailboxes {
   std::unordered_map<std::uint64_t, sg4::Mailbox*> boxes_;
 };
 
-// The folded replay's matching (program/fold.hpp): where each of the representative's sends
-// goes (the mailbox of its peer's sink), and which receive queue its completion feeds: a send to
-// chip p stands for chip -p's send to the representative, so it feeds the receives from -p.
+class ChipRunner;
+
+// The folded replay's matching (program/fold.hpp): where each representative's sends go (the
+// sink of its peer, reached by the folded route), and which receive queue a send's completion
+// feeds: representative r's send to chip q stands for its translate by -offset(q), a send from
+// r - offset(q) to representative(q), so it feeds that representative's receives from
+// r - offset(q) (with one representative: chip 0's receives from -q).
 struct Fold {
   const Torus* torus = nullptr;
-  std::map<ChipId, sg4::Mailbox*> sink_box;  // by peer
+  const FoldGroup* group = nullptr;
+  // By (representative index, peer): the mailbox of the peer's sink, whose receiver (a daemon on
+  // the sink) makes it eager. The folded zone routes by destination alone, so the one actor
+  // that runs every representative can post the sends of all of them: mailbox comms, not
+  // detached Comm::sendto_async ones, which SimGrid 3.32 keeps in one maestro list (24x slower
+  // on a 16x16x16 all-to-all here; platforms/README.md §6).
+  std::map<std::pair<int, ChipId>, sg4::Mailbox*> sink_box;
+  std::vector<ChipRunner*> runners;                    // by representative index
+};
+
+// The event loop of one actor: the activities it waits for, its timers and the tasks ready to
+// finish. Per chip, one loop runs one chip's runner; folded, one loop runs every representative's,
+// so that a send of one can complete a receive of another at the instant it ends.
+struct Loop {
+  struct Timer {
+    double at_s;
+    std::uint64_t order;  // ties broken by arming order, for determinism
+    int runner;
+    TaskId task;
+    bool operator>(const Timer& o) const {
+      return at_s > o.at_s || (at_s == o.at_s && order > o.order);
+    }
+  };
+  std::vector<ChipRunner*> runners;
+  std::vector<sg4::ActivityPtr> waiting;
+  std::vector<std::pair<int, TaskId>> waiting_task;  // (runner, task) of each waited activity
+  std::vector<std::pair<int, TaskId>> sinks;         // activities nothing depends on
+  std::vector<std::pair<int, TaskId>> ready;         // instant tasks to finish
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
+  std::uint64_t timer_order = 0;
+  // Folded: a timer is due once the clock is within SimGrid's time precision of it. A timeout
+  // may end up to that much early, and waiting again for the remainder ends one precision quantum
+  // late (measured: +1e-9 s on a send of an 8x4x4 all-gather over xy), where in the per-chip
+  // replay another chip's event usually wakes the actor on time. The per-chip replay keeps its
+  // exact rule, so that its outputs stay byte-identical (the slack there moves a chaotic ws-1d
+  // decode by 0.04%).
+  double timer_slack_s = 0;
+
+  void arm(double at_s, int runner, TaskId task) {
+    timers.push(Timer{at_s, timer_order++, runner, task});
+  }
+  void run();
+  void drain();
 };
 
 // Executes one chip's task graph: starts every task whose dependencies are done, waits for
@@ -77,7 +124,6 @@ class ChipRunner {
              sg4::Host* host, sg4::Host* hbm, sg4::Host* mxu, Seconds hop_latency_s, std::vector<TaskRecord>* records,
              std::vector<Seconds>* mark_s, std::vector<bool>* done, const Fold* fold = nullptr)
       : fold_(fold),
-        done_(done),
         mark_s_(mark_s),
         me_(me),
         program_(program),
@@ -86,72 +132,87 @@ class ChipRunner {
         hbm_(hbm),
         mxu_(mxu),
         hop_latency_s_(hop_latency_s),
-        records_(records) {}
+        records_(records),
+        done_(done) {}
 
-  void operator()() {
-    prepare();
+  // Joins `loop` as its runner number `index`.
+  void attach(Loop* loop, int index) {
+    loop_ = loop;
+    index_ = index;
+  }
+
+  // Starts every task without dependencies (after prepare(), and link_fold() when folded).
+  void start_initial() {
     const auto& tasks = program_.tasks;
     for (std::size_t t = 0; t < tasks.size(); ++t)
       if (remaining_[t] == 0) start(static_cast<TaskId>(t));
-    drain_ready();
-
-    while (!waiting_.empty() || !timers_.empty()) {
-      const double now = sg4::Engine::get_clock();
-      if (!timers_.empty() && timers_.top().at_s <= now + timer_slack_s_) {
-        const TaskId t = timers_.top().task;
-        timers_.pop();
-        if (program_.tasks[t].kind == TaskKind::send)
-          post_send(t);
-        else
-          ready_.push_back(t);  // a delay has elapsed
-        drain_ready();
-        continue;
-      }
-      if (waiting_.empty()) {
-        sg4::this_actor::sleep_until(timers_.top().at_s);
-        continue;
-      }
-      const double timeout = timers_.empty() ? -1.0 : timers_.top().at_s - now;
-      const ssize_t index = sg4::Activity::wait_any_for(waiting_, timeout);
-      if (index < 0) continue;  // a timer is due
-      const TaskId t = waiting_task_[index];
-      waiting_[index] = waiting_.back();
-      waiting_task_[index] = waiting_task_.back();
-      waiting_.pop_back();
-      waiting_task_.pop_back();
-      watched_[t] = false;
-      finish(t);
-      drain_ready();
-    }
-    for (TaskId t : sinks_) {  // activities nothing depends on: wait for them at the end
-      activity_[t]->wait();
-      finish(t);
-    }
-    PODSIM_CHECK(finished_ == tasks.size(), "chip {} finished {} of {} tasks: the program has a "
-                 "cycle or an unmatched receive", me_, finished_, tasks.size());
   }
 
- private:
-  struct Timer {
-    double at_s;
-    std::uint64_t order;  // ties broken by arming order, for determinism
-    TaskId task;
-    bool operator>(const Timer& o) const {
-      return at_s > o.at_s || (at_s == o.at_s && order > o.order);
-    }
-  };
+  // A timer of task t is due: its send leaves, or its delay has elapsed.
+  void on_timer(TaskId t) {
+    if (program_.tasks[t].kind == TaskKind::send)
+      post_send(t);
+    else
+      loop_->ready.push_back({index_, t});
+  }
 
-  // Folded: a timer is due once the clock is within SimGrid's time precision of it. A timeout
-  // may end up to that much early, and waiting again for the remainder ends one precision quantum
-  // late (measured: +1e-9 s on a send of an 8x4x4 all-gather over xy), where in the per-chip
-  // replay another chip's event usually wakes the actor on time. The per-chip replay keeps its
-  // exact rule, so that its outputs stay byte-identical (the slack there moves a chaotic ws-1d
-  // decode by 0.04%).
-  // Set once in prepare(): the loop above reads it at every wake-up.
-  double timer_slack_s_ = 0;
+  // The waited activity of t has ended.
+  void on_activity(TaskId t) {
+    watched_[t] = false;
+    finish(t);
+  }
+
+  // An activity nothing depends on: waited for at the end.
+  void on_sink(TaskId t) {
+    activity_[t]->wait();
+    finish(t);
+  }
+
+  void finish_ready(TaskId t) { finish(t); }
+
+  void check_finished() const {
+    PODSIM_CHECK(finished_ == program_.tasks.size(), "chip {} finished {} of {} tasks: the program "
+                 "has a cycle or an unmatched receive", me_, finished_, program_.tasks.size());
+  }
+
+  // When this runner finished its last task.
+  double end_s() const { return end_s_; }
+
+  // Folded: data for queue q has arrived (another runner's send ended).
+  void arrive(std::int32_t q) {
+    ++arrived_[q];
+    deliver(q);
+  }
+
+  // Folded: per send, the runner and receive queue it feeds (every runner prepared first).
+  void link_fold() {
+    const auto& tasks = program_.tasks;
+    fed_runner_.assign(tasks.size(), -1);
+    fed_queue_.assign(tasks.size(), -1);
+    const Torus& torus = *fold_->torus;
+    const FoldGroup& group = *fold_->group;
+    const bool single = group.representative_count() == 1;
+    for (std::size_t t = 0; t < tasks.size(); ++t) {
+      const Task& task = tasks[t];
+      if (task.kind != TaskKind::send) continue;
+      const ChipId source = single && task.fold_source >= 0
+                                ? task.fold_source
+                                : translate(torus, me_, negate(torus, group.offset_of(task.peer)));
+      const int target = group.index_of(group.representative_of(task.peer));
+      const std::int32_t q = fold_->runners[target]->queue_from(task.channel, source);
+      if (q < 0) continue;
+      fed_runner_[t] = target;
+      fed_queue_[t] = q;
+    }
+  }
+
+  // Folded: the receive queue of (channel, source), -1 when there is none.
+  std::int32_t queue_from(std::int32_t channel, ChipId source) const {
+    const auto it = queue_of_source_.find({channel, source});
+    return it == queue_of_source_.end() ? -1 : it->second;
+  }
 
   void prepare() {
-    timer_slack_s_ = fold_ ? simgrid::config::get_value<double>("surf/precision") : 0.0;
     const auto& tasks = program_.tasks;
     const std::size_t n = tasks.size();
     remaining_.resize(n);
@@ -191,18 +252,18 @@ class ChipRunner {
     }
     // Per receiving mailbox, its receives in program order (next at the back).
     std::map<sg4::Mailbox*, std::int32_t> queue_of_box;
-    std::map<std::pair<std::int32_t, ChipId>, std::int32_t> queue_of_source;  // folded
     box_.assign(n, nullptr);
     queue_of_.assign(n, -1);
     for (std::size_t t = 0; t < n; ++t) {
       const Task& task = tasks[t];
-      if (task.kind == TaskKind::send)
-        box_[t] = fold_ ? fold_->sink_box.at(task.peer)
+      if (task.kind == TaskKind::send) {
+        box_[t] = fold_ ? fold_->sink_box.at({fold_->group->index_of(me_), task.peer})
                         : mailboxes_->get(task.channel, me_, task.peer);
+      }
       if (task.kind != TaskKind::recv) continue;
       std::int32_t q = 0;
       if (fold_) {
-        auto [it, inserted] = queue_of_source.try_emplace(
+        auto [it, inserted] = queue_of_source_.try_emplace(
             std::pair{task.channel, task.peer}, static_cast<std::int32_t>(queues_.size()));
         if (inserted) queues_.emplace_back();
         q = it->second;
@@ -218,25 +279,16 @@ class ChipRunner {
     for (auto& queue : queues_) std::reverse(queue.begin(), queue.end());
     receive_ready_.assign(n, false);
     receiving_.assign(queues_.size(), false);
-    if (fold_) {
-      arrived_.assign(queues_.size(), 0);
-      fed_queue_.assign(n, -1);
-      for (std::size_t t = 0; t < n; ++t) {
-        const Task& task = tasks[t];
-        if (task.kind != TaskKind::send) continue;
-        const ChipId source =
-            task.fold_source >= 0 ? task.fold_source : negate(*fold_->torus, task.peer);
-        const auto it = queue_of_source.find({task.channel, source});
-        if (it != queue_of_source.end()) fed_queue_[t] = it->second;
-      }
-    }
+    if (fold_) arrived_.assign(queues_.size(), 0);
   }
+
+ private:
 
   // Folded: completes the ready receives of queue q whose data has arrived, in FIFO order.
   void deliver(std::int32_t q) {
     auto& queue = queues_[q];
     while (!queue.empty() && arrived_[q] > 0 && receive_ready_[queue.back()]) {
-      ready_.push_back(queue.back());
+      loop_->ready.push_back({index_, queue.back()});
       queue.pop_back();
       --arrived_[q];
     }
@@ -251,7 +303,7 @@ class ChipRunner {
     const TaskId t = queue.back();
     queue.pop_back();
     receiving_[q] = true;
-    running(t, box_[t]->get_async<void>(&sink_));
+    running(t, box_[t]->get_async<void>(&no_payload_));
   }
 
   void start(TaskId t) {
@@ -267,8 +319,7 @@ class ChipRunner {
         break;
       case TaskKind::send:
         if (task.hops > 0 && hop_latency_s_ > 0)
-          timers_.push(
-              Timer{sg4::Engine::get_clock() + task.hops * hop_latency_s_, timer_order_++, t});
+          loop_->arm(sg4::Engine::get_clock() + task.hops * hop_latency_s_, index_, t);
         else
           post_send(t);
         break;
@@ -276,16 +327,16 @@ class ChipRunner {
         if (task.flops > 0)
           running(t, sg4::Comm::sendto_async(host_, mxu_, static_cast<std::uint64_t>(std::llround(task.flops))));
         else
-          ready_.push_back(t);
+          loop_->ready.push_back({index_, t});
         break;
       case TaskKind::hbm:
         if (task.bytes > 0)
           running(t, sg4::Comm::sendto_async(host_, hbm_, task.bytes));
         else
-          ready_.push_back(t);
+          loop_->ready.push_back({index_, t});
         break;
       case TaskKind::join:
-        ready_.push_back(t);
+        loop_->ready.push_back({index_, t});
         break;
       case TaskKind::delay: {
         Seconds delay_s = task.delay_s;
@@ -295,9 +346,9 @@ class ChipRunner {
           delay_s = span_end_s_[task.memo] - span_begin_s_[task.memo];
         }
         if (delay_s > 0)
-          timers_.push(Timer{sg4::Engine::get_clock() + delay_s, timer_order_++, t});
+          loop_->arm(sg4::Engine::get_clock() + delay_s, index_, t);
         else
-          ready_.push_back(t);
+          loop_->ready.push_back({index_, t});
         break;
       }
     }
@@ -315,7 +366,7 @@ class ChipRunner {
     const auto& successors = program_.tasks[t].successors;
     if (fold_ && program_.tasks[t].kind == TaskKind::send) watch(t);
     if (successors.empty() && !(fold_ && program_.tasks[t].kind == TaskKind::send)) {
-      sinks_.push_back(t);
+      loop_->sinks.push_back({index_, t});
       return;
     }
     for (TaskId s : successors)
@@ -328,8 +379,8 @@ class ChipRunner {
   void watch(TaskId t) {
     if (watched_[t]) return;
     watched_[t] = true;
-    waiting_.push_back(activity_[t]);
-    waiting_task_.push_back(t);
+    loop_->waiting.push_back(activity_[t]);
+    loop_->waiting_task.push_back({index_, t});
   }
 
   // s's sentinel is done: watch the next of its predecessors that is not (preds before the cursor
@@ -351,6 +402,7 @@ class ChipRunner {
     (*done_)[t] = true;
     running_[t] = false;
     ++finished_;
+    end_s_ = sg4::Engine::get_clock();
     if (records_ || mark_of_[t] >= 0 || span_begin_of_[t] >= 0 || span_end_of_[t] >= 0) {
       const double end = activity_[t] ? activity_[t]->get_finish_time() : sg4::Engine::get_clock();
       if (records_) records_->push_back(TaskRecord{me_, t, started_s_[t], end});
@@ -363,10 +415,8 @@ class ChipRunner {
       receiving_[queue_of_[t]] = false;
       post_next_receive(queue_of_[t]);
     }
-    if (task.kind == TaskKind::send && fold_) {
-      ++arrived_[fed_queue_[t]];
-      deliver(fed_queue_[t]);
-    }
+    if (task.kind == TaskKind::send && fold_)
+      fold_->runners[fed_runner_[t]]->arrive(fed_queue_[t]);
     activity_[t] = nullptr;
     for (TaskId s : task.successors) {
       if (--remaining_[s] == 0)
@@ -376,17 +426,13 @@ class ChipRunner {
     }
   }
 
-  void drain_ready() {
-    while (!ready_.empty()) {
-      const TaskId t = ready_.back();
-      ready_.pop_back();
-      finish(t);
-    }
-  }
-
   const Fold* fold_;
   std::vector<std::int32_t> arrived_;    // folded: per receive queue, data in and not yet taken
-  std::vector<std::int32_t> fed_queue_;  // folded: per send, the receive queue it feeds
+  std::vector<std::int32_t> fed_runner_, fed_queue_;  // folded: per send, the queue it feeds
+  std::map<std::pair<std::int32_t, ChipId>, std::int32_t> queue_of_source_;  // folded
+  Loop* loop_ = nullptr;
+  int index_ = 0;
+  double end_s_ = 0;
   std::vector<Seconds>* mark_s_;
   std::vector<std::int32_t> mark_of_;
   // Memoised ops (Task::memo): per task the span it begins or ends (-1: none), per span the
@@ -417,16 +463,49 @@ class ChipRunner {
   std::vector<std::int32_t> queue_of_;        // recv: its mailbox queue
   std::vector<std::vector<TaskId>> queues_;   // per receiving mailbox, next receive at the back
   std::vector<bool> receive_ready_, receiving_;
-  std::vector<sg4::ActivityPtr> waiting_;
-  std::vector<TaskId> waiting_task_;
-  std::vector<TaskId> sinks_;
-  std::vector<TaskId> ready_;
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
-  std::uint64_t timer_order_ = 0;
   std::size_t finished_ = 0;
-  void* sink_ = nullptr;  // receives carry no payload
+  void* no_payload_ = nullptr;  // receives carry no payload
   int payload_ = 0;       // SimGrid refuses a null payload; ours carry nothing
 };
+
+void Loop::drain() {
+  while (!ready.empty()) {
+    const auto [k, t] = ready.back();
+    ready.pop_back();
+    runners[k]->finish_ready(t);
+  }
+}
+
+void Loop::run() {
+  for (ChipRunner* r : runners) r->start_initial();
+  drain();
+  while (!waiting.empty() || !timers.empty()) {
+    const double now = sg4::Engine::get_clock();
+    if (!timers.empty() && timers.top().at_s <= now + timer_slack_s) {
+      const Timer due = timers.top();
+      timers.pop();
+      runners[due.runner]->on_timer(due.task);
+      drain();
+      continue;
+    }
+    if (waiting.empty()) {
+      sg4::this_actor::sleep_until(timers.top().at_s);
+      continue;
+    }
+    const double timeout = timers.empty() ? -1.0 : timers.top().at_s - now;
+    const ssize_t index = sg4::Activity::wait_any_for(waiting, timeout);
+    if (index < 0) continue;  // a timer is due
+    const auto [k, t] = waiting_task[index];
+    waiting[index] = waiting.back();
+    waiting_task[index] = waiting_task.back();
+    waiting.pop_back();
+    waiting_task.pop_back();
+    runners[k]->on_activity(t);
+    drain();
+  }
+  for (const auto& [k, t] : sinks) runners[k]->on_sink(t);
+  for (ChipRunner* r : runners) r->check_finished();
+}
 
 // Integrates every link's usage over time: at each clock advance, get_usage() is the rate that
 // held since the previous advance (platforms/README.md §6). With `record`, also keeps each link's
@@ -498,14 +577,17 @@ class LinkMonitor {
 
 // A simulation whose chips did not all finish every task (SimGrid ends a deadlock by killing the
 // actors and returns as if done) or whose clock is not finite is an error, never a result.
-void check_completed(const Program& program, const std::vector<std::vector<bool>>& done,
+// `chips[i]` ran with done[i] and finished[i].
+void check_completed(const Program& program, const std::vector<ChipId>& chips,
+                     const std::vector<std::vector<bool>>& done,
                      const std::vector<char>& finished, Seconds clock_s) {
-  for (std::size_t c = 0; c < done.size(); ++c) {
-    if (finished[c]) continue;
+  for (std::size_t i = 0; i < chips.size(); ++i) {
+    if (finished[i]) continue;
+    const ChipId c = chips[i];
     const ChipProgram& chip = program.chips[c];
     std::size_t count = 0, first = chip.tasks.size();
-    for (std::size_t t = 0; t < done[c].size(); ++t) {
-      if (done[c][t]) ++count;
+    for (std::size_t t = 0; t < done[i].size(); ++t) {
+      if (done[i][t]) ++count;
       else if (first == chip.tasks.size()) first = t;
     }
     std::string task = "none";
@@ -536,103 +618,132 @@ sg4::Engine make_engine() {
 
 }  // namespace
 
-ReplayResult replay_folded(const ChipSpec& chip, const Torus& torus, const Program& program,
-                           const ReplayOptions& options) {
+ReplayResult replay_folded(const ChipSpec& chip, const Torus& torus, const FoldGroup& group,
+                           const Program& program, const ReplayOptions& options) {
   PODSIM_CHECK(static_cast<int>(program.chips.size()) == torus.chip_count(),
                "program has {} chips, the slice {}", program.chips.size(), torus.chip_count());
-  PODSIM_CHECK(!fold_shape_violation(torus.shape()), "the folded replay needs a wrapped slice");
-  const ChipProgram& rep = program.chips[0];
-  // Every send must feed receives of the same count (channel, -peer, or the ring neighbour it
-  // stands for), before the engine runs.
-  std::map<std::pair<std::int32_t, ChipId>, long long> balance;
-  std::vector<ChipId> peers;
+  const std::vector<ChipId>& reps = group.representatives();
+  const int count = group.representative_count();
+  // Every send must feed receives of the same count (the representative and queue it feeds,
+  // Fold above), before the engine runs.
+  std::map<std::tuple<int, std::int32_t, ChipId>, long long> balance;
+  std::vector<std::vector<ChipId>> peers(count);
   ReplayResult result;
-  for (const Task& task : rep.tasks) {
-    if (task.kind == TaskKind::send) {
-      PODSIM_CHECK(task.peer > 0 && task.peer < torus.chip_count(),
-                   "the representative sends to invalid peer {}", task.peer);
-      ++balance[{task.channel,
-                 task.fold_source >= 0 ? task.fold_source : negate(torus, task.peer)}];
-      peers.push_back(task.peer);
-      ++result.transfers;
-    } else if (task.kind == TaskKind::recv) {
-      --balance[{task.channel, task.peer}];
+  for (int i = 0; i < count; ++i)
+    for (const Task& task : program.chips[reps[i]].tasks) {
+      if (task.kind == TaskKind::send) {
+        PODSIM_CHECK(task.peer >= 0 && task.peer < torus.chip_count() && task.peer != reps[i],
+                     "representative {} sends to invalid peer {}", reps[i], task.peer);
+        const ChipId source =
+            count == 1 && task.fold_source >= 0
+                ? task.fold_source
+                : translate(torus, reps[i], negate(torus, group.offset_of(task.peer)));
+        ++balance[{group.index_of(group.representative_of(task.peer)), task.channel, source}];
+        peers[i].push_back(task.peer);
+        ++result.transfers;
+      } else if (task.kind == TaskKind::recv) {
+        --balance[{i, task.channel, task.peer}];
+      }
     }
+  for (const auto& [key, n] : balance)
+    PODSIM_CHECK(n == 0, "folded program: representative {} channel {} from chip {} has {} more "
+                 "sends than receives", reps[std::get<0>(key)], std::get<1>(key),
+                 std::get<2>(key), n);
+  for (auto& list : peers) {
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
   }
-  for (const auto& [key, count] : balance)
-    PODSIM_CHECK(count == 0, "folded program: channel {} from chip {} has {} more sends than "
-                 "receives", key.first, key.second, count);
-  std::sort(peers.begin(), peers.end());
-  peers.erase(std::unique(peers.begin(), peers.end()), peers.end());
 
   sg4::Engine engine = make_engine();
   const simgrid_platform::FoldedPlatform platform =
-      simgrid_platform::build_folded_platform(engine, chip, torus, peers);
+      simgrid_platform::build_folded_platform(engine, chip, torus, group, peers);
   Fold fold;
   fold.torus = &torus;
-  for (std::size_t i = 0; i < peers.size(); ++i) {
-    const Coord at = torus.coord(peers[i]);
-    sg4::Mailbox* box = sg4::Mailbox::by_name(fmt::format("sink({},{},{})", at.v[0], at.v[1], at.v[2]));
-    // The sink's receiver never takes anything: it only makes the mailbox eager, so that a send
-    // moves its bytes to the sink as soon as it is posted. A daemon ends with the representative;
-    // it sleeps rather than suspends, since SimGrid suspends the comms of a suspended actor.
-    sg4::ActorPtr receiver = sg4::Actor::create(fmt::format("sink{}", i), platform.sinks[i], []() {
-      sg4::this_actor::sleep_for(1e300);
-    });
-    receiver->daemonize();
-    box->set_receiver(receiver);
-    fold.sink_box.emplace(peers[i], box);
-  }
+  fold.group = &group;
+  for (int i = 0; i < count; ++i)
+    for (std::size_t j = 0; j < peers[i].size(); ++j) {
+      sg4::Host* host = platform.sinks[i][j];
+      sg4::Mailbox* box = sg4::Mailbox::by_name(host->get_name());
+      // The sink's receiver never takes anything: it only makes the mailbox eager, so that a
+      // send moves its bytes to the sink as soon as it is posted. A daemon ends with the
+      // representatives; it sleeps rather than suspends, since SimGrid suspends the comms of a
+      // suspended actor.
+      sg4::ActorPtr receiver = sg4::Actor::create(host->get_name(), host, []() {
+        sg4::this_actor::sleep_for(1e300);
+      });
+      receiver->daemonize();
+      box->set_receiver(receiver);
+      fold.sink_box.emplace(std::pair{i, peers[i][j]}, box);
+    }
 
-  std::vector<TaskRecord> records;
-  std::vector<Seconds> marks;
-  std::vector<bool> done;
+  std::vector<std::vector<TaskRecord>> records(options.record_tasks ? count : 0);
+  std::vector<std::vector<Seconds>> marks(count);
+  std::vector<std::vector<bool>> done(count);
+  std::vector<ChipRunner> runners;
+  runners.reserve(count);
+  for (int i = 0; i < count; ++i)
+    runners.emplace_back(reps[i], program.chips[reps[i]], nullptr, platform.hosts[i],
+                         platform.hbm[i], platform.mxu[i], chip.ici_hop_latency_s,
+                         options.record_tasks ? &records[i] : nullptr, &marks[i], &done[i], &fold);
+  for (ChipRunner& r : runners) fold.runners.push_back(&r);
   bool finished = false;
-  Seconds end_s = 0;
-  ChipRunner runner(0, rep, nullptr, platform.host, platform.hbm, platform.mxu,
-                    chip.ici_hop_latency_s, options.record_tasks ? &records : nullptr, &marks,
-                    &done, &fold);
-  sg4::Actor::create("representative", platform.host, [runner, &finished, &end_s]() mutable {
-    runner();
-    end_s = sg4::Engine::get_clock();
+  sg4::Actor::create("representatives", platform.hosts[0], [&runners, &finished]() {
+    Loop loop;
+    loop.timer_slack_s = simgrid::config::get_value<double>("surf/precision");
+    for (std::size_t i = 0; i < runners.size(); ++i) {
+      runners[i].attach(&loop, static_cast<int>(i));
+      loop.runners.push_back(&runners[i]);
+    }
+    for (ChipRunner& r : runners) r.prepare();
+    for (ChipRunner& r : runners) r.link_fold();
+    loop.run();
     finished = true;
   });
   LinkMonitor monitor(platform.links, options.record_link_intervals);
   sg4::Engine::on_time_advance_cb([&monitor](double delta_s) { monitor.on_advance(delta_s); });
-  logger("replay")->info("replaying {} tasks of the representative, folded for {} chips",
-                         rep.tasks.size(), torus.chip_count());
+  std::size_t tasks = 0;
+  for (ChipId r : reps) tasks += program.chips[r].tasks.size();
+  logger("replay")->info("replaying {} tasks of {} representative{} ({}), folded for {} chips",
+                         tasks, count, count == 1 ? "" : "s", group.describe(),
+                         torus.chip_count());
   engine.run();
 
   result.makespan_s = sg4::Engine::get_clock();
-  {
-    Program single(1);
-    single.chips[0] = rep;
-    single.labels = program.labels;
-    check_completed(single, {done}, {static_cast<char>(finished)}, result.makespan_s);
+  check_completed(program, reps, done, std::vector<char>(count, static_cast<char>(finished)),
+                  result.makespan_s);
+  result.transfers *= static_cast<std::uint64_t>(group.orbit_size());
+  result.chip_end_s.assign(torus.chip_count(), 0.0);
+  for (ChipId c = 0; c < torus.chip_count(); ++c)
+    result.chip_end_s[c] = runners[group.index_of(group.representative_of(c))].end_s();
+  for (int i = 0; i < count; ++i) {
+    PODSIM_CHECK(marks[i].size() == marks[0].size(), "every chip must have the same marks");
+    result.mark_s.resize(marks[i].size(), 0.0);
+    for (std::size_t m = 0; m < marks[i].size(); ++m)
+      result.mark_s[m] = std::max(result.mark_s[m], marks[i][m]);
   }
-  result.transfers *= static_cast<std::uint64_t>(torus.chip_count());
-  result.chip_end_s.assign(torus.chip_count(), end_s);
-  result.mark_s = marks;
-  // Expand by translation: every link of direction d is the folded link d.
+  // Expand by translation: the link of direction d at chip c is the folded link of c's
+  // representative and d.
   const std::vector<LinkStats> folded = monitor.take();
-  std::vector<const LinkStats*> of_direction(kDirections, nullptr);
-  for (const LinkStats& s : folded) of_direction[s.link] = &s;
-  std::vector<std::vector<LinkInterval>> intervals_of(kDirections);
+  std::vector<const LinkStats*> of_class(platform.links.size(), nullptr);
+  for (const LinkStats& s : folded) of_class[s.link] = &s;
+  std::vector<std::vector<LinkInterval>> intervals_of(platform.links.size());
   for (const LinkInterval& i : monitor.take_intervals()) intervals_of[i.link].push_back(i);
   for (ChipId c = 0; c < torus.chip_count(); ++c)
     for (int d = 0; d < kDirections; ++d) {
       if (!torus.has_link(c, static_cast<Direction>(d))) continue;
       const LinkId id = Torus::link_id(c, static_cast<Direction>(d));
-      LinkStats s = *of_direction[d];
+      const std::size_t k =
+          static_cast<std::size_t>(group.index_of(group.representative_of(c))) * kDirections + d;
+      LinkStats s = *of_class.at(k);
       s.link = id;
       result.links.push_back(s);
       result.total_link_bytes += s.bytes;
-      for (LinkInterval i : intervals_of[d]) {
+      for (LinkInterval i : intervals_of[k]) {
         i.link = id;
         result.link_intervals.push_back(i);
       }
     }
-  result.tasks = std::move(records);
+  for (auto& list : records) result.tasks.insert(result.tasks.end(), list.begin(), list.end());
   return result;
 }
 
@@ -666,7 +777,11 @@ ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& pro
                       chip_records, &chip_marks[c], &chip_done[c]);
     actors.push_back(sg4::Actor::create(platform.hosts[c]->get_name(), platform.hosts[c],
                                         [runner, &result, &chip_finished, c]() mutable {
-                                          runner();
+                                          Loop loop;
+                                          loop.runners.push_back(&runner);
+                                          runner.attach(&loop, 0);
+                                          runner.prepare();
+                                          loop.run();
                                           result.chip_end_s[c] = sg4::Engine::get_clock();
                                           chip_finished[c] = 1;
                                         }));
@@ -679,7 +794,9 @@ ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& pro
   engine.run();
 
   result.makespan_s = sg4::Engine::get_clock();
-  check_completed(program, chip_done, chip_finished, result.makespan_s);
+  std::vector<ChipId> all(torus.chip_count());
+  for (ChipId c = 0; c < torus.chip_count(); ++c) all[c] = c;
+  check_completed(program, all, chip_done, chip_finished, result.makespan_s);
   result.links = monitor.take();
   result.link_intervals = monitor.take_intervals();
   for (const LinkStats& s : result.links) result.total_link_bytes += s.bytes;

@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "sim/model/chip_spec.hpp"
+#include "sim/program/fold.hpp"
 #include "sim/program/program.hpp"
 #include "sim/program/replay_result.hpp"
 #include "sim/topology/torus.hpp"
@@ -34,13 +35,13 @@ class SimulationError : public std::runtime_error {
 ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& program,
                     const ReplayOptions& options = {});
 
-// The folded replay (program/fold.hpp): executes the representative, program.chips[0], on the
-// folded platform and expands the result by translation: every chip ends when it ends, every
-// link of a direction has the folded link's statistics and intervals, transfers count every
-// chip's. Requires a slice whose axes of size above 1 all wrap and a program that is
-// translation invariant (the caller checks, fold.hpp); the other chips' programs are not read.
-// Task records are the representative's only. Same once-per-process rule as replay().
-ReplayResult replay_folded(const ChipSpec& chip, const Torus& torus, const Program& program,
-                           const ReplayOptions& options = {});
+// The folded replay (program/fold.hpp): executes the representatives of `group`, whose programs
+// are program.chips[r], on the folded platform, and expands the result by translation: every chip
+// ends when its representative ends, every link has the statistics and intervals of its class's
+// folded link, transfers count every chip's. Requires a program invariant under the group (the
+// caller checks, fold.hpp); the other chips' programs are not read. Task records are the
+// representatives' only. Same once-per-process rule as replay().
+ReplayResult replay_folded(const ChipSpec& chip, const Torus& torus, const FoldGroup& group,
+                           const Program& program, const ReplayOptions& options = {});
 
 }  // namespace podsim

@@ -45,24 +45,28 @@ class TorusZone : public routing::NetZoneImpl {
   std::vector<simgrid::kernel::resource::StandardLinkImpl*> unit_impls_;  // HBM then MXU links
 };
 
-// The folded zone: netpoint 0 is the chip, 1 its HBM, 2 its MXU, 3 + i the sink of peer i.
+// The folded zone: every destination (an HBM, an MXU, a sink) belongs to one representative and
+// is reached from it by one route, looked up by the destination's netpoint id.
 class FoldedZone : public routing::NetZoneImpl {
  public:
   explicit FoldedZone(const std::string& name) : NetZoneImpl(name) {}
 
-  void set_routes(std::vector<std::vector<simgrid::kernel::resource::StandardLinkImpl*>> routes) {
-    routes_ = std::move(routes);
+  void set_route(const simgrid::s4u::Host* dst,
+                 std::vector<simgrid::kernel::resource::StandardLinkImpl*> route) {
+    const auto id = static_cast<std::size_t>(dst->get_netpoint()->id());
+    if (routes_.size() <= id) routes_.resize(id + 1);
+    routes_[id] = std::move(route);
   }
 
-  void get_local_route(const routing::NetPoint* /*src: always the chip*/,
+  // By destination alone: one actor posts every representative's sends (replay.cpp).
+  void get_local_route(const routing::NetPoint* /*src: any*/,
                        const routing::NetPoint* dst, routing::Route* into,
                        double* /*latency: links have none*/) override {
-    for (auto* link : routes_.at(dst->id() - 1)) into->link_list_.push_back(link);
+    for (auto* link : routes_.at(dst->id())) into->link_list_.push_back(link);
   }
 
  private:
-  // By destination netpoint - 1: HBM, MXU, then the sinks.
-  std::vector<std::vector<simgrid::kernel::resource::StandardLinkImpl*>> routes_;
+  std::vector<std::vector<simgrid::kernel::resource::StandardLinkImpl*>> routes_;  // by netpoint
 };
 
 void configure_network() {
@@ -78,36 +82,53 @@ void configure_network() {
 }  // namespace
 
 FoldedPlatform build_folded_platform(simgrid::s4u::Engine& engine, const ChipSpec& chip,
-                                     const Torus& torus, const std::vector<ChipId>& peers) {
+                                     const Torus& torus, const FoldGroup& group,
+                                     const std::vector<std::vector<ChipId>>& peers) {
   configure_network();
   (void)engine;
   auto* zone = new FoldedZone("folded");  // owned by the engine once it is the root
   simgrid::s4u::NetZone* iface = zone->get_iface();
+  const std::vector<ChipId>& reps = group.representatives();
+  const bool single = reps.size() == 1;
   FoldedPlatform platform;
-  platform.host = iface->create_host("chip(0,0,0)", chip.peak_flops_per_s);
-  platform.hbm = iface->create_host("hbm(0,0,0)", 1.0);
-  platform.mxu = iface->create_host("mxu(0,0,0)", 1.0);
-  std::vector<std::vector<simgrid::kernel::resource::StandardLinkImpl*>> routes;
-  routes.push_back({iface->create_link("hbm(0,0,0)", chip.hbm_bytes_per_s * chip.hbm_efficiency)
-                        ->get_impl()});
-  routes.push_back({iface->create_link("mxu(0,0,0)", chip.peak_flops_per_s)->get_impl()});
-  platform.links.assign(kDirections, nullptr);
-  for (int d = 0; d < kDirections; ++d) {
-    const auto direction = static_cast<Direction>(d);
-    if (!torus.has_link(0, direction)) continue;
-    platform.links[d] = iface->create_link(fmt::format("folded{}", direction_name(direction)),
-                                           chip.ici_link_bytes_per_s * chip.ici_efficiency);
+  platform.links.assign(reps.size() * kDirections, nullptr);
+  for (std::size_t i = 0; i < reps.size(); ++i) {
+    const Coord at = torus.coord(reps[i]);
+    const std::string where = fmt::format("({},{},{})", at.v[0], at.v[1], at.v[2]);
+    platform.hosts.push_back(iface->create_host("chip" + where, chip.peak_flops_per_s));
+    platform.hbm.push_back(iface->create_host("hbm" + where, 1.0));
+    platform.mxu.push_back(iface->create_host("mxu" + where, 1.0));
+    zone->set_route(platform.hbm.back(),
+                    {iface->create_link("hbm" + where, chip.hbm_bytes_per_s * chip.hbm_efficiency)
+                         ->get_impl()});
+    zone->set_route(platform.mxu.back(),
+                    {iface->create_link("mxu" + where, chip.peak_flops_per_s)->get_impl()});
+    for (int d = 0; d < kDirections; ++d) {
+      const auto direction = static_cast<Direction>(d);
+      if (!torus.has_link(reps[i], direction)) continue;
+      platform.links[i * kDirections + d] = iface->create_link(
+          fmt::format("folded{}{}", single ? std::string() : where, direction_name(direction)),
+          chip.ici_link_bytes_per_s * chip.ici_efficiency);
+    }
   }
-  for (std::size_t i = 0; i < peers.size(); ++i) {
-    const Coord at = torus.coord(peers[i]);
-    platform.sinks.push_back(
-        iface->create_host(fmt::format("sink({},{},{})", at.v[0], at.v[1], at.v[2]), 1.0));
-    std::vector<simgrid::kernel::resource::StandardLinkImpl*> route;
-    for (const Hop& hop : torus.route(0, peers[i]))
-      route.push_back(platform.links[static_cast<int>(hop.direction)]->get_impl());
-    routes.push_back(std::move(route));
-  }
-  zone->set_routes(std::move(routes));
+  platform.sinks.resize(reps.size());
+  for (std::size_t i = 0; i < reps.size(); ++i)
+    for (ChipId peer : peers[i]) {
+      const Coord from = torus.coord(reps[i]), at = torus.coord(peer);
+      platform.sinks[i].push_back(iface->create_host(
+          fmt::format("sink({},{},{})>({},{},{})", from.v[0], from.v[1], from.v[2], at.v[0],
+                      at.v[1], at.v[2]),
+          1.0));
+      std::vector<simgrid::kernel::resource::StandardLinkImpl*> route;
+      for (const Hop& hop : torus.route(reps[i], peer)) {
+        const std::size_t k =
+            static_cast<std::size_t>(group.index_of(group.representative_of(hop.from))) *
+                kDirections +
+            static_cast<int>(hop.direction);
+        route.push_back(platform.links.at(k)->get_impl());
+      }
+      zone->set_route(platform.sinks[i].back(), std::move(route));
+    }
   iface->seal();
   return platform;
 }

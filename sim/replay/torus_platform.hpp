@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sim/model/chip_spec.hpp"
+#include "sim/program/fold.hpp"
 #include "sim/topology/torus.hpp"
 
 namespace podsim::simgrid_platform {
@@ -28,20 +29,23 @@ struct TorusPlatform {
 TorusPlatform build_torus_platform(simgrid::s4u::Engine& engine, const ChipSpec& chip,
                                    const Torus& torus);
 
-// The folded platform (program/fold.hpp): one chip host with its HBM and MXU, its six direction
-// links (nullptr along axes of size 1) standing for every link of that direction, and one sink
-// host per peer of the representative, reached by the dimension-order route from chip 0 to that
-// peer with each hop replaced by the folded link of its direction (a link listed once per hop).
+// The folded platform (program/fold.hpp): per representative of `group`, its chip host with its
+// HBM and MXU and its six class links (nullptr where the representative has no link of that
+// direction), each standing for every link of that direction at the representative's translates;
+// and one sink host per peer of the representative, reached by the dimension-order route from the
+// representative to that peer with each hop replaced by the class link of the hop (a link listed
+// once per hop).
 struct FoldedPlatform {
-  simgrid::s4u::Host* host = nullptr;
-  simgrid::s4u::Host* hbm = nullptr;
-  simgrid::s4u::Host* mxu = nullptr;
-  std::vector<simgrid::s4u::Link*> links;   // by Direction
-  std::vector<simgrid::s4u::Host*> sinks;   // by index into `peers`
+  std::vector<simgrid::s4u::Host*> hosts;                // by representative index
+  std::vector<simgrid::s4u::Host*> hbm;                  // by representative index
+  std::vector<simgrid::s4u::Host*> mxu;                  // by representative index
+  std::vector<simgrid::s4u::Link*> links;                // by index * kDirections + Direction
+  std::vector<std::vector<simgrid::s4u::Host*>> sinks;   // by index, then into its `peers`
 };
 
-// As build_torus_platform, for the fold; `peers` are the chips the representative sends to.
+// As build_torus_platform, for the fold; `peers[i]` are the chips representative i sends to.
 FoldedPlatform build_folded_platform(simgrid::s4u::Engine& engine, const ChipSpec& chip,
-                                     const Torus& torus, const std::vector<ChipId>& peers);
+                                     const Torus& torus, const FoldGroup& group,
+                                     const std::vector<std::vector<ChipId>>& peers);
 
 }  // namespace podsim::simgrid_platform

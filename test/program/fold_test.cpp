@@ -107,21 +107,64 @@ TEST_CASE("translate and negate follow the torus coordinates modulo each axis") 
   for (ChipId c = 0; c < torus.chip_count(); ++c) CHECK(translate(torus, c, negate(torus, c)) == 0);
 }
 
-TEST_CASE("the fold is refused where an axis does not wrap, and explained") {
+TEST_CASE("on meshes and partly wrapped slices the fold keeps one representative per coordinate of the other axes") {
   const TorusShape mesh = test::shape_of("2x2x2");  // below 4x4x4: no wraparound on TPU v4
   REQUIRE(fold_shape_violation(mesh).has_value());
   const Torus torus(mesh);
   const CollectiveSpec spec = test::collective_spec(CollectiveKind::all_gather, "x", kMiB);
+  // Nothing wraps: automatic replays every chip, a forced fold takes every chip as its own
+  // representative.
   CHECK_FALSE(plan_collective_replay(spec, torus, ReplayMode::automatic, "c").folded);
-  CHECK_THROWS_AS(plan_collective_replay(spec, torus, ReplayMode::folded, "c"), InputError);
+  const CollectivePlan forced = plan_collective_replay(spec, torus, ReplayMode::folded, "c");
+  CHECK(forced.folded);
+  CHECK(forced.group.representative_count() == 8);
   const Torus cube(test::shape_of("4x4x4"));
-  CHECK(plan_collective_replay(spec, cube, ReplayMode::automatic, "c").folded);
+  CHECK(plan_collective_replay(spec, cube, ReplayMode::automatic, "c").group.representative_count() == 1);
   CHECK_FALSE(plan_collective_replay(spec, cube, ReplayMode::per_chip, "c").folded);
+  // A permute over xy goes to the next chip in id order within each xy plane, x fastest:
+  // (x, y) -> (x + 1, y), and (3, y) -> (0, y + 1 mod 4). That is no translation along x, but it
+  // is one along y (and z): the fold keeps the 4 chips of the x axis.
   const CollectiveSpec shift = test::collective_spec(CollectiveKind::permute, "xy", kMiB);
-  CHECK_FALSE(plan_collective_replay(shift, cube, ReplayMode::automatic, "c").folded);
-  CHECK_THROWS_AS(plan_collective_replay(shift, cube, ReplayMode::folded, "c"), InputError);
+  const CollectivePlan planes = plan_collective_replay(shift, cube, ReplayMode::automatic, "c");
+  REQUIRE(planes.folded);
+  CHECK(planes.group.folded().name() == "yz");
+  CHECK(planes.group.representative_count() == 4);
+  // Over xyz in id order, along z only: the 16 chips of plane z = 0.
+  const CollectiveSpec all = test::collective_spec(CollectiveKind::permute, "xyz", kMiB);
+  const CollectivePlan cube_plan = plan_collective_replay(all, cube, ReplayMode::automatic, "c");
+  REQUIRE(cube_plan.folded);
+  CHECK(cube_plan.group.folded().name() == "z");
+  CHECK(cube_plan.group.representative_count() == 16);
+  // 4x4x1 with only x wrapping: one representative per y.
+  TorusShape half = test::shape_of("4x4x1");
+  half.wraps = *parse_wrap("x", "wrap");
+  const Torus line(half);
+  const CollectivePlan rows = plan_collective_replay(spec, line, ReplayMode::automatic, "c");
+  REQUIRE(rows.folded);
+  CHECK(rows.group.representative_count() == 4);
+  CHECK(rows.group.describe() == "x folded, 4 representatives");
   CHECK(parse_replay_mode("per-chip", "--replay") == ReplayMode::per_chip);
   CHECK_THROWS_AS(parse_replay_mode("fold", "--replay"), InputError);
+}
+
+TEST_CASE("a fold group's representatives and offsets rebuild every chip") {
+  TorusShape shape = test::shape_of("4x2x4");
+  shape.wraps = *parse_wrap("xz", "wrap");
+  const Torus torus(shape);
+  for (const char* axes : {"", "x", "z", "xz"}) {
+    const FoldGroup used(torus, axes[0] ? parse_axes(axes, "axes") : AxisSet{});
+    int expected = torus.chip_count();
+    for (Axis a : used.folded().axes()) expected /= torus.shape().size(a);
+    CHECK(used.representative_count() == expected);
+    CHECK(used.orbit_size() * used.representative_count() == torus.chip_count());
+    for (ChipId c = 0; c < torus.chip_count(); ++c) {
+      const ChipId r = used.representative_of(c);
+      CHECK(used.index_of(r) >= 0);
+      CHECK(translate(torus, r, used.offset_of(c)) == c);
+      for (Axis a : kAxes)  // the representative sits at 0 on the folded axes only
+        CHECK((torus.coord(r)[a] == 0) == (used.folded().contains(a) || torus.coord(c)[a] == 0));
+    }
+  }
 }
 
 }  // namespace podsim
