@@ -1,12 +1,14 @@
 #include "sim/replay/replay.hpp"
 
 #include <fmt/format.h>
+#include <simgrid/kernel/resource/Action.hpp>
 #include <simgrid/s4u.hpp>
 #include <xbt/config.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <deque>
 #include <queue>
 #include <tuple>
 #include <unordered_map>
@@ -95,10 +97,43 @@ struct Loop {
   // decode by 0.04%).
   double timer_slack_s = 0;
 
+  // Folded: completions come from the network model's state-change signal (on_finished, called by
+  // SimGrid's maestro), not from wait_any. SimGrid 3.32's wait_any tests every activity it is
+  // given at every call, which made a 16x16x16 all-to-all (4095 sends in flight) quadratic
+  // (platforms/README.md §6). Every running activity is watched, keyed by its kernel object (an
+  // activity may finish before any sentinel would watch it, and the signal fires once), and
+  // finishes at the instant the model ends it: a task still starts when its last dependency
+  // ends, as with sentinels. The loop sleeps on a semaphore that the signal releases.
+  bool signalled = false;
+  std::unordered_map<const void*, std::pair<int, TaskId>> watched;  // by activity impl
+  std::deque<std::pair<int, TaskId>> completed;  // in the order the model finished them
+  sg4::SemaphorePtr wake;
+  bool sleeping = false;
+
   void arm(double at_s, int runner, TaskId task) {
     timers.push(Timer{at_s, timer_order++, runner, task});
   }
+  void watch(const sg4::ActivityPtr& activity, int runner, TaskId task) {
+    if (signalled) {
+      watched.emplace(activity->get_impl(), std::pair{runner, task});
+    } else {
+      waiting.push_back(activity);
+      waiting_task.push_back({runner, task});
+    }
+  }
+  // Maestro side: the activity behind a network action has finished.
+  void on_finished(const void* impl) {
+    const auto it = watched.find(impl);
+    if (it == watched.end()) return;
+    completed.push_back(it->second);
+    watched.erase(it);
+    if (sleeping) {
+      sleeping = false;
+      wake->release();
+    }
+  }
   void run();
+  void run_signalled();
   void drain();
 };
 
@@ -363,6 +398,10 @@ class ChipRunner {
   void running(TaskId t, sg4::ActivityPtr activity) {
     activity_[t] = std::move(activity);
     running_[t] = true;
+    if (loop_->signalled) {  // every activity is watched: it finishes when the model says so
+      loop_->watch(activity_[t], index_, t);
+      return;
+    }
     const auto& successors = program_.tasks[t].successors;
     if (fold_ && program_.tasks[t].kind == TaskKind::send) watch(t);
     if (successors.empty() && !(fold_ && program_.tasks[t].kind == TaskKind::send)) {
@@ -379,8 +418,7 @@ class ChipRunner {
   void watch(TaskId t) {
     if (watched_[t]) return;
     watched_[t] = true;
-    loop_->waiting.push_back(activity_[t]);
-    loop_->waiting_task.push_back({index_, t});
+    loop_->watch(activity_[t], index_, t);
   }
 
   // s's sentinel is done: watch the next of its predecessors that is not (preds before the cursor
@@ -476,7 +514,47 @@ void Loop::drain() {
   }
 }
 
+// As run(), with completions from the signal: timers due first, then completions in the order
+// the model finished them, as run() takes them from wait_any.
+void Loop::run_signalled() {
+  for (ChipRunner* r : runners) r->start_initial();
+  drain();
+  while (!watched.empty() || !completed.empty() || !timers.empty()) {
+    const double now = sg4::Engine::get_clock();
+    if (!timers.empty() && timers.top().at_s <= now + timer_slack_s) {
+      const Timer due = timers.top();
+      timers.pop();
+      runners[due.runner]->on_timer(due.task);
+      drain();
+      continue;
+    }
+    if (!completed.empty()) {
+      const auto [k, t] = completed.front();
+      completed.pop_front();
+      runners[k]->on_activity(t);
+      drain();
+      continue;
+    }
+    if (watched.empty()) {
+      sg4::this_actor::sleep_until(timers.top().at_s);
+      continue;
+    }
+    sleeping = true;
+    if (timers.empty())
+      wake->acquire();
+    else
+      wake->acquire_timeout(timers.top().at_s - now);
+    sleeping = false;
+  }
+  for (const auto& [k, t] : sinks) runners[k]->on_sink(t);
+  for (ChipRunner* r : runners) r->check_finished();
+}
+
 void Loop::run() {
+  if (signalled) {
+    run_signalled();
+    return;
+  }
   for (ChipRunner* r : runners) r->start_initial();
   drain();
   while (!waiting.empty() || !timers.empty()) {
@@ -687,8 +765,19 @@ ReplayResult replay_folded(const ChipSpec& chip, const Torus& torus, const FoldG
                          options.record_tasks ? &records[i] : nullptr, &marks[i], &done[i], &fold);
   for (ChipRunner& r : runners) fold.runners.push_back(&r);
   bool finished = false;
-  sg4::Actor::create("representatives", platform.hosts[0], [&runners, &finished]() {
-    Loop loop;
+  Loop loop;
+  loop.signalled = true;
+  loop.wake = sg4::Semaphore::create(0);
+  // A NetworkAction is an Action (its only base): the signal hands the derived type, whose
+  // definition SimGrid does not install.
+  sg4::Link::on_communication_state_change_cb(
+      [&loop](simgrid::kernel::resource::NetworkAction& action,
+              simgrid::kernel::resource::Action::State /*previous*/) {
+        const auto& a = reinterpret_cast<const simgrid::kernel::resource::Action&>(action);
+        if (a.get_state() == simgrid::kernel::resource::Action::State::FINISHED)
+          loop.on_finished(a.get_activity());
+      });
+  sg4::Actor::create("representatives", platform.hosts[0], [&runners, &finished, &loop]() {
     loop.timer_slack_s = simgrid::config::get_value<double>("surf/precision");
     for (std::size_t i = 0; i < runners.size(); ++i) {
       runners[i].attach(&loop, static_cast<int>(i));

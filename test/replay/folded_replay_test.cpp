@@ -211,7 +211,7 @@ TEST_CASE("on meshes and partly wrapped slices the folded collectives equal the 
         for (Axis a : parse_axes(axes, "axes").axes()) runs = runs && shape.size(a) > 1;
         if (!runs) continue;
         const CollectiveSpec spec = test::collective_spec(kind, axes, kMiB + 5);
-        const int reps = compare_collective(shape, spec);
+    const int reps = compare_collective(shape, spec);
         if (kind == CollectiveKind::all_gather && std::string(axes) == "x")
           CHECK(reps == c.representatives);
       }
