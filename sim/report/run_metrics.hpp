@@ -23,8 +23,12 @@ struct Breakdown {
   Seconds weight_load_s = 0;
   Seconds kv_load_s = 0;
   Seconds exposed_comm_s = 0;
-  Seconds other_s = 0;  // activations' HBM traffic of memory-bound ops
-  Seconds comm_s = 0;
+  Seconds other_s = 0;  // activations' HBM traffic of memory-bound ops, op overheads, comm_overhead_s
+  Seconds comm_s = 0;   // the collectives on their own: closed form plus the per-collective overhead
+  // Step time beyond the ops and beyond comm_s (part of other_s): what the collectives cost over
+  // their closed form, from Looped CollectiveEinsum's per-chunk costs, hop latencies and link
+  // contention. Without it, exposed communication could exceed the collectives' own time.
+  Seconds comm_overhead_s = 0;
   Seconds hidden_comm_s() const { return comm_s > exposed_comm_s ? comm_s - exposed_comm_s : 0; }
   Breakdown& operator+=(const Breakdown& o);
 };
