@@ -46,29 +46,31 @@ int run_collective(const CollectiveArgs& args) {
                          fmt::format("{} over {} on {}", collective_kind_name(spec.kind),
                                      spec.axes.name(), shape.name()));
   const Torus torus(shape);
-  // Timelines come from the per-chip replay (expanding them from the fold is not built yet).
-  ReplayMode mode = process_replay_mode();
-  if (args.timeline.wanted()) {
-    if (mode == ReplayMode::folded)
-      throw InputError("--replay", "--perfetto and --html need the per-chip replay: use --replay "
-                                   "auto or per-chip");
-    mode = ReplayMode::per_chip;
-  }
+  // Timelines from the fold too, where it holds strictly (fold.hpp, FoldPurpose::timeline): the
+  // representatives' programs and records are expanded to every chip by translation.
+  const ReplayMode mode = process_replay_mode();
+  const bool timeline_wanted = args.timeline.wanted();
   const CollectivePlan plan =
-      plan_collective_replay(spec, torus, mode, std::string(collective_kind_name(spec.kind)));
+      plan_collective_replay(spec, torus, mode, std::string(collective_kind_name(spec.kind)),
+                             timeline_wanted ? FoldPurpose::timeline : FoldPurpose::replay);
   const Program& program = plan.program;
+  const bool expand = plan.folded && timeline_wanted;
+  const Program expanded = expand ? expand_folded(program, torus, plan.group) : Program(0);
+  const Program& every_chip = expand ? expanded : program;
   const CollectiveEstimate estimate = collective_estimate(spec, shape, platform.chip);
   const bool a2a = spec.kind == CollectiveKind::all_to_all;
   const AllToAllBound a2a_bound = a2a ? all_to_all_bound(spec, shape, platform.chip) : AllToAllBound{};
-  if (args.timeline.wanted())
-    check_capture_size(program, timeline_filter(args.timeline, torus.chip_count()),
+  if (timeline_wanted)
+    check_capture_size(every_chip, timeline_filter(args.timeline, torus.chip_count()),
                        args.timeline.max_events, false,
                        "this collective");
-  const ReplayResult result =
-      plan.folded ? replay_folded(platform.chip, torus, plan.group, program)
+  ReplayResult result =
+      plan.folded ? replay_folded(platform.chip, torus, plan.group, program,
+                                  capture_options(args.timeline))
                   : replay(platform.chip, torus, program, capture_options(args.timeline));
-  if (args.timeline.wanted()) {
-    Timeline timeline = collective_timeline(program, torus, platform.chip, spec, result);
+  if (timeline_wanted) {
+    if (expand) result.tasks = expand_folded_records(result.tasks, torus, plan.group);
+    Timeline timeline = collective_timeline(every_chip, torus, platform.chip, spec, result);
     write_timeline_outputs(timeline, timeline_filter(args.timeline, torus.chip_count()),
                            args.timeline, collective_html_report(timeline, spec, platform, result));
   }

@@ -24,10 +24,11 @@ namespace {
 // Lowers `steps` of the trace, in that order, as one program (validates: may throw InputError),
 // folded where `mode` allows it and it is exact (fold.hpp).
 ReplayPlan lower_steps(const Trace& trace, const Torus& torus,
-                       const std::vector<std::size_t>& steps, bool exact, ReplayMode mode) {
+                       const std::vector<std::size_t>& steps, bool exact, ReplayMode mode,
+                       FoldPurpose purpose = FoldPurpose::replay) {
   Trace subset{trace.scenario, trace.memory, {}};
   for (std::size_t i : steps) subset.steps.push_back(trace.steps[i]);
-  return plan_trace_replay(subset, torus, exact, mode);
+  return plan_trace_replay(subset, torus, exact, mode, purpose);
 }
 
 ReplayResult run_plan(const ChipSpec& chip, const Torus& torus, const ReplayPlan& plan,
@@ -230,10 +231,15 @@ CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& ca
       if (exact || i == 0 || trace.steps[i].phase != trace.steps[i - 1].phase) steps.push_back(i);
   }
   const bool whole = exact && steps.size() == trace.steps.size();
-  // Timelines come from the per-chip replay: expanding them from the fold is not built yet.
-  const ReplayPlan plan = lower_steps(trace, torus, steps, exact, ReplayMode::per_chip);
+  // Folded where a strict fold holds (fold.hpp, FoldPurpose::timeline): the representatives are
+  // simulated, and their programs and task records expanded to every chip by translation.
+  const ReplayPlan plan =
+      lower_steps(trace, torus, steps, exact, process_replay_mode(), FoldPurpose::timeline);
   const LoweredTrace& lowered = plan.lowered;
-  check_capture_size(lowered.program, capture.filter, capture.max_events,
+  const Program expanded =
+      plan.folded ? expand_folded(lowered.program, torus, plan.group) : Program(0);
+  const Program& every_chip = plan.folded ? expanded : lowered.program;
+  check_capture_size(every_chip, capture.filter, capture.max_events,
                      !capture.steps.empty() || !capture.layers.empty(), trace.scenario.name);
 
   // The metrics: from the captured simulation itself when it is the whole exact trace, else from
@@ -250,12 +256,14 @@ CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& ca
   ReplayOptions options;
   options.record_tasks = true;
   options.record_link_intervals = true;
-  const ReplayResult result = replay(trace.scenario.platform.chip, torus, lowered.program, options);
+  ReplayResult result = run_plan(trace.scenario.platform.chip, torus, plan, options);
+  if (plan.folded) result.tasks = expand_folded_records(result.tasks, torus, plan.group);
   if (whole) {
     timing.step_s.clear();
     for (const StepTiming& t : step_timings(lowered, result.mark_s)) timing.step_s.push_back(t.duration_s);
     timing.transfers = result.transfers;
-    timing.replay = replay_of(0, 1);
+    timing.replay = replay_of(plan.folded ? 1 : 0, 1);
+    timing.representatives = plan.folded ? plan.group.representative_count() : 0;
     timing.simulated_steps = static_cast<int>(steps.size());
     timing.path = "exact (every layer of every step simulated)";
   }
@@ -272,16 +280,19 @@ CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& ca
         repeats = lm.repeat;
       }
   const std::string captured = fmt::format(
-      "in-process simulation of trace step{} {} of {}{}", steps.size() == 1 ? "" : "s", step_list,
+      "in-process simulation of trace step{} {} of {}{}{}", steps.size() == 1 ? "" : "s", step_list,
       trace.steps.size(),
       whole ? ", every layer (the exact run the metrics come from)"
             : repeats > 0 ? fmt::format(", each repeated layer simulated {} of {} times as on the "
                                         "fast path (the metrics come from the fast path)",
                                         sampled, repeats)
-                          : std::string());
+                          : std::string(),
+      plan.folded ? fmt::format("; folded replay ({}), expanded to every chip by translation",
+                                plan.group.describe())
+                  : std::string());
   std::vector<std::int32_t> layer_sections;
   std::vector<std::string> names = section_names(trace, steps, lowered, &layer_sections);
-  run.timeline = build_timeline(lowered.program, torus, trace.scenario.platform.chip, result, captured,
+  run.timeline = build_timeline(every_chip, torus, trace.scenario.platform.chip, result, captured,
                             std::move(names));
   if (!capture.layers.empty()) {
     auto [a, b] = parse_index_range(capture.layers, "--timeline-layers");

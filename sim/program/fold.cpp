@@ -111,9 +111,9 @@ std::vector<ChipId> fold_witnesses(const Torus& torus) {
 }
 
 std::optional<std::string> translation_violation(const Program& program, const Torus& torus,
-                                                 const FoldGroup& group) {
+                                                 const FoldGroup& group, bool strict) {
   // One-hop rings (below) are exempt only where one representative stands for every chip.
-  const bool single = group.representative_count() == 1;
+  const bool single = group.representative_count() == 1 && !strict;
   for (ChipId c = 0; c < torus.chip_count(); ++c) {
     if (!program.lowers(c) || group.index_of(c) >= 0) continue;
     const ChipId r = group.representative_of(c), by = group.offset_of(c);
@@ -193,7 +193,9 @@ void drop_witnesses(Program& program, const FoldGroup& group) {
 // (OpMemo), so that each candidate is checked on the program it would replay.
 template <typename Lower>
 std::optional<std::pair<FoldGroup, Program>> find_fold(const Torus& torus, ReplayMode mode,
-                                                      const Lower& lower, std::string& why) {
+                                                      const Lower& lower, std::string& why,
+                                                      FoldPurpose purpose = FoldPurpose::replay) {
+  const bool timeline = purpose == FoldPurpose::timeline;
   why.clear();
   for (const FoldGroup& group : candidate_fold_groups(torus)) {
     if (group.folded().empty()) {
@@ -203,8 +205,9 @@ std::optional<std::pair<FoldGroup, Program>> find_fold(const Torus& torus, Repla
                                     false)};
     }
     Program program = lower(Program::subset(torus.chip_count(), fold_witnesses(group, torus)),
-                            group.representative_count() == 1);
-    const std::optional<std::string> violation = translation_violation(program, torus, group);
+                            group.representative_count() == 1 && !timeline);
+    const std::optional<std::string> violation =
+        translation_violation(program, torus, group, timeline);
     if (!violation) return std::pair{group, std::move(program)};
     if (why.empty()) why = *violation;
   }
@@ -216,8 +219,10 @@ std::optional<std::pair<FoldGroup, Program>> find_fold(const Torus& torus, Repla
 ReplayMode process_replay_mode() { return g_replay_mode; }
 void set_process_replay_mode(ReplayMode mode) { g_replay_mode = mode; }
 
-std::optional<TraceFoldCheck> check_trace_fold(const Trace& trace, const Torus& torus,
-                                               ReplayMode mode, std::string* why) {
+namespace {
+
+std::optional<TraceFoldCheck> check_fold(const Trace& trace, const Torus& torus, ReplayMode mode,
+                                         std::string* why, FoldPurpose purpose) {
   std::string reason = "per-chip replay asked for";
   std::optional<TraceFoldCheck> out;
   if (mode != ReplayMode::per_chip) {
@@ -231,7 +236,8 @@ std::optional<TraceFoldCheck> check_trace_fold(const Trace& trace, const Torus& 
       steps = std::move(lowered.steps);
       return std::move(lowered.program);
     };
-    std::optional<std::pair<FoldGroup, Program>> found = find_fold(torus, mode, lower, reason);
+    std::optional<std::pair<FoldGroup, Program>> found =
+        find_fold(torus, mode, lower, reason, purpose);
     if (found)
       out = TraceFoldCheck{found->first,
                            LoweredTrace{std::move(found->second), std::move(steps)}};
@@ -240,9 +246,17 @@ std::optional<TraceFoldCheck> check_trace_fold(const Trace& trace, const Torus& 
   return out;
 }
 
-ReplayPlan plan_trace_replay(const Trace& trace, const Torus& torus, bool exact, ReplayMode mode) {
+}  // namespace
+
+std::optional<TraceFoldCheck> check_trace_fold(const Trace& trace, const Torus& torus,
+                                               ReplayMode mode, std::string* why) {
+  return check_fold(trace, torus, mode, why, FoldPurpose::replay);
+}
+
+ReplayPlan plan_trace_replay(const Trace& trace, const Torus& torus, bool exact, ReplayMode mode,
+                             FoldPurpose purpose) {
   ReplayPlan plan{LoweredTrace{Program(0), {}}, false, {}, ""};
-  std::optional<TraceFoldCheck> check = check_trace_fold(trace, torus, mode, &plan.reason);
+  std::optional<TraceFoldCheck> check = check_fold(trace, torus, mode, &plan.reason, purpose);
   if (!check) {
     plan.lowered = lower_trace(trace, torus, exact);
     return plan;
@@ -252,7 +266,8 @@ ReplayPlan plan_trace_replay(const Trace& trace, const Torus& torus, bool exact,
   if (exact) {  // the representatives' whole program
     plan.lowered = lower_trace(trace, torus, true,
                                Program::subset(torus.chip_count(), plan.group.representatives()),
-                               plan.group.representative_count() == 1);
+                               plan.group.representative_count() == 1 &&
+                                   purpose == FoldPurpose::replay);
   } else {
     plan.lowered = std::move(check->witnesses);
     drop_witnesses(plan.lowered.program, plan.group);
@@ -261,7 +276,8 @@ ReplayPlan plan_trace_replay(const Trace& trace, const Torus& torus, bool exact,
 }
 
 CollectivePlan plan_collective_replay(const CollectiveSpec& spec, const Torus& torus,
-                                      ReplayMode mode, const std::string& label) {
+                                      ReplayMode mode, const std::string& label,
+                                      FoldPurpose purpose) {
   const auto lower = [&](Program program, bool /*memoise: one op*/ = false) {
     const std::int32_t l = program.add_label(label);
     append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask), l);
@@ -269,7 +285,8 @@ CollectivePlan plan_collective_replay(const CollectiveSpec& spec, const Torus& t
   };
   CollectivePlan plan{Program(0), false, {}, "per-chip replay asked for"};
   if (mode != ReplayMode::per_chip) {
-    std::optional<std::pair<FoldGroup, Program>> found = find_fold(torus, mode, lower, plan.reason);
+    std::optional<std::pair<FoldGroup, Program>> found =
+        find_fold(torus, mode, lower, plan.reason, purpose);
     if (found) {
       plan.folded = true;
       plan.group = found->first;
@@ -281,6 +298,39 @@ CollectivePlan plan_collective_replay(const CollectiveSpec& spec, const Torus& t
   }
   plan.program = lower(Program(torus.chip_count()), false);
   return plan;
+}
+
+Program expand_folded(const Program& folded, const Torus& torus, const FoldGroup& group) {
+  Program out(torus.chip_count());
+  out.labels = folded.labels;
+  out.next_channel = folded.next_channel;
+  out.relative_order = folded.relative_order;
+  for (ChipId c = 0; c < torus.chip_count(); ++c) {
+    const ChipId r = group.representative_of(c), by = group.offset_of(c);
+    PODSIM_CHECK(folded.lowers(r), "representative {} is not lowered", r);
+    ChipProgram chip = folded.chips[r];
+    for (Task& task : chip.tasks)
+      if (task.kind == TaskKind::send || task.kind == TaskKind::recv) {
+        task.peer = translate(torus, task.peer, by);
+        if (task.fold_source >= 0) task.fold_source = translate(torus, task.fold_source, by);
+      }
+    out.chips[c] = std::move(chip);
+  }
+  return out;
+}
+
+std::vector<TaskRecord> expand_folded_records(const std::vector<TaskRecord>& records,
+                                              const Torus& torus, const FoldGroup& group) {
+  std::vector<std::vector<TaskRecord>> of_rep(group.representative_count());
+  for (const TaskRecord& r : records) of_rep.at(group.index_of(r.chip)).push_back(r);
+  std::vector<TaskRecord> out;
+  out.reserve(records.size() * static_cast<std::size_t>(group.orbit_size()));
+  for (ChipId c = 0; c < torus.chip_count(); ++c)
+    for (TaskRecord r : of_rep[group.index_of(group.representative_of(c))]) {
+      r.chip = c;
+      out.push_back(r);
+    }
+  return out;
 }
 
 }  // namespace podsim

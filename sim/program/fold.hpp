@@ -23,6 +23,7 @@
 
 #include "sim/partition/collective.hpp"
 #include "sim/program/program.hpp"
+#include "sim/program/replay_result.hpp"
 #include "sim/program/trace_program.hpp"
 #include "sim/topology/torus.hpp"
 
@@ -100,8 +101,9 @@ std::vector<ChipId> fold_witnesses(const Torus& torus);  // of FoldGroup::widest
 // translated (same tasks in the same order, peers translated), described; nullopt when all are.
 // One-hop rings (Task::fold_source) need no translated peers when one representative stands for
 // the slice (see fold.cpp).
+// `strict` asks translated peers of one-hop rings too (for timelines expanded from the fold).
 std::optional<std::string> translation_violation(const Program& program, const Torus& torus,
-                                                 const FoldGroup& group);
+                                                 const FoldGroup& group, bool strict = false);
 std::optional<std::string> translation_violation(const Program& program, const Torus& torus);
 
 // The groups the planners try, in order: the subsets of the wrapped axes of size above 1 with
@@ -130,7 +132,22 @@ struct ReplayPlan {
 // empty group (every chip a representative) when nothing else holds, so it never refuses.
 // Repeated ops are memoised (OpMemo) only with one representative, where no two ops overlap.
 // Throws InputError for a collective the slice cannot run, as lower_trace does.
-ReplayPlan plan_trace_replay(const Trace& trace, const Torus& torus, bool exact, ReplayMode mode);
+// What a folded plan is for. A timeline expands the representatives' programs and task records to
+// every chip by translation (expand_folded), which needs every peer a translate, one-hop rings
+// included, and no memoised ops (their tasks are not in the program): the planner then checks
+// strictly and does not memoise, and may keep more representatives for it.
+enum class FoldPurpose { replay, timeline };
+ReplayPlan plan_trace_replay(const Trace& trace, const Torus& torus, bool exact, ReplayMode mode,
+                             FoldPurpose purpose = FoldPurpose::replay);
+
+// Every chip's program from a folded one planned for FoldPurpose::timeline: chip c runs its
+// representative's tasks with peers translated by offset(c). Throws std::logic_error when a
+// representative is not lowered.
+Program expand_folded(const Program& folded, const Torus& torus, const FoldGroup& group);
+// The replay's task records of the representatives (TaskRecord.chip a representative), as every
+// chip's: each record once per chip of its representative's orbit, in the order given.
+std::vector<TaskRecord> expand_folded_records(const std::vector<TaskRecord>& records,
+                                              const Torus& torus, const FoldGroup& group);
 
 // The check plan_trace_replay makes: the group it folds `trace` with and the witnesses' fast-path
 // program it checked (which the fast path then replays), or nullopt with `why` (when given) set
@@ -151,6 +168,7 @@ struct CollectivePlan {
   std::string reason;
 };
 CollectivePlan plan_collective_replay(const CollectiveSpec& spec, const Torus& torus,
-                                      ReplayMode mode, const std::string& label);
+                                      ReplayMode mode, const std::string& label,
+                                      FoldPurpose purpose = FoldPurpose::replay);
 
 }  // namespace podsim

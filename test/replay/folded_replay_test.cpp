@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <tuple>
 #include <string>
 
 #include "sim/config/scenario_loader.hpp"
@@ -16,6 +17,7 @@
 #include "sim/program/fold.hpp"
 #include "sim/program/trace_program.hpp"
 #include "sim/replay/replay.hpp"
+#include "sim/report/timeline.hpp"
 #include "sim/workload/trace_generator.hpp"
 #include "test/support/isolated.hpp"
 #include "test/support/specs.hpp"
@@ -321,6 +323,106 @@ TEST_CASE("property: on random shapes wraps axes and sizes the fold equals the p
   WARN(cases << " random cases (" << folded_to_one << " on one representative, " << partial
              << " on several, the rest on every chip): " << g_exact << " equal to " << kRelative
              << " relative, " << g_within_quantum << " within SimGrid's precision");
+}
+
+namespace {
+
+// A timeline as a sorted list of its tasks (chip, track, start, end, label, peer, bytes,
+// direction) flattened to doubles, then the same count of tolerances: what the pictures show,
+// whatever lane or flow id a task gets.
+std::vector<double> timeline_summary(const Timeline& timeline) {
+  std::vector<std::vector<double>> rows;
+  for (const TimelineTask& t : timeline.tasks)
+    rows.push_back({static_cast<double>(t.chip), static_cast<double>(t.track), t.start_s, t.end_s,
+                    static_cast<double>(t.label), static_cast<double>(t.peer),
+                    static_cast<double>(t.bytes), static_cast<double>(t.direction)});
+  std::sort(rows.begin(), rows.end());
+  Summary s;
+  s.add(timeline.makespan_s, kTimeQuantum_s);
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) s.add(row[i], i == 2 || i == 3 ? kTimeQuantum_s : 0);
+  // Per link, the bytes its intervals integrate to (the heat map's and the busiest links' data;
+  // the intervals themselves may split where simultaneous events come in another order).
+  for (double bytes : link_bytes(timeline)) s.add(bytes, kTimeQuantum_s * kLinkBw);
+  std::vector<double> out = s.values;
+  out.insert(out.end(), s.quantum.begin(), s.quantum.end());
+  return out;
+}
+
+ReplayOptions capture() {
+  ReplayOptions options;
+  options.record_tasks = true;
+  options.record_link_intervals = true;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("timelines expanded from the fold show what the per-chip replay's show") {
+  g_exact = g_within_quantum = 0;
+  const ChipSpec chip = test::tpu_v4_chip();
+  for (const auto& [shape_text, wrap, kind, axes] :
+       {std::tuple{"4x4x4", "auto", CollectiveKind::all_gather, "xy"},
+        std::tuple{"4x4x4", "auto", CollectiveKind::all_to_all, "xyz"},
+        std::tuple{"4x4x1", "x", CollectiveKind::reduce_scatter, "xy"},
+        std::tuple{"4x4x4", "auto", CollectiveKind::permute, "xy"}}) {
+    const TorusShape shape = shape_with_wrap(shape_text, wrap);
+    const Torus torus(shape);
+    const CollectiveSpec spec = test::collective_spec(kind, axes, 2 * kMiB + 3);
+    const CollectivePlan folded =
+        plan_collective_replay(spec, torus, ReplayMode::automatic, "c", FoldPurpose::timeline);
+    REQUIRE(folded.folded);
+    const std::vector<double> per_chip = test::run_isolated([&]() {
+      const CollectivePlan plan = plan_collective_replay(spec, torus, ReplayMode::per_chip, "c");
+      return timeline_summary(build_timeline(plan.program, torus, chip,
+                                             replay(chip, torus, plan.program, capture()), ""));
+    });
+    const std::vector<double> from_fold = test::run_isolated([&]() {
+      ReplayResult result = replay_folded(chip, torus, folded.group, folded.program, capture());
+      result.tasks = expand_folded_records(result.tasks, torus, folded.group);
+      return timeline_summary(
+          build_timeline(expand_folded(folded.program, torus, folded.group), torus, chip, result, ""));
+    });
+    check_same(per_chip, from_fold,
+               std::string(collective_kind_name(kind)) + " over " + axes + " on " + shape.name() +
+                   " (" + folded.group.describe() + ")");
+  }
+  // Decode steps: without loops (one representative), and with Looped CollectiveEinsum, whose
+  // one-hop multi-axis rings are not translations: the strict (timeline) fold then keeps more
+  // representatives, or none.
+  int folded_steps = 0;
+  for (const char* einsum : {"collective_einsum=off", "collective_einsum=looped"}) {
+    const Scenario scenario = config::load_scenario(
+        PODSIM_TEST_DIR "/../scenarios/t2-low-latency-decode.yaml", {einsum});
+    Trace trace = generate_trace(scenario);
+    trace.steps.resize(1);
+    for (StepTrace& step : trace.steps)
+      for (LayerTrace& layer : step.layers) layer.repeat = std::min(layer.repeat, 2);
+    const Torus torus(scenario.shape);
+    const ReplayPlan plan =
+        plan_trace_replay(trace, torus, false, ReplayMode::automatic, FoldPurpose::timeline);
+    INFO(einsum << ": " << (plan.folded ? plan.group.describe() : plan.reason));
+    if (!plan.folded) continue;
+    ++folded_steps;
+    const std::vector<double> per_chip = test::run_isolated([&]() {
+      const ReplayPlan reference = plan_trace_replay(trace, torus, false, ReplayMode::per_chip);
+      return timeline_summary(build_timeline(reference.lowered.program, torus,
+                                             scenario.platform.chip,
+                                             replay(scenario.platform.chip, torus,
+                                                    reference.lowered.program, capture()),
+                                             ""));
+    });
+    const std::vector<double> from_fold = test::run_isolated([&]() {
+      ReplayResult result = replay_folded(scenario.platform.chip, torus, plan.group,
+                                          plan.lowered.program, capture());
+      result.tasks = expand_folded_records(result.tasks, torus, plan.group);
+      return timeline_summary(build_timeline(expand_folded(plan.lowered.program, torus, plan.group),
+                                             torus, scenario.platform.chip, result, ""));
+    });
+    check_same(per_chip, from_fold,
+               std::string("t2-low-latency-decode step, ") + einsum + " (" + plan.group.describe() + ")");
+  }
+  CHECK(folded_steps >= 1);
 }
 
 TEST_CASE("folded steps on meshes and partly wrapped slices equal the per-chip replay") {
