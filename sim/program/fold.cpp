@@ -17,6 +17,8 @@ ReplayMode parse_replay_mode(const std::string& text, const std::string& key) {
 }
 
 std::optional<std::string> fold_shape_violation(const TorusShape& shape) {
+  // The fold's translations and its platform's routes assume the plain torus's wiring.
+  if (shape.twisted) return std::string("twisted slice: folded replay not proven exact");
   for (Axis a : kAxes)
     if (shape.size(a) > 1 && !shape.wrapped(a))
       return fmt::format("axis {} of size {} does not wrap", axis_name(a), shape.size(a));
