@@ -69,6 +69,42 @@ std::vector<long long> convolve(const std::vector<long long>& a, const std::vect
   return out;
 }
 
+// The routes of an all-to-all over `axes` enumerated pair by pair (Torus::route, so on a twisted
+// slice the twisted graph's shortest routes): for every directed link, the number of flows on it
+// by their hop count. Used where the per-axis histograms above do not apply (a twisted slice,
+// whose routes leave the axis lines). 4x8x8: 65,280 routes, milliseconds.
+struct RoutedLoads {
+  std::vector<std::vector<long long>> by_link;  // [link id][hops] -> flows
+  long long total_hops = 0;                     // over every route of every group
+  int longest_route_hops = 0;
+};
+
+RoutedLoads routed_all_to_all_loads(const TorusShape& shape, const AxisSet& axes) {
+  const Torus torus(shape);
+  RoutedLoads out;
+  out.by_link.assign(torus.link_slot_count(), {});
+  std::vector<char> done(torus.chip_count(), 0);
+  for (ChipId first = 0; first < torus.chip_count(); ++first) {
+    if (done[first]) continue;
+    const std::vector<ChipId> group = torus.group_of(first, axes);
+    for (ChipId c : group) done[c] = 1;
+    for (ChipId src : group)
+      for (ChipId dst : group) {
+        if (src == dst) continue;
+        const std::vector<Hop> route = torus.route(src, dst);
+        const int h = static_cast<int>(route.size());
+        out.total_hops += h;
+        out.longest_route_hops = std::max(out.longest_route_hops, h);
+        for (const Hop& hop : route) {
+          std::vector<long long>& hist = out.by_link[Torus::link_id(hop.from, hop.direction)];
+          if (static_cast<int>(hist.size()) <= h) hist.resize(h + 1, 0);
+          ++hist[h];
+        }
+      }
+  }
+  return out;
+}
+
 }  // namespace
 
 CollectiveEstimate ring_step_estimate(const RingPhase& phase, RingAlgorithm algorithm,
@@ -107,9 +143,45 @@ AllToAllBound all_to_all_bound(const CollectiveSpec& spec, const TorusShape& sha
   out.chunk_bytes = std::max<Bytes>(1, spec.bytes / static_cast<Bytes>(group));
   const double b = chip.effective_ici_link_bytes_per_s(), l = chip.ici_hop_latency_s;
   out.link_bytes_per_s = b;
+  const double chunk = static_cast<double>(out.chunk_bytes);
+  if (shape.twisted) {
+    // The same bound over the enumerated routes of the twisted graph (no per-axis symmetry).
+    const RoutedLoads loads = routed_all_to_all_loads(shape, spec.axes);
+    out.longest_route_hops = loads.longest_route_hops;
+    const Torus torus(shape);
+    for (LinkId link = 0; link < static_cast<LinkId>(loads.by_link.size()); ++link) {
+      const std::vector<long long>& h = loads.by_link[link];
+      long long flows = 0;
+      for (long long n : h) flows += n;
+      if (flows == 0) continue;
+      const Coord at = torus.coord(link / kDirections);
+      const Direction dir = static_cast<Direction>(link % kDirections);
+      if (flows * chunk > out.busiest_bytes) {
+        out.busiest_bytes = flows * chunk;
+        out.busiest_flows = flows;
+        out.busiest_at = at;
+        out.busiest_direction = dir;
+      }
+      long long later = 0;
+      for (int h0 = static_cast<int>(h.size()) - 1; h0 >= 1; --h0) {
+        later += h[h0];
+        if (h[h0] == 0) continue;
+        const double t = h0 * l + later * chunk / b;
+        if (t > out.time_s) {
+          out.time_s = t;
+          out.latency_s = h0 * l;
+          out.bandwidth_s = later * chunk / b;
+          out.at = at;
+          out.direction = dir;
+          out.flows = later;
+          out.min_hops = h0;
+        }
+      }
+    }
+    return out;
+  }
   for (Axis a : axes)
     out.longest_route_hops += shape.wrapped(a) ? shape.size(a) / 2 : shape.size(a) - 1;
-  const double chunk = static_cast<double>(out.chunk_bytes);
   // One representative link per class: on a wrapped axis every position (and, along another
   // wrapped axis, every coordinate) sees the same histograms, so only position 0 is counted.
   for (Axis a : axes) {
@@ -173,6 +245,15 @@ double all_to_all_max_link_bytes(const TorusShape& shape, const AxisSet& axes, B
   double group = 1;
   for (Axis a : axes.axes()) group *= shape.size(a);
   const double chunk = static_cast<double>(bytes) / group;
+  if (shape.twisted) {
+    long long most = 0;
+    for (const std::vector<long long>& h : routed_all_to_all_loads(shape, axes).by_link) {
+      long long flows = 0;
+      for (long long n : h) flows += n;
+      most = std::max(most, flows);
+    }
+    return chunk * static_cast<double>(most);
+  }
   double worst = 0;
   for (Axis a : axes.axes()) {
     // A link of axis a carries the pairs of group/K_a "rows" (see the header).
@@ -186,6 +267,10 @@ double all_to_all_total_link_bytes(const TorusShape& shape, const AxisSet& axes,
   double group = 1;
   for (Axis a : axes.axes()) group *= shape.size(a);
   const double chunk = static_cast<double>(bytes) / group;
+  if (shape.twisted) {  // one group's share of every group's routes
+    const double groups = shape.chip_count() / group;
+    return chunk * static_cast<double>(routed_all_to_all_loads(shape, axes).total_hops) / groups;
+  }
   // Hops add up axis by axis: sum over pairs of the distance along each axis.
   double total_hops = 0;
   for (Axis a : axes.axes()) {

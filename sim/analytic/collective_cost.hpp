@@ -47,7 +47,9 @@ struct CollectiveEstimate {
 // latency before that link can start); the larger h0 account for flows that start late. The link
 // loads are counted per axis (a link of axis a carries the pairs whose 1D route along a crosses
 // it, times the chips reachable along the other axes of the group, with their distances), never
-// enumerating the G^2 pairs: milliseconds on a 16x16x16 slice.
+// enumerating the G^2 pairs: milliseconds on a 16x16x16 slice. On a twisted slice (whose routes
+// leave the axis lines) the same bound is taken over the enumerated routes of the twisted graph:
+// the most loaded link's bytes over its rate, on the graph the replay routes over.
 struct AllToAllBound {
   Seconds time_s = 0;
   Seconds latency_s = 0;    // h0 x l of the binding (link, h0)

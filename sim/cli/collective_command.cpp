@@ -14,6 +14,7 @@
 #include "sim/core/quantity_parse.hpp"
 #include "sim/program/algorithms.hpp"
 #include "sim/program/fold.hpp"
+#include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/program/task_budget.hpp"
 #include "sim/replay/replay.hpp"
@@ -45,6 +46,28 @@ int run_collective(const CollectiveArgs& args) {
   check_memory_available(collective_memory_need(spec, shape, process_replay_mode()),
                          fmt::format("{} over {} on {}", collective_kind_name(spec.kind),
                                      spec.axes.name(), shape.name()));
+  // A twisted slice is compared with the plain one of the same shape: that simulation runs first,
+  // in a forked child (one SimGrid engine per process), by the same plan rules (folded where it
+  // is exact, so the plain 4x4x8 is fast).
+  struct Untwisted {
+    double simulated_s = 0, bound_s = 0;
+    bool folded = false;
+  };
+  std::optional<Untwisted> untwisted;
+  if (shape.twisted) {
+    TorusShape plain_shape = shape;
+    plain_shape.twisted = false;
+    const std::vector<double> r = run_in_child([&]() {
+      const Torus plain(plain_shape);
+      const CollectivePlan p = plan_collective_replay(spec, plain, process_replay_mode(),
+                                                      std::string(collective_kind_name(spec.kind)));
+      const ReplayResult res = p.folded ? replay_folded(platform.chip, plain, p.group, p.program)
+                                        : replay(platform.chip, plain, p.program, {});
+      return std::vector<double>{res.makespan_s, p.folded ? 1.0 : 0.0};
+    });
+    untwisted = Untwisted{r.at(0), collective_estimate(spec, plain_shape, platform.chip).time_s,
+                          r.at(1) != 0};
+  }
   const Torus torus(shape);
   // Timelines from the fold too, where it holds strictly (fold.hpp, FoldPurpose::timeline): the
   // representatives' programs and records are expanded to every chip by translation.
@@ -115,6 +138,14 @@ int run_collective(const CollectiveArgs& args) {
     doc["total_link_bytes"] = result.total_link_bytes;
     doc["replay"] = replay_name(plan.folded);
     if (plan.folded) doc["representatives"] = plan.group.representative_count();
+    if (untwisted) {  // only for --twist (so that other outputs are unchanged)
+      doc["twisted"] = true;
+      doc["untwisted_simulated_s"] = untwisted->simulated_s;
+      doc["untwisted_analytic_s"] = untwisted->bound_s;
+      doc["untwisted_replay"] = replay_name(untwisted->folded);
+      doc["twist_speedup"] = untwisted->simulated_s / simulated_s;
+      doc["twist_analytic_speedup"] = estimate.time_s > 0 ? untwisted->bound_s / estimate.time_s : 0.0;
+    }
     nlohmann::json links = nlohmann::json::array();
     for (const LinkStats& s : result.links)
       links.push_back({{"link", torus.link_name(s.link)},
@@ -147,6 +178,18 @@ int run_collective(const CollectiveArgs& args) {
   } else {
     text += fmt::format("  closed form        {}   (simulated / closed form = {:.4f})\n",
                              format_seconds(estimate.time_s), ratio);
+  }
+  if (untwisted) {
+    text += fmt::format("  untwisted          {}   (the plain {}x{}x{}, {} replay; {} {})\n",
+                        format_seconds(untwisted->simulated_s), shape.dims[0], shape.dims[1],
+                        shape.dims[2], replay_name(untwisted->folded),
+                        a2a ? "lower bound" : "closed form", format_seconds(untwisted->bound_s));
+    text += fmt::format("  twist speed-up     {:.3f}x simulated (untwisted / twisted); {:.3f}x by "
+                        "the {}\n",
+                        untwisted->simulated_s / simulated_s,
+                        estimate.time_s > 0 ? untwisted->bound_s / estimate.time_s : 0.0,
+                        a2a ? "lower bounds (most loaded link's bytes over its rate)"
+                            : "closed forms (which assume the plain torus's one-hop ring steps)");
   }
   text += fmt::format("  rates              links {:.4g} GB/s each way (effective: {:.4g} GB/s x "
                            "ici_efficiency {:.3g}), {} per hop;\n                     the replay's and "

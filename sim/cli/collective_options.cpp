@@ -1,5 +1,7 @@
 #include "sim/cli/collective_options.hpp"
 
+#include <fmt/format.h>
+
 #include "sim/cli/cli_common.hpp"
 #include "sim/config/platform_loader.hpp"
 #include "sim/core/quantity_parse.hpp"
@@ -12,6 +14,9 @@ void add_collective_options(CLI::App* sub, CollectiveOptions& options) {
                   "Wraparound: auto (TPU v4 rule: all axes wrap when every dimension is a "
                   "multiple of 4), none, or the axes that wrap (e.g. xy)")
       ->capture_default_str();
+  sub->add_flag("--twist", options.twist,
+                "Twisted torus (TPU v4 optical switches, Jouppi et al. ISCA 2023): the short axes' "
+                "wrap links shifted by half a long axis; 4x4x8 and 4x8x8 only");
   sub->add_option("--op", options.op,
                   "all-gather | reduce-scatter | all-reduce | all-to-all | permute")
       ->capture_default_str();
@@ -40,7 +45,14 @@ ResolvedCollective resolve_collective(const CollectiveOptions& options) {
   ResolvedCollective r{config::load_platform(platform_path(options.platform)),
                        parse_shape(options.shape, "--shape"),
                        {}};
+  r.shape.wraps = r.platform.wraparound(r.shape.dims);  // the platform's rule (`wraparound:`)
   if (auto wraps = parse_wrap(options.wrap, "--wrap")) r.shape.wraps = *wraps;
+  if (options.twist) {
+    r.shape.twisted = true;
+    if (const auto why = twist_violation(r.shape))
+      throw InputError("--twist", fmt::format("{}x{}x{} cannot be twisted: {}", r.shape.dims[0],
+                                              r.shape.dims[1], r.shape.dims[2], *why));
+  }
   r.spec.kind = parse_collective_kind(options.op, "--op");
   r.spec.axes = parse_axes(options.axes, "--axes");
   r.spec.bytes = parse_bytes(options.bytes, "--bytes");

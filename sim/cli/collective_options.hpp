@@ -22,9 +22,10 @@ struct CollectiveOptions {
   std::string algorithm = "auto";
   std::string multi_axis = "concurrent";
   std::string platform = "tpu-v4";
+  bool twist = false;
 };
 
-// Adds --shape --wrap --op --axes --bytes --algorithm --multi-axis --platform, with the
+// Adds --shape --wrap --twist --op --axes --bytes --algorithm --multi-axis --platform, with the
 // current values of `options` as their defaults.
 void add_collective_options(CLI::App* sub, CollectiveOptions& options);
 

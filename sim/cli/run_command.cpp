@@ -29,6 +29,7 @@ struct RunArgs {
   OutputArgs out;        // -o, --format, --json (run, replay); -o (trace)
   bool exact = false;
   bool allow_oversubscribe = false;
+  bool twist = false;
   TimelineArgs timeline;  // --perfetto, --html and what to keep
 };
 
@@ -36,6 +37,7 @@ std::vector<std::string> all_overrides(const RunArgs& args) {
   std::vector<std::string> overrides = args.overrides;
   if (args.exact) overrides.push_back("exact=true");
   if (args.allow_oversubscribe) overrides.push_back("allow_oversubscribe=true");
+  if (args.twist) overrides.push_back("twist=true");
   return overrides;
 }
 
@@ -101,6 +103,9 @@ void add_scenario_options(CLI::App* sub, RunArgs& args) {
   sub->add_flag("--exact", args.exact, "Simulate every layer (no periodicity shortcut)");
   sub->add_flag("--allow-oversubscribe", args.allow_oversubscribe,
                 "Simulate a scenario even when it does not fit in HBM");
+  sub->add_flag("--twist", args.twist,
+                "Twist the slice (TPU v4 optical switches; 4x4x8 and 4x8x8 only): same as --set "
+                "twist=true");
 }
 
 }  // namespace

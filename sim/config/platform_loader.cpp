@@ -53,11 +53,38 @@ void read_chip_field(const MapReader& chip, const ChipField& field, ChipSpec& sp
 Platform load_platform(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
   const MapReader top(root, path, "");
-  top.allow_only({"name", "chip", "slices", "fit", "fit_network"});
+  top.allow_only({"name", "calibrated", "wraparound", "chip", "slices", "fit", "fit_network"});
 
   Platform platform;
   platform.source_file = path;
   platform.name = top.string_or("name", std::filesystem::path(path).stem().string());
+  if (top.has("calibrated")) {
+    const YAML::Node node = top.require("calibrated");
+    const std::string text = node.IsScalar() ? node.Scalar() : "";
+    if (text == "true")
+      platform.calibrated = true;
+    else if (text == "false")
+      platform.calibrated = false;
+    else
+      throw InputError(top.where(node), "calibrated",
+                       fmt::format("'{}' must be true or false (false: the chip's efficiency and "
+                                   "overhead terms are not fitted to its measurements)",
+                                   text));
+  }
+  if (top.has("wraparound")) {
+    const YAML::Node node = top.require("wraparound");
+    const std::string text = node.IsScalar() ? node.Scalar() : "";
+    if (text == "cubes-of-4")
+      platform.wrap_rule = Platform::WrapRule::cubes_of_4;
+    else if (text == "axes-of-16")
+      platform.wrap_rule = Platform::WrapRule::axes_of_16;
+    else
+      throw InputError(top.where(node), "wraparound",
+                       fmt::format("'{}' is not a wraparound rule: use cubes-of-4 (every axis "
+                                   "wraps when all dimensions are multiples of 4, TPU v4) or "
+                                   "axes-of-16 (an axis wraps when it is 16 long, TPU v5e/v6e)",
+                                   text));
+  }
 
   const MapReader chip = top.map("chip");
   chip.allow_only(chip_field_keys());
@@ -154,7 +181,7 @@ TorusShape slice_for_chip_count(const Platform& platform, long long chips, const
   }
   TorusShape shape;
   shape.dims = it->second;
-  shape.wraps = tpu_v4_wraparound(shape.dims);
+  shape.wraps = platform.wraparound(shape.dims);
   return shape;
 }
 

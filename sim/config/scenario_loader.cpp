@@ -97,6 +97,7 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
       throw InputError(node_where("topology"), "topology",
                        "is a list; write the shape as one value XxYxZ, e.g. topology: 2x2x2");
     s.shape = parse_shape(top.string("topology"), "topology", node_where("topology"));
+    s.shape.wraps = s.platform.wraparound(s.shape.dims);  // the platform's rule (`wraparound:`)
     if (top.has("chips")) {
       const long long chips = top.positive_integer("chips", kMaxChips);
       if (chips != s.shape.chip_count())
@@ -111,6 +112,13 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
   if (top.has("wrap"))
     if (auto wraps = parse_wrap(top.string("wrap"), "wrap", node_where("wrap")))
       s.shape.wraps = *wraps;
+  if (top.has("twist") && parse_flag(top, "twist")) {
+    s.shape.twisted = true;
+    if (const auto why = twist_violation(s.shape))
+      throw InputError(node_where("twist"), "twist",
+                       fmt::format("{}x{}x{} cannot be twisted: {}", s.shape.dims[0],
+                                   s.shape.dims[1], s.shape.dims[2], *why));
+  }
 
   // Model.
   const std::string model_arg = path_near(top.string("model"), path);

@@ -157,4 +157,12 @@ double chip_field_value(const ChipSpec& chip, const ChipField& field) {
       field.member);
 }
 
+std::array<bool, 3> Platform::wraparound(const std::array<int, 3>& dims) const {
+  if (wrap_rule == WrapRule::axes_of_16)  // v5e/v6e: book, sharding chapter ("no wraparound below 16")
+    return {dims[0] == 16, dims[1] == 16, dims[2] == 16};
+  // TPU v4 (Google Cloud TPU v4 docs): whole 4x4x4 cubes wrap on every axis; as tpu_v4_wraparound.
+  const bool whole_cubes = dims[0] % 4 == 0 && dims[1] % 4 == 0 && dims[2] % 4 == 0;
+  return {whole_cubes, whole_cubes, whole_cubes};
+}
+
 }  // namespace podsim

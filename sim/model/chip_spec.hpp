@@ -132,6 +132,16 @@ struct Platform {
   std::map<int, std::array<int, 3>> slice_dims;  // chip count -> XxYxZ
   std::vector<std::string> fitted;  // chip parameters `podsim calibrate` fits end to end (`fit:`)
   std::vector<std::string> fitted_network;  // fitted to network measurements (`fit_network:`)
+  // `calibrated: false`: the efficiency and overhead terms were not fitted to this chip's
+  // measurements; reports mark such runs (docs/outputs.md).
+  bool calibrated = true;
+  // `wraparound:` which axes of a slice wrap (platforms/README.md §1 and §8): cubes-of-4 (TPU v4:
+  // every axis when all three dimensions are multiples of 4) or axes-of-16 (v5e, v6e: an axis
+  // wraps only when it is the full 16 of the pod).
+  enum class WrapRule { cubes_of_4, axes_of_16 };
+  WrapRule wrap_rule = WrapRule::cubes_of_4;
+  // The axes of a slice of `dims` that wrap under wrap_rule.
+  std::array<bool, 3> wraparound(const std::array<int, 3>& dims) const;
 };
 
 }  // namespace podsim

@@ -33,6 +33,9 @@ FoldGroup::FoldGroup(const Torus& torus, AxisSet folded) : torus_(&torus), folde
 
 FoldGroup FoldGroup::widest(const Torus& torus) {
   AxisSet folded;
+  // A twisted slice's wraparounds shift along other axes: coordinate-wise translation is not a
+  // symmetry of its routes, so nothing folds there (every chip its own representative).
+  if (torus.shape().twisted) return FoldGroup(torus, folded);
   for (Axis a : kAxes)
     folded.has[static_cast<int>(a)] = torus.shape().size(a) > 1 && torus.shape().wrapped(a);
   return FoldGroup(torus, folded);
@@ -64,6 +67,8 @@ std::string FoldGroup::describe() const {
 }
 
 std::optional<std::string> fold_shape_violation(const TorusShape& shape) {
+  // The fold's translations and its platform's routes assume the plain torus's wiring.
+  if (shape.twisted) return std::string("twisted slice: folded replay not proven exact");
   for (Axis a : kAxes)
     if (shape.size(a) > 1 && !shape.wrapped(a))
       return fmt::format("axis {} of size {} does not wrap", axis_name(a), shape.size(a));
@@ -199,7 +204,8 @@ std::optional<std::pair<FoldGroup, Program>> find_fold(const Torus& torus, Repla
   why.clear();
   for (const FoldGroup& group : candidate_fold_groups(torus)) {
     if (group.folded().empty()) {
-      if (why.empty()) why = "no axis of size above 1 wraps";
+      if (why.empty())
+        why = fold_shape_violation(torus.shape()).value_or("no axis of size above 1 wraps");
       if (mode != ReplayMode::folded) return std::nullopt;
       return std::pair{group, lower(Program::subset(torus.chip_count(), group.representatives()),
                                     false)};

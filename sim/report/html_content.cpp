@@ -23,6 +23,8 @@ HtmlReport run_html_report(const Trace& trace, const RunMetrics& metrics) {
     if (!value.is_object() && !value.is_array())
       report.scenario.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
   const auto ms = [](Seconds t) { return format_seconds(t, TimeUnit::ms); };
+  if (!s.platform.calibrated)
+    report.headline.emplace_back("UNCALIBRATED platform", uncalibrated_note(s.platform));
   if (metrics.prefill_s > 0)
     report.headline.emplace_back("prefill latency", fmt::format("{} (MFU {:.1f}%)", ms(metrics.prefill_s),
                                                                 100 * metrics.prefill_mfu));

@@ -139,6 +139,11 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
   // Only where d_model does not divide (so that other runs' JSON is unchanged).
   if (const std::string note = residual_batch_note(trace.scenario); !note.empty())
     doc["residual_stream"] = note;
+  // Only on an uncalibrated platform (so that other runs' JSON is unchanged; docs/outputs.md).
+  if (!trace.scenario.platform.calibrated) {
+    doc["platform_calibrated"] = false;
+    doc["calibration_note"] = uncalibrated_note(trace.scenario.platform);
+  }
   doc["prefill_s"] = m.prefill_s;
   doc["decode_step_s"] = m.decode_step_s;
   doc["decode_s"] = m.decode_s;
@@ -175,6 +180,13 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
   return doc;
 }
 
+std::string uncalibrated_note(const Platform& p) {
+  return fmt::format("{} is not calibrated (calibrated: false in its platform file): its "
+                     "efficiency and overhead terms are not fitted to its measurements, so these "
+                     "times are estimates",
+                     p.name);
+}
+
 std::string scenario_summary(const Scenario& s) {
   const std::string tokens =
       s.phase == Phase::prefill
@@ -207,6 +219,8 @@ std::string metrics_text(const Trace& trace, const RunMetrics& m) {
   out += fmt::format("  simulation path    {}\n", m.path);
   if (const std::string note = residual_batch_note(s); !note.empty())
     out += fmt::format("  residual stream    {}\n", note);
+  if (!s.platform.calibrated)
+    out += fmt::format("  UNCALIBRATED       {}\n", uncalibrated_note(s.platform));
   if (m.prefill_s > 0)
     out += fmt::format("  prefill latency    {}   MFU {:.1f}%\n", ms(m.prefill_s), 100 * m.prefill_mfu);
   if (!m.decode_steps_s.empty()) {

@@ -66,5 +66,7 @@ std::string metrics_text(const Trace& trace, const RunMetrics& metrics);
 // int8 weights" (and "collective_einsum off" when it is). The header of the text report, the
 // HTML title and the Perfetto metadata.
 std::string scenario_summary(const Scenario& scenario);
+// The warning a report prints for a run on a platform with `calibrated: false`.
+std::string uncalibrated_note(const Platform& platform);
 
 }  // namespace podsim

@@ -4,7 +4,10 @@
 
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/visitors.hpp>
+#include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <mutex>
 
 #include "sim/core/check.hpp"
 #include "sim/core/quantity_parse.hpp"
@@ -54,7 +57,35 @@ std::string_view direction_name(Direction d) {
   return kNames[static_cast<int>(d)];
 }
 
-std::string TorusShape::name() const { return fmt::format("{}x{}x{}", dims[0], dims[1], dims[2]); }
+std::string TorusShape::name() const {
+  return fmt::format("{}x{}x{}{}", dims[0], dims[1], dims[2], twisted ? " twisted" : "");
+}
+
+std::optional<std::string> twist_violation(const TorusShape& shape) {
+  std::array<int, 3> sorted = shape.dims;
+  std::sort(sorted.begin(), sorted.end());
+  // TPU v4's twistable slices (Jouppi et al., ISCA 2023, §2; platforms/README.md §9).
+  if (sorted != std::array<int, 3>{4, 4, 8} && sorted != std::array<int, 3>{4, 8, 8})
+    return fmt::format("{}x{}x{} is not a twistable slice; TPU v4 twists only 4x4x8 and 4x8x8 "
+                       "(in any axis order)",
+                       shape.dims[0], shape.dims[1], shape.dims[2]);
+  for (Axis a : kAxes)
+    if (!shape.wrapped(a))
+      return fmt::format("axis {} does not wrap; a twisted torus rewires the wrap links, so every "
+                         "axis must wrap",
+                         axis_name(a));
+  return std::nullopt;
+}
+
+std::array<int, 3> twist_shift(const TorusShape& shape, Axis a) {
+  std::array<int, 3> shift{0, 0, 0};
+  if (!shape.twisted) return shift;
+  const int k = *std::min_element(shape.dims.begin(), shape.dims.end());
+  if (shape.size(a) != k) return shift;
+  for (Axis b : kAxes)
+    if (shape.size(b) == 2 * k) shift[static_cast<int>(b)] = k;
+  return shift;
+}
 
 std::array<bool, 3> tpu_v4_wraparound(const std::array<int, 3>& dims) {
   const bool whole_cubes = dims[0] % 4 == 0 && dims[1] % 4 == 0 && dims[2] % 4 == 0;
@@ -124,6 +155,13 @@ std::optional<ChipId> Torus::neighbor(ChipId chip_id, Direction d) const {
   if (next < 0 || next >= size) {
     if (!shape_.wrapped(axis)) return std::nullopt;
     next = (next + size) % size;
+    // A twisted wrap link lands shifted along the long axes (twist_shift).
+    const std::array<int, 3> shift = twist_shift(shape_, axis);
+    for (Axis b : kAxes) {
+      const int n = shape_.size(b), s = shift[static_cast<int>(b)];
+      const int by = is_positive(d) ? s : -s;
+      c[b] = ((c[b] + by) % n + n) % n;
+    }
   }
   c[axis] = next;
   return chip(c);
@@ -172,27 +210,154 @@ int Torus::axis_steps(Axis axis, int a, int b) const {
   return forward <= size - forward ? forward : forward - size;
 }
 
+namespace {
+
+// The routes of a twisted slice, by the chip that chip 0 sends to: one displacement (signed steps
+// along x, y, z) per target. Among the displacements of fewest hops (the target plus the wrap
+// lattice, |n_i| <= 2 multiples of each wrap vector: every coordinate is within one size of 0, so
+// the shortest are among them; the BFS test checks it), one is chosen per target so that the six
+// link directions carry all-to-all loads as even as can be had greedily: targets with fewer
+// choices first, then by id; each takes the choice that keeps the most loaded direction lowest
+// (then the sum of squares; then the first in enumeration order). Deterministic, and the same
+// displacement from every source, so the routing is translation invariant. Computed once per
+// shape (a few milliseconds for 4x8x8) and kept for the process.
+std::vector<std::array<int, 3>> build_twisted_routes(const TorusShape& shape) {
+  std::array<std::array<int, 3>, 3> basis{};
+  for (Axis i : kAxes) {
+    basis[static_cast<int>(i)] = twist_shift(shape, i);
+    basis[static_cast<int>(i)][static_cast<int>(i)] = shape.size(i);
+  }
+  const int n = shape.chip_count();
+  std::vector<std::vector<std::array<int, 3>>> choices(n);
+  for (int t = 1; t < n; ++t) {
+    const std::array<int, 3> c{t % shape.dims[0], (t / shape.dims[0]) % shape.dims[1],
+                               t / (shape.dims[0] * shape.dims[1])};
+    int best = -1;
+    for (int n0 = -2; n0 <= 2; ++n0)
+      for (int n1 = -2; n1 <= 2; ++n1)
+        for (int n2 = -2; n2 <= 2; ++n2) {
+          std::array<int, 3> w{};
+          int hops = 0;
+          for (int k = 0; k < 3; ++k) {
+            w[k] = c[k] + n0 * basis[0][k] + n1 * basis[1][k] + n2 * basis[2][k];
+            hops += std::abs(w[k]);
+          }
+          if (best < 0 || hops < best) {
+            best = hops;
+            choices[t].clear();
+          }
+          if (hops == best && std::find(choices[t].begin(), choices[t].end(), w) == choices[t].end())
+            choices[t].push_back(w);
+        }
+  }
+  std::vector<int> order;
+  for (int t = 1; t < n; ++t) order.push_back(t);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int p, int q) { return choices[p].size() < choices[q].size(); });
+  std::vector<std::array<int, 3>> routes(n, std::array<int, 3>{0, 0, 0});
+  std::array<long long, kDirections> load{};
+  const auto with = [](std::array<long long, kDirections> l, const std::array<int, 3>& w) {
+    for (int k = 0; k < 3; ++k) l[2 * k + (w[k] > 0 ? 0 : 1)] += std::abs(w[k]);
+    return l;
+  };
+  for (int t : order) {
+    std::pair<long long, long long> best_key{-1, -1};
+    for (const std::array<int, 3>& w : choices[t]) {
+      const std::array<long long, kDirections> l = with(load, w);
+      long long most = 0, squares = 0;
+      for (long long v : l) most = std::max(most, v), squares += v * v;
+      const std::pair<long long, long long> key{most, squares};
+      if (best_key.first < 0 || key < best_key) {
+        best_key = key;
+        routes[t] = w;
+      }
+    }
+    load = with(load, routes[t]);
+  }
+  return routes;
+}
+
+const std::vector<std::array<int, 3>>& twisted_route_table(const TorusShape& shape) {
+  static std::mutex mutex;
+  static std::map<std::array<int, 3>, std::vector<std::array<int, 3>>> tables;
+  const std::lock_guard<std::mutex> lock(mutex);
+  auto it = tables.find(shape.dims);
+  if (it == tables.end()) it = tables.emplace(shape.dims, build_twisted_routes(shape)).first;
+  return it->second;
+}
+
+}  // namespace
+
+std::array<int, 3> Torus::route_steps(ChipId src, ChipId dst) const {
+  const Coord a = coord(src), b = coord(dst);
+  std::array<int, 3> steps{0, 0, 0};
+  if (!shape_.twisted) {
+    for (Axis axis : kAxes)
+      steps[static_cast<int>(axis)] = axis_steps(axis, a[axis], b[axis]);
+    return steps;
+  }
+  // The displacement's class: dst - src reduced into the box modulo the wrap lattice (the short
+  // axes first, whose wraps shift the long ones), i.e. the chip that chip 0 reaches by it.
+  std::array<int, 3> w{};
+  for (int c = 0; c < 3; ++c) w[c] = b.v[c] - a.v[c];
+  for (Axis i : kAxes) {
+    const std::array<int, 3> shift = twist_shift(shape_, i);
+    if (shift == std::array<int, 3>{0, 0, 0}) continue;
+    int& wi = w[static_cast<int>(i)];
+    const int n = shape_.size(i), q = (wi - ((wi % n) + n) % n) / n;  // floor(wi / n)
+    wi -= q * n;
+    for (int c = 0; c < 3; ++c)
+      if (c != static_cast<int>(i)) w[c] -= q * shift[c];
+  }
+  Coord target;
+  for (Axis i : kAxes) {
+    const int n = shape_.size(i);
+    target[i] = ((w[static_cast<int>(i)] % n) + n) % n;
+  }
+  return twisted_route_table(shape_).at(chip(target));
+}
+
 std::vector<Hop> Torus::route(ChipId src, ChipId dst) const {
   std::vector<Hop> hops;
-  Coord at = coord(src);
-  const Coord target = coord(dst);
+  if (!shape_.twisted) {
+    Coord at = coord(src);
+    const Coord target = coord(dst);
+    for (Axis axis : kAxes) {
+      const int steps = axis_steps(axis, at[axis], target[axis]);
+      const Direction d = direction_of(axis, steps > 0);
+      for (int i = 0; i < std::abs(steps); ++i) {
+        const ChipId from = chip(at);
+        hops.push_back(Hop{from, d});
+        at[axis] = (at[axis] + (steps > 0 ? 1 : -1) + shape_.size(axis)) % shape_.size(axis);
+      }
+    }
+    return hops;
+  }
+  const std::array<int, 3> steps = route_steps(src, dst);
+  ChipId at = src;
   for (Axis axis : kAxes) {
-    const int steps = axis_steps(axis, at[axis], target[axis]);
-    const Direction d = direction_of(axis, steps > 0);
-    for (int i = 0; i < std::abs(steps); ++i) {
-      const ChipId from = chip(at);
-      hops.push_back(Hop{from, d});
-      at[axis] = (at[axis] + (steps > 0 ? 1 : -1) + shape_.size(axis)) % shape_.size(axis);
+    const int s = steps[static_cast<int>(axis)];
+    const Direction d = direction_of(axis, s > 0);
+    for (int i = 0; i < std::abs(s); ++i) {
+      hops.push_back(Hop{at, d});
+      const auto next = neighbor(at, d);
+      PODSIM_CHECK(next.has_value(), "route from {} to {} leaves the slice", src, dst);
+      at = *next;
     }
   }
+  PODSIM_CHECK(at == dst, "route from {} to {} ends at {}", src, dst, at);
   return hops;
 }
 
 int Torus::route_hops(ChipId src, ChipId dst) const {
-  const Coord a = coord(src), b = coord(dst);
-  int hops = 0;
-  for (Axis axis : kAxes) hops += std::abs(axis_steps(axis, a[axis], b[axis]));
-  return hops;
+  if (!shape_.twisted) {
+    const Coord a = coord(src), b = coord(dst);
+    int hops = 0;
+    for (Axis axis : kAxes) hops += std::abs(axis_steps(axis, a[axis], b[axis]));
+    return hops;
+  }
+  const std::array<int, 3> steps = route_steps(src, dst);
+  return std::abs(steps[0]) + std::abs(steps[1]) + std::abs(steps[2]);
 }
 
 std::vector<int> Torus::bfs_hops(ChipId src) const {

@@ -57,11 +57,15 @@ struct Coord {
 struct TorusShape {
   std::array<int, 3> dims{1, 1, 1};
   std::array<bool, 3> wraps{false, false, false};
+  // A twisted torus (TPU v4's optical switches, platforms/README.md §9): the wrap links of the
+  // short axes are shifted by half a long axis along every long axis (twist_shift below). Only
+  // 4x4x8 and 4x8x8 (in any axis order) with every axis wrapped; twist_violation says why not.
+  bool twisted = false;
 
   int size(Axis a) const { return dims[static_cast<int>(a)]; }
   bool wrapped(Axis a) const { return wraps[static_cast<int>(a)]; }
   int chip_count() const { return dims[0] * dims[1] * dims[2]; }
-  std::string name() const;  // "4x4x4"
+  std::string name() const;  // "4x4x4"; "4x4x8 twisted" for a twisted slice
   bool operator==(const TorusShape&) const = default;
 };
 
@@ -74,6 +78,16 @@ inline constexpr int kMaxChips = 1 << 20;
 // switches close the rings of a slice made of whole 4x4x4 cubes, so every axis wraps when all
 // three dimensions are multiples of 4; smaller or odd slices are meshes.
 std::array<bool, 3> tpu_v4_wraparound(const std::array<int, 3>& dims);
+
+// Why `shape` cannot be twisted (nullopt when it can): its dimensions are not 4x4x8 or 4x8x8 in
+// some order, or one of its axes does not wrap. The message completes "cannot be twisted: ...".
+std::optional<std::string> twist_violation(const TorusShape& shape);
+
+// The twist of a twisted shape: twist_shift(shape, a)[b] is what crossing axis a's wrap link in
+// the positive direction adds to coordinate b (modulo its size; the negative direction subtracts
+// it). Half of a long axis (size 2k) along every long axis, for each short axis (size k); zero
+// for a long axis and for an untwisted shape.
+std::array<int, 3> twist_shift(const TorusShape& shape, Axis a);
 
 // Parses "XxYxZ" (positive integers, product at most kMaxChips) and applies the TPU v4
 // wraparound rule. Throws InputError naming `key`.
@@ -118,6 +132,11 @@ class Torus {
 
   // Dimension-order route (x, then y, then z). On a wrapped axis it goes the shorter way round;
   // when both ways are equally long it goes the positive way. On a mesh axis it goes straight.
+  // On a twisted shape: a shortest route on the twisted graph, chosen as a displacement of least
+  // hops among dst - src plus the lattice of the wraps (the graph is a Cayley graph of Z^3 modulo
+  // that lattice, so its hop distance is that least L1 norm), the same for every source (ties
+  // broken once per shape to even out the six directions' all-to-all loads, torus.cpp), then
+  // walked x, then y, then z. Deterministic; test/topology checks it against BFS.
   std::vector<Hop> route(ChipId src, ChipId dst) const;
   // Number of hops of route(src, dst), without building it.
   int route_hops(ChipId src, ChipId dst) const;
@@ -131,6 +150,8 @@ class Torus {
  private:
   // Signed steps to take along `axis` from coordinate a to coordinate b under the routing rule.
   int axis_steps(Axis axis, int a, int b) const;
+  // The signed steps along x, y and z of the route from src to dst (either shape).
+  std::array<int, 3> route_steps(ChipId src, ChipId dst) const;
 
   TorusShape shape_;
   Graph graph_;

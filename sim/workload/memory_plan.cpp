@@ -186,7 +186,8 @@ std::vector<MemoryFix> memory_fixes(const Scenario& s) {
     if (count <= s.chips()) continue;
     Scenario t = s;
     t.shape.dims = dims;
-    t.shape.wraps = tpu_v4_wraparound(dims);
+    t.shape.wraps = s.platform.wraparound(dims);
+    t.shape.twisted = false;
     t.pad_heads = s.pad_heads || auto_pad_heads(t);
     if (consider(t, fmt::format("chips: {} ({})", count, t.shape.name()))) break;
   }

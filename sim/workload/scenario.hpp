@@ -52,13 +52,14 @@ struct ScenarioKey {
   bool file;
   bool trace;
 };
-inline constexpr std::array<ScenarioKey, 19> kScenarioKeys = {{
+inline constexpr std::array<ScenarioKey, 20> kScenarioKeys = {{
     {"name", true, true},
     {"source_file", false, true},
     {"platform", true, true},
     {"topology", true, true},
     {"chips", true, false},
     {"wrap", true, false},
+    {"twist", true, false},
     {"model", true, true},
     {"phase", true, true},
     {"batch", true, true},

@@ -42,7 +42,7 @@ Json scenario_to_json(const Scenario& s) {
     slices[std::to_string(count)] = dims_json(dims);
   const ChipSpec& c = s.platform.chip;
   const ModelSpec& m = s.model;
-  return Json{{"name", s.name},
+  Json out{{"name", s.name},
               {"source_file", s.source_file},
               {"platform",
                {{"name", s.platform.name},
@@ -78,6 +78,11 @@ Json scenario_to_json(const Scenario& s) {
               {"ring_order", ring_order_name(s.ring_order)},
               {"allow_oversubscribe", s.allow_oversubscribe},
               {"exact", s.exact}};
+  if (s.shape.twisted) out["topology"]["twisted"] = true;
+  if (!s.platform.calibrated) out["platform"]["calibrated"] = false;
+  if (s.platform.wrap_rule == Platform::WrapRule::axes_of_16)
+    out["platform"]["wraparound"] = "axes-of-16";
+  return out;
 }
 
 namespace {
@@ -242,8 +247,17 @@ void read_chip_field(const Reader& c, const ChipField& field, ChipSpec& chip) {
 }
 
 Platform read_platform(const Reader& r) {
-  r.allow_only({"name", "source_file", "chip", "slices"});
+  r.allow_only({"name", "source_file", "chip", "slices", "calibrated", "wraparound"});
   Platform p;
+  // Written only when not the default (calibrated, cubes-of-4), so older traces read unchanged.
+  if (r.has("calibrated")) p.calibrated = r.boolean("calibrated");
+  if (r.has("wraparound")) {
+    const std::string rule = r.string("wraparound");
+    if (rule == "axes-of-16")
+      p.wrap_rule = Platform::WrapRule::axes_of_16;
+    else if (rule != "cubes-of-4")
+      r.fail("wraparound", fmt::format("'{}' is not cubes-of-4 or axes-of-16", rule));
+  }
   p.name = r.string("name", false);
   p.source_file = r.string("source_file");
   const Reader c = r.object("chip");
@@ -296,13 +310,20 @@ Scenario read_scenario(const Reader& r) {
   s.source_file = r.string("source_file");
   s.platform = read_platform(r.object("platform"));
   const Reader topo = r.object("topology");
-  topo.allow_only({"dims", "wraps"});
+  topo.allow_only({"dims", "wraps", "twisted"});
   s.shape.dims = topo.dims("dims");
   const Json& wraps = topo.array("wraps");
   if (wraps.size() != 3) topo.fail("wraps", "must have three entries [x, y, z]");
   for (int i = 0; i < 3; ++i) {
     if (!wraps[i].is_boolean()) topo.fail(fmt::format("wraps/{}", i), "must be true or false");
     s.shape.wraps[i] = wraps[i].get<bool>();
+  }
+  // `twisted` is written only for a twisted slice (so untwisted traces are unchanged).
+  if (topo.has("twisted")) {
+    s.shape.twisted = topo.boolean("twisted");
+    if (const auto why = twist_violation(s.shape))
+      topo.fail("twisted", fmt::format("{}x{}x{} cannot be twisted: {}", s.shape.dims[0],
+                                       s.shape.dims[1], s.shape.dims[2], *why));
   }
   s.model = read_model(r.object("model"));
   s.pad_heads = r.boolean("pad_heads");

@@ -23,7 +23,7 @@ std::vector<std::string> strings(const std::vector<std::string_view>& views) {
 TEST_CASE("a scenario file has the keys of the design card") {
   // sim/README.md §3, in its order, with the optional keys the README documents.
   const std::vector<std::string> design = {
-      "name",    "platform",     "topology",        "chips",   "wrap",
+      "name",    "platform",     "topology",        "chips",   "wrap",    "twist",
       "model",   "phase",        "batch",           "input_tokens", "generate_tokens",
       "weights", "ffn_layout",   "attention",       "collective_einsum", "ring_order",
       "pad_heads",
