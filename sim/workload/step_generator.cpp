@@ -485,9 +485,13 @@ CacheLayout cache_layout(const Scenario& p) {
   // 2 (K and V) x positions x K/V heads x d_head, in bf16 (memory_plan.hpp), per sequence.
   c.bytes_per_layer = Bytes(p.batch / axes_size(c.sequences, p.shape)) * Bytes(p.input_tokens) * 2 *
                       Bytes(c.kv_heads) * Bytes(p.model.d_head) * kBf16Bytes;
-  c.notation = p.model.multiquery()
-                   ? tensor_notation("BTQ", {{'B', c.sequences}})
-                   : tensor_notation("BTHQ", {{'B', c.sequences}, {'H', c.heads}});
+  // Grouped K/V heads that do not divide over the head-sharded columns are cached in groups
+  // (kv_heads_for): a chip holds the KvHeads::attended heads its query heads use.
+  c.notation = p.model.multiquery() ? tensor_notation("BTQ", {{'B', c.sequences}})
+               : kvh.fused          ? tensor_notation("BTHQ", {{'B', c.sequences}, {'H', c.heads}})
+                                    : fmt::format("{} ({} of {} K/V heads per chip)",
+                                                  tensor_notation("BTHQ", {{'B', c.sequences}}),
+                                                  c.kv_heads, p.kv_heads_used());
   return c;
 }
 
@@ -536,7 +540,8 @@ KvTransition kv_transition(const Scenario& s) {
     t.bytes_per_layer = b.bytes_per_layer;
     return t;
   }
-  throw InputError(s.location_of("attention"), "attention",
+  const std::string key = s.where.contains("attention.decode") ? "attention.decode" : "attention";
+  throw InputError(s.location_of(key), key,
                    fmt::format("the KV cache would move from {} (prefill) to {} (decode), which "
                                "podsim cannot lower as one all-to-all or all-gather; give both "
                                "phases the same attention sharding",

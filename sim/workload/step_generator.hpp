@@ -51,7 +51,8 @@ StepTrace generate_step(const Scenario& scenario, Phase step_phase, long long ne
 //    sharded prefill, that the decode splits over the batch): it keeps its share, nothing moves.
 //  - all_to_all: the same bytes per chip, split differently (multihead or grouped heads-sharded
 //    BTH_{xyz}Q to batch-sharded B_{xyz}THQ): every chip sends each peer of the changed axes its
-//    part, an all-to-all over those axes of the per-chip cache of a layer.
+//    part, an all-to-all over those axes of the per-chip cache of a layer. Grouped K/V heads
+//    that divide over the head-sharded columns move the same way.
 //  - all_gather: the decode holds more per chip (a batch-sharded multiquery cache that head-
 //    sharded decode replicates): an all-gather over the axes the batch leaves.
 struct KvTransition {

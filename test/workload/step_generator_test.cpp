@@ -83,4 +83,32 @@ TEST_CASE("a multiquery cache moves only where the decode needs more of it") {
   CHECK(none.from == none.to);
 }
 
+TEST_CASE("grouped K/V heads move from head-sharded prefill to batch-sharded decode all-to-all") {
+  // LLaMA 2 70B (8 K/V heads of 128, 80 layers) on 2x2x2, ws-2d: the 8 K/V heads divide over the
+  // 8 chips (BTH_xyzQ); batch 8, 2048 input tokens.
+  const std::vector<std::string> sets = {"model=llama-2-70b", "phase=generate", "chips=8",
+                                         "batch=8", "input_tokens=2048",
+                                         "attention.prefill=heads", "attention.decode=batch"};
+  const std::string file = std::string(PODSIM_SOURCE_DIR) + "/scenarios/t2-low-latency-decode.yaml";
+  const Scenario s = config::load_scenario(file, sets, PODSIM_SOURCE_DIR);
+  const KvTransition t = kv_transition(s);
+  // 2 (K, V) x kv_heads x d_head x layers x 2 B x tokens x batch / chips.
+  const Bytes expected = 2ULL * 8 * 128 * 80 * 2 * 2048 * 8 / 8;
+  CHECK(t.kind == KvTransition::Kind::all_to_all);
+  CHECK(t.from == "BTH_xyzQ");
+  CHECK(t.to == "B_xyzTHQ");
+  CHECK(t.axes.name() == "xyz");
+  CHECK(t.bytes_per_layer * 80 == expected);
+  CHECK(t.cache_bytes_prefill == expected);
+  CHECK(t.cache_bytes_decode == expected);
+  // On 4x4x4 the 8 K/V heads are cached in groups (one per chip, kv_heads_for): no one
+  // collective regroups them, and podsim says so instead of guessing.
+  std::vector<std::string> pod = sets;
+  pod[2] = "chips=64";
+  pod[3] = "batch=64";
+  const Scenario big = config::load_scenario(file, pod, PODSIM_SOURCE_DIR);
+  CHECK_THROWS_WITH(kv_transition(big),
+                    Catch::Contains("from BTHQ (1 of 8 K/V heads per chip) (prefill) to B_xyzTHQ"));
+}
+
 }  // namespace podsim
