@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/config/scenario_loader.hpp"
+#include "sim/config/sweep_loader.hpp"
 #include "test/config/config_test_files.hpp"
 
 using namespace podsim;
@@ -137,4 +138,12 @@ TEST_CASE("set overrides reach one phase of ffn_layout and attention") {
         "--set ffn_layout.decode=ws-2d: ffn_layout.decode: a prefill scenario has no decode "
         "phase; give ffn_layout: <value> or {prefill: <value>}, or use phase: generate for a "
         "layout per phase");
+}
+
+TEST_CASE("sweeps and compare may vary one phase of a per-phase key") {
+  CHECK(config::is_scenario_key("ffn_layout"));
+  CHECK(config::is_scenario_key("ffn_layout.decode"));
+  CHECK(config::is_scenario_key("attention.prefill"));
+  CHECK_FALSE(config::is_scenario_key("ffn_layout.mixed"));
+  CHECK_FALSE(config::is_scenario_key("batch.decode"));
 }
