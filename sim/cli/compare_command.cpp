@@ -51,7 +51,7 @@ Vary parse_vary(const std::string& text) {
                                            text));
   Vary v{text.substr(0, eq), {}};
   const auto& keys = config::scenario_keys();
-  if (std::find(keys.begin(), keys.end(), v.key) == keys.end())
+  if (!config::is_scenario_key(v.key))
     throw InputError("--vary", fmt::format("'{}' is not a scenario key; scenario keys are {}",
                                            v.key, fmt::join(keys, ", ")));
   std::size_t start = eq + 1;

@@ -48,13 +48,14 @@ const OutputFormats kTraceFormats{{"json"}, "json", false, false, "the trace"};
 // ranking of `ffn_layout: auto` (on stderr when stdout carries data).
 LayoutChoice decide_layout(const Scenario& scenario, bool stdout_is_data) {
   LayoutChoice choice = choose_layout(scenario);
-  if (choice.ranking) (stdout_is_data ? std::cerr : std::cout) << ranking_text(*choice.ranking);
+  (stdout_is_data ? std::cerr : std::cout) << choice_ranking_text(choice);
   return choice;
 }
 
 int simulate(const Trace& trace, const ResolvedOutputs& outputs,
              const TimelineArgs& timeline_args = {},
-             const std::optional<LayoutRanking>& ranking = std::nullopt) {
+             const std::optional<LayoutRanking>& ranking = std::nullopt,
+             const nlohmann::json& ranking_doc = nullptr) {
   check_memory_available(replay_memory_need(trace, trace.scenario.exact),
                          fmt::format("{} on {}{}", trace.scenario.name, trace.scenario.shape.name(),
                                      trace.scenario.exact ? " (exact)" : ""),
@@ -81,7 +82,7 @@ int simulate(const Trace& trace, const ResolvedOutputs& outputs,
     if (format == "json") {
       nlohmann::json doc = metrics_json(trace, metrics);
       doc["format_version"] = kJsonFormatVersion;
-      if (ranking) doc["layout_ranking"] = ranking_json(*ranking);
+      if (!ranking_doc.is_null()) doc["layout_ranking"] = ranking_doc;
       doc["transfers"] = timing.transfers;  // point-to-point messages simulated (all rounds)
       doc["replay"] = timing.replay;        // folded or per-chip (program/fold.hpp)
       if (timing.representatives > 0) doc["representatives"] = timing.representatives;
@@ -121,7 +122,8 @@ Command add_run_command(CLI::App& app) {
     const ResolvedOutputs outputs = resolve_outputs(args->out, kRunFormats);
     const LayoutChoice choice = decide_layout(
         config::load_scenario(args->scenario, all_overrides(*args)), outputs.stdout_is_data());
-    return simulate(generate_trace(choice.scenario), outputs, args->timeline, choice.ranking);
+    return simulate(generate_trace(choice.scenario), outputs, args->timeline, choice.ranking,
+                    choice_ranking_json(choice));
   };
 }
 
@@ -136,7 +138,7 @@ Command add_trace_command(CLI::App& app) {
     const ResolvedOutputs outputs = resolve_outputs(args->out, kTraceFormats);
     const Scenario scenario = config::load_scenario(args->scenario, all_overrides(*args));
     // A trace is pure data: deciding `auto` would simulate.
-    if (scenario.ffn_layout_auto)
+    if (scenario.layout_undecided())
       throw InputError(scenario.location_of("ffn_layout"), "ffn_layout",
                        "auto is decided by simulating the candidates, and podsim trace does not "
                        "simulate: give a layout (ws-1d, ws-2d, wg-x, wg-xy, wg-xyz), or run "

@@ -61,6 +61,66 @@ bool parse_flag(const MapReader& r, const std::string& key) {
   throw InputError(r.where(node), key, fmt::format("'{}' must be true or false", text));
 }
 
+// A key that may be given per phase: a text value (both phases) or a map {prefill: v, decode:
+// v}. A generate scenario's map needs both phases; a prefill or decode scenario's map may hold
+// only its own phase. `fallback` is used when the key is absent (empty: the key is required).
+struct PerPhaseValue {
+  bool map = false;
+  std::string prefill, decode;
+  SourceLocation prefill_at, decode_at;
+};
+
+PerPhaseValue read_per_phase(const MapReader& top, const std::string& key, Phase phase,
+                             const std::string& fallback, const SourceLocation& at) {
+  PerPhaseValue v;
+  v.prefill_at = v.decode_at = at;
+  if (!top.has(key) && !fallback.empty()) {
+    v.prefill = v.decode = fallback;
+    return v;
+  }
+  const YAML::Node node = top.require(key);
+  if (node.IsSequence())
+    throw InputError(top.where(node), key,
+                     fmt::format("is a list; give one value for both phases, or one per phase as "
+                                 "a map {{prefill: <value>, decode: <value>}}"));
+  if (!node.IsMap()) {
+    v.prefill = v.decode = top.string(key);
+    return v;
+  }
+  v.map = true;
+  const MapReader phases(node, top.file(), key);
+  phases.allow_only({"prefill", "decode"});
+  const auto one = [&](const std::string& name) {
+    if (phase != Phase::generate && name != std::string(phase_name(phase)))
+      throw InputError(phases.where(phases.require(name)), phases.key_path(name),
+                       fmt::format("a {} scenario has no {} phase; give {}: <value> or {{{}: "
+                                   "<value>}}, or use phase: generate for a layout per phase",
+                                   phase_name(phase), name, key, phase_name(phase)));
+    return phases.string(name);
+  };
+  if (phase == Phase::generate) {
+    if (!phases.has("prefill") || !phases.has("decode"))
+      throw InputError(top.where(node), key,
+                       fmt::format("a map per phase needs both prefill and decode, e.g. {{prefill: "
+                                   "{}, decode: {}}}",
+                                   phases.has("prefill") ? phases.string("prefill") : "...",
+                                   phases.has("decode") ? phases.string("decode") : "..."));
+    v.prefill = one("prefill");
+    v.decode = one("decode");
+    v.prefill_at = phases.where(phases.require("prefill"));
+    v.decode_at = phases.where(phases.require("decode"));
+    return v;
+  }
+  for (const auto& entry : node) one(entry.first.Scalar());  // refuses the other phase's key
+  const std::string own(phase_name(phase));
+  if (!phases.has(own))
+    throw InputError(top.where(node), key,
+                     fmt::format("is an empty map; give {}: <value> or {{{}: <value>}}", key, own));
+  v.prefill = v.decode = phases.string(own);
+  v.prefill_at = v.decode_at = phases.where(phases.require(own));
+  return v;
+}
+
 Scenario read_scenario(const std::string& path, YAML::Node root,
                        const std::vector<ScenarioOverride>& overrides,
                        const std::string& search_root) {
@@ -149,8 +209,15 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
   // Partitioning and options.
   s.weights =
       parse_weight_dtype(top.string_or("weights", "bf16"), "weights", node_where("weights"));
-  s.attention = parse_attn_sharding(top.string_or("attention", "heads"), "attention",
-                                    node_where("attention"));
+  const PerPhaseValue attention =
+      read_per_phase(top, "attention", s.phase, "heads", node_where("attention"));
+  const auto phase_key = [&](const std::string& key, const PerPhaseValue& v, Phase p) {
+    return v.map && s.phase == Phase::generate ? fmt::format("{}.{}", key, phase_name(p)) : key;
+  };
+  s.attention = parse_attn_sharding(attention.prefill, phase_key("attention", attention, Phase::prefill),
+                                    attention.prefill_at);
+  const AttnSharding decode_attention = parse_attn_sharding(
+      attention.decode, phase_key("attention", attention, Phase::decode), attention.decode_at);
   s.collective_einsum =
       parse_collective_einsum(top.string_or("collective_einsum", "looped"), "collective_einsum",
                               node_where("collective_einsum"));
@@ -173,12 +240,32 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
 
   // `ffn_layout: auto` is recorded as a request: explore/layout_search decides it, and checks
   // then what each candidate layout needs of the shapes.
-  const std::string layout_text = top.string("ffn_layout");
-  s.ffn_layout_auto = layout_text == "auto";
+  // Per phase (phase: generate with a map for ffn_layout or attention): the prefill's layout in
+  // ffn_layout and attention, the decode's in decode_layout.
+  const PerPhaseValue layout = read_per_phase(top, "ffn_layout", s.phase, "", node_where("ffn_layout"));
+  s.ffn_layout_auto = layout.prefill == "auto";
   if (!s.ffn_layout_auto)
-    s.ffn_layout = parse_ffn_layout(layout_text, "ffn_layout", node_where("ffn_layout"));
+    s.ffn_layout = parse_ffn_layout(layout.prefill, phase_key("ffn_layout", layout, Phase::prefill),
+                                    layout.prefill_at);
+  if (s.phase == Phase::generate && (layout.map || attention.map)) {
+    Scenario::PhaseLayout decode;
+    decode.ffn_layout_auto = layout.decode == "auto";
+    if (!decode.ffn_layout_auto)
+      decode.ffn_layout = parse_ffn_layout(
+          layout.decode, phase_key("ffn_layout", layout, Phase::decode), layout.decode_at);
+    decode.attention = decode_attention;
+    s.decode_layout = decode;
+    if (layout.map) {
+      s.where.try_emplace("ffn_layout.prefill", layout.prefill_at);
+      s.where.try_emplace("ffn_layout.decode", layout.decode_at);
+    }
+    if (attention.map) {
+      s.where.try_emplace("attention.prefill", attention.prefill_at);
+      s.where.try_emplace("attention.decode", attention.decode_at);
+    }
+  }
   resolve_pad_heads(s);
-  if (!s.ffn_layout_auto)
+  if (!s.layout_undecided())
     validate_scenario(s);
   else
     check_size_products(s);
@@ -202,7 +289,36 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
   // must agree, as in a file).
   if (by_key.contains("chips") && !by_key.contains("topology")) root.remove("topology");
   if (by_key.contains("topology") && !by_key.contains("chips")) root.remove("chips");
-  for (const auto& o : parsed) root[o.key] = YAML::Node(o.value);
+  for (const auto& o : parsed) {
+    // `--set ffn_layout.decode=ws-2d` (or .prefill, and attention.*): one phase of a per-phase
+    // key; a text value already there becomes the other phase's.
+    const auto dot = o.key.find('.');
+    const std::string head = o.key.substr(0, dot);
+    if (dot != std::string::npos && (head == "ffn_layout" || head == "attention")) {
+      const std::string phase = o.key.substr(dot + 1);
+      if (phase != "prefill" && phase != "decode")
+        throw InputError(SourceLocation{"--set " + o.key + "=" + o.value, 0, 0}, o.key,
+                         fmt::format("'{}' is not a phase; use {}.prefill or {}.decode", phase,
+                                     head, head));
+      YAML::Node current = root[head];
+      if (!current.IsMap()) {
+        YAML::Node map(YAML::NodeType::Map);
+        const std::string old = current.IsScalar() ? current.Scalar()
+                                : head == "attention" ? "heads"
+                                                      : "";
+        const YAML::Node phase_node = root["phase"];
+        const bool generate = phase_node.IsScalar() && phase_node.Scalar() == "generate";
+        if (!old.empty() && generate) {
+          map["prefill"] = old;
+          map["decode"] = old;
+        }
+        root[head] = map;
+      }
+      root[head][phase] = YAML::Node(o.value);
+      continue;
+    }
+    root[o.key] = YAML::Node(o.value);
+  }
   try {
     return read_scenario(path, root, parsed, search_root);
   } catch (const InputError& e) {

@@ -17,6 +17,13 @@
 // to YAML files (relative to the working directory, else to the scenario's directory).
 // `ffn_layout: auto` is recorded as a request (Scenario::ffn_layout_auto) and nothing more:
 // explore/layout_search's choose_layout() decides it.
+//
+// Per phase: `ffn_layout` and `attention` may each be a map {prefill: v, decode: v} (`auto` per
+// phase allowed); in a generate scenario both phases must be given and the decode's goes to
+// Scenario::decode_layout, in a prefill or decode scenario only that phase's key is allowed.
+// `--set ffn_layout.decode=ws-2d` (or .prefill, attention.*) sets one phase; in a generate
+// scenario a text value already there stays the other phase's. Errors name the phase's key
+// (`ffn_layout.decode`) at its position.
 
 #include <string>
 #include <vector>

@@ -50,12 +50,20 @@ const std::vector<std::string>& scenario_keys() {
   return keys;
 }
 
+bool is_scenario_key(const std::string& key) {
+  for (const std::string& k : scenario_keys())
+    if (k == key) return true;
+  for (const char* k : {"ffn_layout.prefill", "ffn_layout.decode", "attention.prefill",
+                        "attention.decode"})
+    if (key == k) return true;
+  return false;
+}
+
 namespace {
 
 void check_scenario_key(const MapReader& r, const YAML::Node& key_node) {
   const std::string key = key_node.Scalar();
-  for (const std::string& k : scenario_keys())
-    if (k == key) return;
+  if (is_scenario_key(key)) return;
   std::string hint;
   if (auto close = closest_match(key, scenario_keys()))
     hint = fmt::format("; did you mean '{}'?", *close);

@@ -49,6 +49,9 @@ struct SweepSpec {
 
 // The keys a scenario file accepts (scenario_loader.hpp); grid and `set` keys must be among them.
 const std::vector<std::string>& scenario_keys();
+// Whether `key` may be varied or set: a scenario key, or one phase of a per-phase key
+// (ffn_layout.prefill, ffn_layout.decode, attention.prefill, attention.decode).
+bool is_scenario_key(const std::string& key);
 
 // Loads and checks a sweep file: known keys, a base scenario that exists, non-empty lists of
 // scalar values, and no key that contradicts the base (a grid over `chips` on a base that names

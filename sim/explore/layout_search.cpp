@@ -136,8 +136,124 @@ std::string_view rank_status_name(RankStatus status) {
   return "?";
 }
 
+namespace {
+
+// One phase of a per-phase scenario on its own, for ranking that phase's `auto`: the prefill as a
+// prefill scenario, the decode steps as a decode scenario over the prompt's cache.
+Scenario phase_alone(const Scenario& s, Phase phase) {
+  Scenario p = phase_scenario(s, phase);
+  p.phase = phase;
+  if (phase == Phase::prefill) p.generate_tokens = 0;
+  return p;
+}
+
+// The layouts a phase may take: the one given, or every layout when it is `auto`.
+std::vector<FfnLayout> phase_options(const Scenario& s, Phase phase) {
+  const Scenario p = phase_scenario(s, phase);
+  if (!p.ffn_layout_auto) return {p.ffn_layout};
+  return std::vector<FfnLayout>(kFfnLayouts.begin(), kFfnLayouts.end());
+}
+
+// `s` with the prefill's and the decode's layouts set and pad_heads resolved.
+Scenario with_layouts(const Scenario& s, FfnLayout prefill, FfnLayout decode) {
+  Scenario c = s;
+  c.ffn_layout_auto = false;
+  c.ffn_layout = prefill;
+  c.decode_layout->ffn_layout_auto = false;
+  c.decode_layout->ffn_layout = decode;
+  resolve_pad_heads(c);
+  return c;
+}
+
+// Whether a decided per-phase scenario can run: each phase shards, the weights are stored alike
+// and the KV cache's move can be lowered.
+bool pair_applies(const Scenario& c) {
+  if (sharding_problem(phase_scenario(c, Phase::prefill)) ||
+      sharding_problem(phase_scenario(c, Phase::decode)) || weight_layout_problem(c))
+    return false;
+  try {
+    kv_transition(c);
+  } catch (const InputError&) {
+    return false;
+  }
+  return true;
+}
+
+LayoutChoice choose_per_phase(const Scenario& s) {
+  LayoutChoice choice;
+  // Per phase: the simulated time of each layout it may take (0 for a given layout).
+  std::vector<std::pair<const LayoutRankEntry*, FfnLayout>> pre, dec;
+  const LayoutRankEntry given{};
+  const auto rank_phase = [&](Phase phase, std::optional<LayoutRanking>& ranking,
+                              std::vector<std::pair<const LayoutRankEntry*, FfnLayout>>& out) {
+    const Scenario alone = phase_alone(s, phase);
+    if (!alone.ffn_layout_auto) {
+      out.emplace_back(&given, alone.ffn_layout);
+      return;
+    }
+    ranking = rank_layouts(alone, layout_candidates(alone));
+    ranking->label = fmt::format("ffn_layout.{}", phase_name(phase));
+    ranking->chosen_timing.reset();  // the run simulates both phases together
+  };
+  rank_phase(Phase::prefill, choice.ranking, pre);
+  rank_phase(Phase::decode, choice.decode_ranking, dec);
+  for (const auto& [ranking, out] : {std::pair{&choice.ranking, &pre},
+                                     std::pair{&choice.decode_ranking, &dec}})
+    if (*ranking)
+      for (const LayoutRankEntry& e : (*ranking)->entries)
+        if (e.status == RankStatus::simulated) out->emplace_back(&e, e.layout);
+  std::optional<Scenario> best;
+  Seconds best_s = std::numeric_limits<double>::infinity();
+  for (const auto& [a, la] : pre)
+    for (const auto& [b, lb] : dec) {
+      const Scenario c = with_layouts(s, la, lb);
+      const Seconds t = a->total_s + b->total_s;
+      if (t < best_s && pair_applies(c)) {
+        best_s = t;
+        best = c;
+      }
+    }
+  if (!best)
+    throw InputError(s.location_of("ffn_layout"), "ffn_layout",
+                     "auto per phase: no simulated pair of a prefill layout and a decode layout "
+                     "stores the weights alike and shards the scenario; give the layouts");
+  for (const auto& [ranking, phase] : {std::pair{&choice.ranking, Phase::prefill},
+                                       std::pair{&choice.decode_ranking, Phase::decode}}) {
+    if (!*ranking) continue;
+    const FfnLayout top = (*ranking)->entries.front().layout;
+    const FfnLayout took = phase_scenario(*best, phase).ffn_layout;
+    if (top != took)
+      choice.note += fmt::format(
+          "{} auto: {} instead of the faster {}, whose stored weights the other phase's layout "
+          "does not share\n",
+          phase_name(phase), ffn_layout_name(took), ffn_layout_name(top));
+  }
+  validate_scenario(*best);
+  choice.scenario = *best;
+  return choice;
+}
+
+}  // namespace
+
 std::vector<Scenario> layout_candidates(const Scenario& scenario) {
   std::vector<Scenario> candidates;
+  if (scenario.per_phase()) {
+    for (FfnLayout a : phase_options(scenario, Phase::prefill))
+      for (FfnLayout b : phase_options(scenario, Phase::decode)) {
+        Scenario c = with_layouts(scenario, a, b);
+        if (!pair_applies(c)) continue;
+        validate_scenario(c);
+        candidates.push_back(std::move(c));
+      }
+    if (candidates.empty())
+      validate_scenario(with_layouts(scenario, phase_options(scenario, Phase::prefill).front(),
+                                     phase_options(scenario, Phase::decode).front()));
+    if (candidates.empty())
+      throw InputError(scenario.location_of("ffn_layout"), "ffn_layout",
+                       "no pair of a prefill layout and a decode layout shards the scenario and "
+                       "stores the weights alike");
+    return candidates;
+  }
   for (FfnLayout layout : kFfnLayouts) {
     Scenario c = scenario;
     c.ffn_layout_auto = false;
@@ -159,22 +275,26 @@ std::vector<Scenario> layout_candidates(const Scenario& scenario) {
 }
 
 LayoutChoice choose_layout(const Scenario& scenario) {
-  if (!scenario.ffn_layout_auto) return LayoutChoice{scenario, std::nullopt};
+  if (scenario.per_phase()) {
+    if (!scenario.layout_undecided()) return LayoutChoice{scenario, std::nullopt, std::nullopt, ""};
+    return choose_per_phase(scenario);
+  }
+  if (!scenario.ffn_layout_auto) return LayoutChoice{scenario, std::nullopt, std::nullopt, ""};
   LayoutRanking ranking = rank_layouts(scenario, layout_candidates(scenario));
   const LayoutRankEntry& best = ranking.entries.front();
   Scenario chosen = scenario;
   chosen.ffn_layout_auto = false;
   chosen.ffn_layout = best.layout;
   chosen.pad_heads = best.pad_heads;
-  return LayoutChoice{std::move(chosen), std::move(ranking)};
+  return LayoutChoice{std::move(chosen), std::move(ranking), std::nullopt, ""};
 }
 
 std::string ranking_text(const LayoutRanking& ranking) {
   std::string out;
   if (ranking.empty()) return out;
   const LayoutRankEntry& best = ranking.entries.front();
-  out += fmt::format("ffn_layout auto: {} has the least simulated time among {} candidates\n",
-                     layout_label(best), ranking.entries.size());
+  out += fmt::format("{} auto: {} has the least simulated time among {} candidates\n",
+                     ranking.label, layout_label(best), ranking.entries.size());
   int rank = 0;
   for (const LayoutRankEntry& e : ranking.entries) {
     if (e.status == RankStatus::simulated)
@@ -210,6 +330,21 @@ nlohmann::json ranking_json(const LayoutRanking& ranking) {
     rows.push_back(row);
   }
   return rows;
+}
+
+nlohmann::json choice_ranking_json(const LayoutChoice& choice) {
+  if (!choice.scenario.per_phase()) return choice.ranking ? ranking_json(*choice.ranking) : nullptr;
+  nlohmann::json j = nlohmann::json::object();
+  if (choice.ranking) j["prefill"] = ranking_json(*choice.ranking);
+  if (choice.decode_ranking) j["decode"] = ranking_json(*choice.decode_ranking);
+  return j.empty() ? nlohmann::json(nullptr) : j;
+}
+
+std::string choice_ranking_text(const LayoutChoice& choice) {
+  std::string out;
+  if (choice.ranking) out += ranking_text(*choice.ranking);
+  if (choice.decode_ranking) out += ranking_text(*choice.decode_ranking);
+  return out + choice.note;
 }
 
 }  // namespace podsim

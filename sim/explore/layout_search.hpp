@@ -10,8 +10,17 @@
 // layer_time_bounds over the whole run) exceeds kPruneFactor x the least worst case of any
 // candidate cannot win and are not simulated; the rest are simulated on the fast path and the
 // least simulated time wins. A prefill scenario and a decode scenario each get their own choice;
-// a generate scenario keeps one layout for both phases (the weights stay where they are) and is
-// ranked by its total, with the per-phase times shown.
+// a generate scenario with one `ffn_layout: auto` keeps one layout for both phases (the weights
+// stay where they are) and is ranked by its total, with the per-phase times shown.
+//
+// Per phase (`ffn_layout: {prefill: auto, decode: ...}`): the prefill's auto ranks the layouts by
+// simulating the prefill alone (the scenario as phase prefill, with the prefill's attention), the
+// decode's by simulating the decode steps alone (phase decode, context input_tokens, with the
+// decode's attention), the same way as above. The pair chosen is the one with the least sum of
+// the two simulated times among pairs that store the weights alike (weight_layout_problem: ws-1d
+// pairs only with itself), so a phase's own best is passed over only where it would need the
+// weights re-laid out. The KV cache's move between the phases is not part of the criterion: it
+// depends on the attention shardings, which the scenario gives.
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +52,7 @@ struct LayoutRankEntry {
 };
 
 struct LayoutRanking {
+  std::string label = "ffn_layout";  // the key decided: "ffn_layout", "ffn_layout.prefill", ...
   std::vector<LayoutRankEntry> entries;  // simulated by total time, then pruned, then no-fit
   std::optional<TraceTiming> chosen_timing;  // the winner's fast-path timing
   bool empty() const {
@@ -52,13 +62,16 @@ struct LayoutRanking {
 
 struct LayoutChoice {
   Scenario scenario;                     // with its layout decided (ffn_layout_auto false)
-  std::optional<LayoutRanking> ranking;  // when the layout was `auto`
+  std::optional<LayoutRanking> ranking;  // when the layout (per phase: the prefill's) was `auto`
+  std::optional<LayoutRanking> decode_ranking;  // per phase: when the decode's was `auto`
+  std::string note;  // per phase: why a phase's own best was passed over, if it was
 };
 
 // The layouts that can shard `scenario`'s model and batch on its slice, in kFfnLayouts order:
 // copies of the scenario with ffn_layout set, pad_heads resolved and ffn_layout_auto false, each
 // passing validate_scenario. Enumeration only (nothing is decided or simulated). Throws the
-// validation error of the default layout (ws-2d) when no layout applies.
+// validation error of the default layout (ws-2d) when no layout applies. Per phase: every pair
+// (prefill, decode) of layouts for the phases left `auto` that validates.
 std::vector<Scenario> layout_candidates(const Scenario& scenario);
 
 // The one function that decides `ffn_layout: auto`. A scenario whose layout was given is
@@ -73,5 +86,10 @@ LayoutChoice choose_layout(const Scenario& scenario);
 std::string ranking_text(const LayoutRanking& ranking);
 // The ranking as the run JSON's `layout_ranking`: one object per candidate, in ranking order.
 nlohmann::json ranking_json(const LayoutRanking& ranking);
+// The run JSON's `layout_ranking` of a choice: ranking_json of the one ranking, or per phase
+// {"prefill": [...], "decode": [...]} with the phases that were `auto`. Null without a ranking.
+nlohmann::json choice_ranking_json(const LayoutChoice& choice);
+// ranking_text of each ranking of the choice, and its note.
+std::string choice_ranking_text(const LayoutChoice& choice);
 
 }  // namespace podsim

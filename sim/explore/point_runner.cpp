@@ -77,7 +77,7 @@ std::optional<PointResult> prepare(const PointTask& task, const PointRunOptions&
     // refused only when no candidate layout applies or none fits (the first candidate's plan is
     // shown then).
     const std::vector<Scenario> candidates =
-        scenario.ffn_layout_auto ? layout_candidates(scenario) : std::vector<Scenario>{scenario};
+        scenario.layout_undecided() ? layout_candidates(scenario) : std::vector<Scenario>{scenario};
     std::optional<MemoryPlan> first_plan;
     for (const Scenario& c : candidates) {
       const MemoryPlan plan = plan_memory(c);

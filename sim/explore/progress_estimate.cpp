@@ -18,7 +18,7 @@ double predicted_point_work(const std::string& scenario,
     const Scenario s = config::load_scenario(scenario, overrides);
     // `auto` simulates every candidate once on the fast path, then the winner is reused.
     const std::vector<Scenario> candidates =
-        s.ffn_layout_auto ? layout_candidates(s) : std::vector<Scenario>{s};
+        s.layout_undecided() ? layout_candidates(s) : std::vector<Scenario>{s};
     double tasks = 0;
     for (const Scenario& c : candidates)
       tasks += replay_memory_need(generate_trace(c), c.exact).tasks;

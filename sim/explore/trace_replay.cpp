@@ -94,7 +94,7 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
     for (const LayerTrace& layer : step.layers)
       for (const Op& op : layer.ops)
         if (op.kind == OpKind::collective)
-          validate_collective(op.collective, torus.shape(), std::string(phase_name(step.phase)) + "." + layer.name + "." + op.name);
+          validate_collective(op.collective, torus.shape(), std::string(step.phase_label()) + "." + layer.name + "." + op.name);
 
   std::vector<std::size_t> decode;
   std::map<std::size_t, double> known;  // step index -> simulated duration
@@ -201,9 +201,9 @@ std::vector<std::string> section_names(const Trace& trace, const std::vector<std
       for (std::size_t r = 0; r < sm.layers[l].ends.size(); ++r) {
         const int m = sm.layers[l].ends[r];
         names[m] = sm.layers[l].repeat > 1
-                       ? fmt::format("step {} ({}) {} {}/{}", steps[i], phase_name(step.phase),
+                       ? fmt::format("step {} ({}) {} {}/{}", steps[i], step.phase_label(),
                                      step.layers[l].name, r + 1, sm.layers[l].repeat)
-                       : fmt::format("step {} ({}) {}", steps[i], phase_name(step.phase), step.layers[l].name);
+                       : fmt::format("step {} ({}) {}", steps[i], step.phase_label(), step.layers[l].name);
         layer_sections->push_back(m);
       }
   }
@@ -228,7 +228,8 @@ CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& ca
     for (std::int32_t i = a; i <= b; ++i) steps.push_back(static_cast<std::size_t>(i));
   } else {
     for (std::size_t i = 0; i < trace.steps.size(); ++i)
-      if (exact || i == 0 || trace.steps[i].phase != trace.steps[i - 1].phase) steps.push_back(i);
+      if (exact || i == 0 || trace.steps[i].phase_label() != trace.steps[i - 1].phase_label())
+        steps.push_back(i);
   }
   const bool whole = exact && steps.size() == trace.steps.size();
   // Folded where a strict fold holds (fold.hpp, FoldPurpose::timeline): the representatives are
@@ -270,7 +271,7 @@ CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& ca
 
   std::string step_list;
   for (std::size_t i = 0; i < steps.size() && i < 8; ++i)
-    step_list += fmt::format("{}{} ({})", i ? ", " : "", steps[i], phase_name(trace.steps[steps[i]].phase));
+    step_list += fmt::format("{}{} ({})", i ? ", " : "", steps[i], trace.steps[steps[i]].phase_label());
   if (steps.size() > 8) step_list += fmt::format(", ... ({} steps)", steps.size());
   int sampled = 0, repeats = 0;
   for (const StepMarks& sm : lowered.steps)

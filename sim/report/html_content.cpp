@@ -22,12 +22,31 @@ HtmlReport run_html_report(const Trace& trace, const RunMetrics& metrics) {
   for (const auto& [key, value] : doc["scenario"].items())
     if (!value.is_object() && !value.is_array())
       report.scenario.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+    else if (value.is_object() && value.contains("prefill") && value.contains("decode"))
+      report.scenario.emplace_back(  // a layout per phase
+          key, fmt::format("prefill {}, decode {}", value["prefill"].get<std::string>(),
+                           value["decode"].get<std::string>()));
   const auto ms = [](Seconds t) { return format_seconds(t, TimeUnit::ms); };
   if (!s.platform.calibrated)
     report.headline.emplace_back("UNCALIBRATED platform", uncalibrated_note(s.platform));
   if (metrics.prefill_s > 0)
     report.headline.emplace_back("prefill latency", fmt::format("{} (MFU {:.1f}%)", ms(metrics.prefill_s),
                                                                 100 * metrics.prefill_mfu));
+  if (s.per_phase()) {
+    const nlohmann::json& t = doc["transition"];
+    report.headline.emplace_back(
+        "transition",
+        t.contains("axes")
+            ? fmt::format("KV cache {} -> {}: {} over {} of {} per chip, {}; weights stay",
+                          t["kv_from"].get<std::string>(), t["kv_to"].get<std::string>(),
+                          t["kv_cache"].get<std::string>(), t["axes"].get<std::string>(),
+                          format_bytes(t["bytes_per_chip"].get<double>()),
+                          ms(metrics.transition_s))
+            : fmt::format("KV cache {} -> {}: {}; weights stay", t["kv_from"].get<std::string>(),
+                          t["kv_to"].get<std::string>(),
+                          t["kv_cache"].get<std::string>() == "none" ? "same sharding, nothing moves"
+                                                                     : "kept in place, nothing moves"));
+  }
   if (!metrics.decode_steps_s.empty()) {
     report.headline.emplace_back("decode step", ms(metrics.decode_step_s));
     report.headline.emplace_back("decode total", fmt::format("{} (MFU {:.1f}%)", ms(metrics.decode_s),

@@ -7,6 +7,7 @@
 #include "sim/analytic/collective_cost.hpp"
 #include "sim/core/quantity_parse.hpp"
 #include "sim/workload/op_cost.hpp"
+#include "sim/workload/step_generator.hpp"
 #include "sim/workload/trace_json.hpp"
 
 namespace podsim {
@@ -76,7 +77,7 @@ std::string comm_text(const Trace& trace, const RunMetrics& m) {
     Breakdown sum;
     int steps = 0;
     for (std::size_t i = 0; i < m.step_breakdowns.size(); ++i)
-      if (trace.steps[i].phase == phase) {
+      if (trace.steps[i].phase == phase && !trace.steps[i].transition) {
         sum += m.step_breakdowns[i];
         ++steps;
       }
@@ -96,6 +97,45 @@ std::string comm_text(const Trace& trace, const RunMetrics& m) {
   return out;
 }
 
+// What moves between the phases of a per-phase run: the KV cache (kv_transition) and not the
+// weights (validate_scenario refuses layouts that store them differently).
+nlohmann::json transition_json(const Trace& trace, const RunMetrics& m) {
+  const KvTransition t = kv_transition(trace.scenario);
+  nlohmann::json j = {{"kv_cache", kv_transition_kind_name(t.kind)},
+                      {"kv_from", t.from},
+                      {"kv_to", t.to},
+                      {"kv_cache_bytes_prefill", t.cache_bytes_prefill},
+                      {"kv_cache_bytes_decode", t.cache_bytes_decode},
+                      {"duration_s", m.transition_s},
+                      {"weights_move", false}};
+  if (!t.axes.empty()) {
+    j["axes"] = t.axes.name();
+    j["bytes_per_chip"] = t.bytes_per_layer * Bytes(trace.scenario.model.layers);
+  }
+  return j;
+}
+
+std::string transition_text(const Trace& trace, const RunMetrics& m) {
+  const KvTransition t = kv_transition(trace.scenario);
+  std::string kv;
+  switch (t.kind) {
+    case KvTransition::Kind::none:
+      kv = fmt::format("KV cache stays {} (same sharding in both phases)", t.from);
+      break;
+    case KvTransition::Kind::local:
+      kv = fmt::format("KV cache {} -> {}: each chip keeps its part, nothing moves", t.from, t.to);
+      break;
+    default:
+      kv = fmt::format("KV cache {} -> {}: {} over {} of {} per chip, {}", t.from, t.to,
+                       kv_transition_kind_name(t.kind), t.axes.name(),
+                       format_bytes(static_cast<double>(t.bytes_per_layer) *
+                                    static_cast<double>(trace.scenario.model.layers)),
+                       format_seconds(m.transition_s, TimeUnit::ms, decimals(3)));
+  }
+  return fmt::format("  transition         {}; weights stay (both layouts store them alike)\n",
+                     kv);
+}
+
 }  // namespace
 
 RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_s,
@@ -111,7 +151,9 @@ RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_
     const Seconds t = step_s.at(i);
     m.step_breakdowns.push_back(step_breakdown(step, s, t));
     m.breakdown += m.step_breakdowns.back();
-    if (step.phase == Phase::prefill) {
+    if (step.transition) {
+      m.transition_s += t;  // no tokens: it only moves the KV cache
+    } else if (step.phase == Phase::prefill) {
       m.prefill_s += t;
       prefill_tokens += static_cast<double>(step.batch * step.new_tokens);
     } else {
@@ -121,7 +163,7 @@ RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_
     }
   }
   if (!m.decode_steps_s.empty()) m.decode_step_s = m.decode_s / m.decode_steps_s.size();
-  m.total_s = m.prefill_s + m.decode_s;
+  m.total_s = m.prefill_s + m.transition_s + m.decode_s;
   // MFU counts the matmul FLOPs of the unpadded model (platforms/README.md §2).
   const double n = s.model.parameters(false);
   m.prefill_mfu = mfu_of(n, prefill_tokens, s, m.prefill_s);
@@ -164,7 +206,7 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
   nlohmann::json steps = nlohmann::json::array();
   for (std::size_t i = 0; i < m.step_breakdowns.size(); ++i) {
     const Breakdown& b = m.step_breakdowns[i];
-    steps.push_back({{"phase", phase_name(trace.steps[i].phase)},
+    steps.push_back({{"phase", trace.steps[i].phase_label()},
                      {"duration_s", m.step_s[i]},
                      {"comm_s", b.comm_s},
                      {"hidden_comm_s", b.hidden_comm_s()},
@@ -172,6 +214,17 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
                      {"comm_overhead_s", b.comm_overhead_s}});
   }
   doc["steps"] = steps;
+  // Per-phase layouts only (other runs' JSON is unchanged).
+  if (trace.scenario.per_phase()) {
+    nlohmann::json layouts;
+    for (const Phase phase : {Phase::prefill, Phase::decode}) {
+      const Scenario p = phase_scenario(trace.scenario, phase);
+      layouts[std::string(phase_name(phase))] = {{"ffn_layout", ffn_layout_name(p.ffn_layout)},
+                                                 {"attention", attn_sharding_name(p.attention)}};
+    }
+    doc["layouts"] = layouts;
+    doc["transition"] = transition_json(trace, m);
+  }
   doc["memory"] = {{"weights_bytes", m.memory.weights_bytes},
                    {"kv_bytes", m.memory.kv_bytes},
                    {"activation_bytes", m.memory.activation_bytes},
@@ -193,10 +246,9 @@ std::string scenario_summary(const Scenario& s) {
           ? fmt::format("{} input tokens", s.input_tokens)
           : fmt::format("{} {} + {} generated tokens", s.input_tokens,
                         s.phase == Phase::decode ? "cached" : "input", s.generate_tokens);
-  return fmt::format("{}, {} on {} ({} chips): batch {}, {}; {}, {}-sharded attention, {} weights{}{}",
+  return fmt::format("{}, {} on {} ({} chips): batch {}, {}; {}, {} weights{}{}",
                      s.model.name, phase_name(s.phase), s.shape.name(), s.chips(), s.batch, tokens,
-                     s.ffn_layout_label(), attn_sharding_name(s.attention),
-                     weight_dtype_name(s.weights),
+                     layouts_text(s), weight_dtype_name(s.weights),
                      s.collective_einsum == CollectiveEinsum::off ? ", collective_einsum off" : "",
                      s.ring_order == RingOrder::snake ? ", snake rings" : "");
 }
@@ -223,6 +275,7 @@ std::string metrics_text(const Trace& trace, const RunMetrics& m) {
     out += fmt::format("  UNCALIBRATED       {}\n", uncalibrated_note(s.platform));
   if (m.prefill_s > 0)
     out += fmt::format("  prefill latency    {}   MFU {:.1f}%\n", ms(m.prefill_s), 100 * m.prefill_mfu);
+  if (s.per_phase()) out += transition_text(trace, m);
   if (!m.decode_steps_s.empty()) {
     out += fmt::format("  decode step        {} (per generated token of every sequence)\n",
                        ms(m.decode_step_s));

@@ -89,8 +89,13 @@ std::map<std::string, std::string> describe_scenario(const Scenario& s) {
           {"input_tokens", std::to_string(s.input_tokens)},
           {"generate_tokens", std::to_string(s.generate_tokens)},
           {"weights", std::string(weight_dtype_name(s.weights))},
-          {"ffn_layout", std::string(s.ffn_layout_label())},
-          {"attention", std::string(attn_sharding_name(s.attention))},
+          // Per phase: "prefill/decode", e.g. wg-xyz/ws-2d.
+          {"ffn_layout", s.per_phase() ? fmt::format("{}/{}", phase_scenario(s, Phase::prefill).ffn_layout_label(),
+                                                     phase_scenario(s, Phase::decode).ffn_layout_label())
+                                       : std::string(s.ffn_layout_label())},
+          {"attention", s.per_phase() ? fmt::format("{}/{}", attn_sharding_name(s.attention),
+                                                    attn_sharding_name(s.decode_layout->attention))
+                                      : std::string(attn_sharding_name(s.attention))},
           {"collective_einsum", std::string(collective_einsum_name(s.collective_einsum))}};
 }
 

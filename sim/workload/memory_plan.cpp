@@ -87,6 +87,23 @@ bool valid(const Scenario& s) {
 }  // namespace
 
 MemoryPlan plan_memory(const Scenario& s) {
+  if (s.per_phase()) {
+    // Each phase with its layout: the prefill's cache holds input_tokens positions in the
+    // prefill's sharding, the decode's the whole context in the decode's. The weights are the
+    // same copy (validate_scenario). The transition re-lays out the cache one layer at a time
+    // (transition_step), so the two copies overlap by one layer's cache only, not counted here.
+    Scenario pre = phase_scenario(s, Phase::prefill), dec = phase_scenario(s, Phase::decode);
+    pre.phase = Phase::prefill;
+    pre.generate_tokens = 0;
+    dec.phase = Phase::decode;
+    const MemoryPlan a = plan_memory(pre), b = plan_memory(dec);
+    MemoryPlan plan = a;
+    plan.weights_bytes = std::max(a.weights_bytes, b.weights_bytes);
+    plan.kv_bytes = std::max(a.kv_bytes, b.kv_bytes);
+    plan.activation_bytes = std::max(a.activation_bytes, b.activation_bytes);
+    plan.fits = plan.total_bytes() <= plan.hbm_bytes;
+    return plan;
+  }
   MemoryPlan plan;
   plan.weights_bytes = weights_per_chip(s);
   plan.kv_bytes = kv_cache_per_chip(s);

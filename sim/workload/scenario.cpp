@@ -77,6 +77,52 @@ std::string_view Scenario::ffn_layout_label() const {
   return ffn_layout_auto ? std::string_view("auto") : ffn_layout_name(ffn_layout);
 }
 
+Scenario phase_scenario(const Scenario& s, Phase phase) {
+  Scenario p = s;
+  if (!s.decode_layout) return p;
+  if (phase == Phase::decode) {
+    p.ffn_layout = s.decode_layout->ffn_layout;
+    p.ffn_layout_auto = s.decode_layout->ffn_layout_auto;
+    p.attention = s.decode_layout->attention;
+  }
+  p.decode_layout.reset();
+  return p;
+}
+
+std::string layouts_text(const Scenario& s) {
+  const auto one = [](const Scenario& p) {
+    return fmt::format("{}, {}-sharded attention", p.ffn_layout_label(),
+                       attn_sharding_name(p.attention));
+  };
+  if (!s.per_phase()) return one(s);
+  return fmt::format("prefill {}; decode {}", one(phase_scenario(s, Phase::prefill)),
+                     one(phase_scenario(s, Phase::decode)));
+}
+
+std::optional<std::string> weight_layout_problem(const Scenario& s) {
+  if (!s.per_phase() || s.layout_undecided()) return std::nullopt;
+  const Scenario pre = phase_scenario(s, Phase::prefill), dec = phase_scenario(s, Phase::decode);
+  const Sharding a = scenario_sharding(pre), b = scenario_sharding(dec);
+  const auto stored = [&](const Sharding& sh) {
+    return tensor_notation("EF", {{'E', nontrivial_axes(sh.weight_e_stored, s.shape)},
+                                  {'F', nontrivial_axes(sh.weight_f_stored, s.shape)}});
+  };
+  const auto table = [&](const Sharding& sh) {
+    return tensor_notation("VE", {{'V', nontrivial_axes(sh.embed_v, s.shape)},
+                                  {'E', nontrivial_axes(sh.embed_e, s.shape)}});
+  };
+  const std::string what = stored(a) != stored(b)  ? "the weights"
+                           : table(a) != table(b) ? "the embedding table"
+                                                   : "";
+  if (what.empty()) return std::nullopt;
+  return fmt::format(
+      "prefill {} stores {} as {} (table {}) and decode {} as {} (table {}); podsim does not "
+      "re-lay out the weights between the phases: give both phases layouts that store them "
+      "alike (ws-2d and the weight-gathered layouts all store E_xF_yz, paper §3.2.3)",
+      ffn_layout_name(pre.ffn_layout), what, stored(a), table(a), ffn_layout_name(dec.ffn_layout),
+      stored(b), table(b));
+}
+
 SourceLocation Scenario::location_of(const std::string& key) const {
   const auto it = where.find(key);
   if (it != where.end()) return it->second;
@@ -134,6 +180,10 @@ bool heads_need_padding(const Scenario& s) {
 
 bool auto_pad_heads(const Scenario& s) {
   if (s.model.padded_heads == 0) return false;
+  // Per phase: one copy of the weights serves both phases, so pad where either needs it.
+  if (s.per_phase())
+    return auto_pad_heads(phase_scenario(s, Phase::prefill)) ||
+           auto_pad_heads(phase_scenario(s, Phase::decode));
   return (s.model.pad_heads_from_chips > 0 && s.chips() >= s.model.pad_heads_from_chips) ||
          heads_need_padding(s);
 }
@@ -321,6 +371,23 @@ void validate_scenario(const Scenario& s) {
   at_least("input_tokens", s.input_tokens, 1);
   at_least("generate_tokens", s.generate_tokens, s.phase == Phase::prefill ? 0 : 1);
   check_size_products(s);
+  if (s.per_phase()) {
+    for (const Phase phase : {Phase::prefill, Phase::decode}) {
+      const Scenario p = phase_scenario(s, phase);
+      if (p.ffn_layout_auto) continue;  // choose_layout checks each candidate
+      if (auto problem = sharding_problem(p))
+        throw InputError(s.location_of(problem->key), problem->key,
+                         fmt::format("{} phase: {}", phase_name(phase), problem->message));
+    }
+    if (auto problem = weight_layout_problem(s)) {
+      // Blame a phase's layout where --set gave it (its position is the flag), else the key.
+      std::string key = "ffn_layout";
+      for (const char* k : {"ffn_layout.decode", "ffn_layout.prefill"})
+        if (s.where.contains(k) && s.where.at(k).file.rfind("--set", 0) == 0) key = k;
+      throw InputError(s.location_of(key), key, *problem);
+    }
+    return;
+  }
   if (auto problem = sharding_problem(s))
     throw InputError(s.location_of(problem->key), problem->key, problem->message);
 }

@@ -100,6 +100,17 @@ struct Scenario {
   // (choose_layout, the only place that decides it) before anything that needs one. Until then
   // ffn_layout and pad_heads are placeholders and the layout's divisibility is unchecked.
   bool ffn_layout_auto = false;
+  // Per-phase layouts (`ffn_layout: {prefill: wg-xyz, decode: ws-2d}`, `attention: {prefill:
+  // heads, decode: batch}`; phase generate only): the decode steps' layout, where the scenario
+  // gave one per phase. ffn_layout, attention and ffn_layout_auto above are then the prefill's.
+  // Absent: one layout for both phases (a scalar `ffn_layout: auto` is then ranked by the run's
+  // total; a per-phase `auto` is decided per phase, explore/layout_search).
+  struct PhaseLayout {
+    FfnLayout ffn_layout = FfnLayout::ws_2d;
+    bool ffn_layout_auto = false;
+    AttnSharding attention = AttnSharding::heads;
+  };
+  std::optional<PhaseLayout> decode_layout;
   PadHeadsRequest pad_heads_request = PadHeadsRequest::automatic;  // `pad_heads` as given
 
   // Where each key was given (scenario file position or `--set`), for messages raised after
@@ -107,8 +118,14 @@ struct Scenario {
   std::map<std::string, SourceLocation> where;
 
   long long chips() const { return shape.chip_count(); }
-  // The layout's name, or "auto" while ffn_layout_auto is undecided.
+  // The layout's name, or "auto" while ffn_layout_auto is undecided (the prefill's when the
+  // layouts are per phase).
   std::string_view ffn_layout_label() const;
+  bool per_phase() const { return decode_layout.has_value(); }
+  // Whether any phase's layout is still `auto`.
+  bool layout_undecided() const {
+    return ffn_layout_auto || (decode_layout && decode_layout->ffn_layout_auto);
+  }
   long long heads_used() const { return model.heads_used(pad_heads); }
   long long kv_heads_used() const { return model.kv_heads_used(pad_heads); }
   Bytes weight_bytes_per_element() const { return weight_element_bytes(weights); }
@@ -121,6 +138,21 @@ struct Scenario {
   long long vocab_used() const;
   SourceLocation location_of(const std::string& key) const;
 };
+
+// The scenario as one phase of it sees it: for a per-phase generate scenario, a copy with
+// `phase`'s layout and attention in ffn_layout and attention and no decode_layout (the phase
+// and lengths stay those of the whole run); otherwise the scenario itself. `phase` is
+// Phase::prefill or Phase::decode.
+Scenario phase_scenario(const Scenario& scenario, Phase phase);
+// The scenario's layouts as "wg-xyz, batch-sharded attention" or, per phase, "prefill wg-xyz,
+// batch-sharded attention; decode ws-2d, batch-sharded attention".
+std::string layouts_text(const Scenario& scenario);
+
+// Why the prefill's and the decode's layouts of a per-phase scenario cannot share one copy of
+// the weights: the stored weight shardings differ (ws-1d stores E F_xyz, every other layout
+// E_x F_yz; paper §3.2.3) or the embedding table's split does. std::nullopt when they share it
+// (then no weight moves between the phases) or the scenario is not per phase.
+std::optional<std::string> weight_layout_problem(const Scenario& scenario);
 
 // The shardings of the scenario's layout and attention, with the residual batch axes that its
 // model, batch and slice need (choose_residual_batch; empty where d_model divides over the
@@ -161,6 +193,8 @@ void resolve_pad_heads(Scenario& scenario);
 // would exceed kMaxSizeProduct elements (core/checked_math.hpp). Part of validate_scenario; also
 // run on its own before the layout of `ffn_layout: auto` is chosen.
 void check_size_products(const Scenario& scenario);
+// Per-phase scenarios are checked per phase (phase_scenario), then for the weights'
+// layout (weight_layout_problem, at ffn_layout).
 void validate_scenario(const Scenario& scenario);
 
 }  // namespace podsim

@@ -449,6 +449,133 @@ StepTrace generate_step(const Scenario& scenario, Phase step_phase, long long ne
   return step;
 }
 
+std::string_view kv_transition_kind_name(KvTransition::Kind kind) {
+  switch (kind) {
+    case KvTransition::Kind::none:
+      return "none";
+    case KvTransition::Kind::local:
+      return "local";
+    case KvTransition::Kind::all_to_all:
+      return "all-to-all";
+    case KvTransition::Kind::all_gather:
+      return "all-gather";
+  }
+  return "?";
+}
+
+namespace {
+
+// The KV cache of one phase's layout after the prefill: per chip and layer.
+struct CacheLayout {
+  AxisSet sequences;  // the batch axes of the attention core
+  AxisSet heads;      // the axes its K/V heads split over (none for multiquery)
+  long long kv_heads = 0;  // K/V heads per chip
+  Bytes bytes_per_layer = 0;
+  std::string notation;
+};
+
+CacheLayout cache_layout(const Scenario& p) {
+  const Sharding sh = scenario_sharding(p);
+  const KvHeads kvh = scenario_kv_heads(p);
+  CacheLayout c;
+  c.sequences = nontrivial_axes(sh.attn_batch, p.shape);
+  c.heads = p.model.multiquery() ? AxisSet{}
+                                 : nontrivial_axes(kvh.fused ? sh.attn_heads : kvh.split, p.shape);
+  c.kv_heads = kvh.attended;
+  // 2 (K and V) x positions x K/V heads x d_head, in bf16 (memory_plan.hpp), per sequence.
+  c.bytes_per_layer = Bytes(p.batch / axes_size(c.sequences, p.shape)) * Bytes(p.input_tokens) * 2 *
+                      Bytes(c.kv_heads) * Bytes(p.model.d_head) * kBf16Bytes;
+  // Grouped K/V heads that do not divide over the head-sharded columns are cached in groups
+  // (kv_heads_for): a chip holds the KvHeads::attended heads its query heads use.
+  c.notation = p.model.multiquery() ? tensor_notation("BTQ", {{'B', c.sequences}})
+               : kvh.fused          ? tensor_notation("BTHQ", {{'B', c.sequences}, {'H', c.heads}})
+                                    : fmt::format("{} ({} of {} K/V heads per chip)",
+                                                  tensor_notation("BTHQ", {{'B', c.sequences}}),
+                                                  c.kv_heads, p.kv_heads_used());
+  return c;
+}
+
+bool subset(const AxisSet& a, const AxisSet& b) { return axes_minus(a, b).empty(); }
+
+}  // namespace
+
+KvTransition kv_transition(const Scenario& s) {
+  KvTransition t;
+  if (!s.per_phase()) return t;
+  PODSIM_CHECK(!s.layout_undecided(), "kv_transition needs both phases' layouts decided");
+  const CacheLayout a = cache_layout(phase_scenario(s, Phase::prefill));
+  const CacheLayout b = cache_layout(phase_scenario(s, Phase::decode));
+  const Bytes layers = Bytes(s.model.layers);
+  t.cache_bytes_prefill = a.bytes_per_layer * layers;
+  t.cache_bytes_decode = b.bytes_per_layer * layers;
+  t.from = a.notation;
+  t.to = b.notation;
+  if (a.sequences == b.sequences && a.heads == b.heads && a.kv_heads == b.kv_heads) return t;
+  // What the decode needs of a chip is a part of what the prefill left there.
+  if (subset(a.sequences, b.sequences) && b.kv_heads <= a.kv_heads &&
+      b.bytes_per_layer <= a.bytes_per_layer) {
+    t.kind = KvTransition::Kind::local;
+    return t;
+  }
+  if (a.bytes_per_layer == b.bytes_per_layer) {
+    const AxisSet moved =
+        nontrivial_axes(axes_union(axes_union(axes_minus(a.sequences, b.sequences),
+                                              axes_minus(b.sequences, a.sequences)),
+                                   axes_union(axes_minus(a.heads, b.heads),
+                                              axes_minus(b.heads, a.heads))),
+                        s.shape);
+    if (!moved.empty()) {
+      t.kind = KvTransition::Kind::all_to_all;
+      t.axes = moved;
+      t.bytes_per_layer = a.bytes_per_layer;
+      return t;
+    }
+  }
+  const AxisSet gathered = nontrivial_axes(axes_minus(a.sequences, b.sequences), s.shape);
+  if (b.bytes_per_layer > a.bytes_per_layer && subset(b.sequences, a.sequences) &&
+      !gathered.empty() &&
+      b.bytes_per_layer == a.bytes_per_layer * Bytes(axes_size(gathered, s.shape))) {
+    t.kind = KvTransition::Kind::all_gather;
+    t.axes = gathered;
+    t.bytes_per_layer = b.bytes_per_layer;
+    return t;
+  }
+  const std::string key = s.where.contains("attention.decode") ? "attention.decode" : "attention";
+  throw InputError(s.location_of(key), key,
+                   fmt::format("the KV cache would move from {} (prefill) to {} (decode), which "
+                               "podsim cannot lower as one all-to-all or all-gather; give both "
+                               "phases the same attention sharding",
+                               a.notation, b.notation));
+}
+
+std::optional<StepTrace> transition_step(const Scenario& s) {
+  const KvTransition t = kv_transition(s);
+  if (t.kind != KvTransition::Kind::all_to_all && t.kind != KvTransition::Kind::all_gather)
+    return std::nullopt;
+  StepTrace step;
+  step.phase = Phase::prefill;
+  step.transition = true;
+  step.batch = s.batch;
+  step.new_tokens = 0;
+  step.context = s.input_tokens;
+  LayerTrace layer{"kv_transition", static_cast<int>(s.model.layers), {}};
+  Op op;
+  op.kind = OpKind::collective;
+  const bool a2a = t.kind == KvTransition::Kind::all_to_all;
+  op.name = fmt::format("{}_{}_kv_cache", a2a ? "alltoall" : "allgather", t.axes.name());
+  op.shapes = fmt::format("{} -> {} (K and V of one layer, {} positions)", t.from, t.to,
+                          s.input_tokens);
+  op.collective.kind = a2a ? CollectiveKind::all_to_all : CollectiveKind::all_gather;
+  op.collective.axes = t.axes;
+  op.collective.bytes = t.bytes_per_layer;
+  // The cache is read from HBM where it lies and written where the decode reads it.
+  op.kv_bytes = a2a ? 2 * t.bytes_per_layer
+                    : t.bytes_per_layer + t.bytes_per_layer / Bytes(axes_size(t.axes, s.shape));
+  layer.ops.push_back(std::move(op));
+  step.layers.push_back(std::move(layer));
+  return step;
+}
+
 OpTotals totals(const LayerTrace& layer) {
   OpTotals t;
   for (const Op& op : layer.ops) {

@@ -29,6 +29,9 @@
 //  - Collective bytes are the paper's per-chip size of the larger side (all-gather output,
 //    reduce-scatter input, all-reduce and all-to-all buffer).
 
+#include <optional>
+#include <string>
+
 #include "sim/workload/scenario.hpp"
 #include "sim/workload/trace.hpp"
 
@@ -38,6 +41,38 @@ namespace podsim {
 // `step_phase` is Phase::prefill or Phase::decode. Requires validate_scenario to have passed.
 StepTrace generate_step(const Scenario& scenario, Phase step_phase, long long new_tokens,
                         long long context);
+
+// How the KV cache moves between the phases of a per-phase generate run, when the prefill's
+// attention sharding and the decode's differ: the cache B_{a}T[H_{h}]Q of every layer (sequences
+// over the attention batch axes a, K/V heads over h) is re-laid out once, after the prefill wrote
+// input_tokens positions of it.
+//  - none: the same sharding (e.g. wg-xyz prefill and ws-2d decode, both batch-sharded: B_xyz).
+//  - local: each chip already holds what the decode needs (a replicated multiquery cache, head-
+//    sharded prefill, that the decode splits over the batch): it keeps its share, nothing moves.
+//  - all_to_all: the same bytes per chip, split differently (multihead or grouped heads-sharded
+//    BTH_{xyz}Q to batch-sharded B_{xyz}THQ): every chip sends each peer of the changed axes its
+//    part, an all-to-all over those axes of the per-chip cache of a layer. Grouped K/V heads
+//    that divide over the head-sharded columns move the same way.
+//  - all_gather: the decode holds more per chip (a batch-sharded multiquery cache that head-
+//    sharded decode replicates): an all-gather over the axes the batch leaves.
+struct KvTransition {
+  enum class Kind { none, local, all_to_all, all_gather };
+  Kind kind = Kind::none;
+  AxisSet axes;                  // all_to_all, all_gather: the collective's axes
+  Bytes bytes_per_layer = 0;     // per chip, the collective's buffer (larger side), one layer
+  Bytes cache_bytes_prefill = 0;  // per chip, all layers, as the prefill leaves it
+  Bytes cache_bytes_decode = 0;   // per chip, all layers, as the decode needs it
+  std::string from, to;          // the cache's sharding in the notation, e.g. "BTH_xyzQ"
+};
+std::string_view kv_transition_kind_name(KvTransition::Kind kind);  // "none", "local", ...
+// Requires a per-phase scenario with both layouts decided and valid; a scenario that is not per
+// phase gets Kind::none. Throws InputError (at attention) for a change of sharding it cannot
+// lower as one all-to-all or all-gather.
+KvTransition kv_transition(const Scenario& scenario);
+// The transition step (StepTrace::transition) of a kv_transition that moves bytes: one layer
+// "kv_transition", repeated model.layers times, holding the collective. std::nullopt when
+// nothing moves.
+std::optional<StepTrace> transition_step(const Scenario& scenario);
 
 // Per-chip totals of one layer (or a whole step) from its ops, for reports and tests.
 struct OpTotals {

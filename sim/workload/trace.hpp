@@ -52,11 +52,18 @@ struct LayerTrace {
 
 struct StepTrace {
   Phase phase = Phase::prefill;  // prefill | decode (a step is never Phase::generate)
+  // The move between the phases of a per-phase generate run (step_generator.hpp
+  // transition_step): the KV cache re-laid out from the prefill's sharding to the decode's. It
+  // has phase prefill (it runs once, simulated on its own like a prefill pass, never
+  // interpolated like decode steps), new_tokens 0 and context input_tokens.
+  bool transition = false;
   long long batch = 0;       // sequences
   long long new_tokens = 0;  // L of this pass (per sequence)
   long long context = 0;     // cached positions per sequence before this pass (prefill: 0;
                              // decode step i: input_tokens + i); attention reads context + L
   long long attended() const { return context + new_tokens; }
+  // "prefill", "decode" or "transition", as the JSON outputs name a step.
+  std::string_view phase_label() const { return transition ? "transition" : phase_name(phase); }
   std::vector<LayerTrace> layers;
 };
 

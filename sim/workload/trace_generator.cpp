@@ -36,7 +36,7 @@ void enforce_steps_fit(const Scenario& s, double bytes_per_step) {
 }
 
 Trace generate_trace(const Scenario& scenario) {
-  PODSIM_CHECK(!scenario.ffn_layout_auto, "generate_trace needs a decided layout (choose_layout)");
+  PODSIM_CHECK(!scenario.layout_undecided(), "generate_trace needs a decided layout (choose_layout)");
   Trace trace;
   enforce_steps_fit(scenario, kTraceBytesPerStep);
   trace.scenario = scenario;
@@ -44,11 +44,18 @@ Trace generate_trace(const Scenario& scenario) {
   enforce_memory_fits(scenario, trace.memory);
   if (!trace.memory.fits)
     logger("workload")->warn("{}", memory_refusal_message(scenario, trace.memory));
+  // Per phase: the prefill with its layout, the KV cache's move (if any), the decode steps with
+  // theirs. The weights stay where they are (validate_scenario: both layouts store them alike).
+  const Scenario prefill = phase_scenario(scenario, Phase::prefill);
+  const Scenario decode = phase_scenario(scenario, Phase::decode);
   if (scenario.phase != Phase::decode)
-    trace.steps.push_back(generate_step(scenario, Phase::prefill, scenario.input_tokens, 0));
+    trace.steps.push_back(generate_step(prefill, Phase::prefill, scenario.input_tokens, 0));
+  if (scenario.phase == Phase::generate)
+    if (std::optional<StepTrace> move = transition_step(scenario))
+      trace.steps.push_back(std::move(*move));
   if (scenario.phase != Phase::prefill)
     for (long long i = 0; i < scenario.generate_tokens; ++i)
-      trace.steps.push_back(generate_step(scenario, Phase::decode, 1, scenario.input_tokens + i));
+      trace.steps.push_back(generate_step(decode, Phase::decode, 1, scenario.input_tokens + i));
   return trace;
 }
 

@@ -42,6 +42,14 @@ Json scenario_to_json(const Scenario& s) {
     slices[std::to_string(count)] = dims_json(dims);
   const ChipSpec& c = s.platform.chip;
   const ModelSpec& m = s.model;
+  // Per phase, as the scenario file writes it: {"prefill": ..., "decode": ...}.
+  const Scenario pre = phase_scenario(s, Phase::prefill), dec = phase_scenario(s, Phase::decode);
+  const Json layout = s.per_phase() ? Json{{"prefill", ffn_layout_name(pre.ffn_layout)},
+                                           {"decode", ffn_layout_name(dec.ffn_layout)}}
+                                    : Json(ffn_layout_name(s.ffn_layout));
+  const Json attention = s.per_phase() ? Json{{"prefill", attn_sharding_name(pre.attention)},
+                                              {"decode", attn_sharding_name(dec.attention)}}
+                                       : Json(attn_sharding_name(s.attention));
   Json out{{"name", s.name},
               {"source_file", s.source_file},
               {"platform",
@@ -72,8 +80,8 @@ Json scenario_to_json(const Scenario& s) {
               {"input_tokens", s.input_tokens},
               {"generate_tokens", s.generate_tokens},
               {"weights", weight_dtype_name(s.weights)},
-              {"ffn_layout", ffn_layout_name(s.ffn_layout)},
-              {"attention", attn_sharding_name(s.attention)},
+              {"ffn_layout", layout},
+              {"attention", attention},
               {"collective_einsum", collective_einsum_name(s.collective_einsum)},
               {"ring_order", ring_order_name(s.ring_order)},
               {"allow_oversubscribe", s.allow_oversubscribe},
@@ -147,6 +155,7 @@ class Reader {
     return *it;
   }
   bool has(const std::string& key) const { return j_.contains(key); }
+  const Json& raw(const std::string& key) const { return require(key); }
 
   Reader object(const std::string& key) const {
     const Json& v = require(key);
@@ -333,8 +342,33 @@ Scenario read_scenario(const Reader& r) {
   s.input_tokens = r.integer("input_tokens", 1, 1LL << 30);
   s.generate_tokens = r.integer("generate_tokens", 0, 1LL << 30);
   s.weights = parse_weight_dtype(r.string("weights"), r.path("weights"), r.where());
-  s.ffn_layout = parse_ffn_layout(r.string("ffn_layout"), r.path("ffn_layout"), r.where());
-  s.attention = parse_attn_sharding(r.string("attention"), r.path("attention"), r.where());
+  // A text value, or per phase {"prefill": ..., "decode": ...} (a generate run only).
+  const bool per_phase = r.has("ffn_layout") && r.has("attention") &&
+                         (r.raw("ffn_layout").is_object() || r.raw("attention").is_object());
+  if (per_phase) {
+    if (s.phase != Phase::generate)
+      r.fail("ffn_layout", "layouts per phase need phase generate");
+    const auto phases = [&](const std::string& key) {
+      if (!r.raw(key).is_object()) {
+        const std::string v = r.string(key);
+        return std::pair{v, v};
+      }
+      const Reader p = r.object(key);
+      p.allow_only({"prefill", "decode"});
+      return std::pair{p.string("prefill"), p.string("decode")};
+    };
+    const auto [layout_pre, layout_dec] = phases("ffn_layout");
+    const auto [attn_pre, attn_dec] = phases("attention");
+    s.ffn_layout = parse_ffn_layout(layout_pre, r.path("ffn_layout"), r.where());
+    s.attention = parse_attn_sharding(attn_pre, r.path("attention"), r.where());
+    Scenario::PhaseLayout decode;
+    decode.ffn_layout = parse_ffn_layout(layout_dec, r.path("ffn_layout"), r.where());
+    decode.attention = parse_attn_sharding(attn_dec, r.path("attention"), r.where());
+    s.decode_layout = decode;
+  } else {
+    s.ffn_layout = parse_ffn_layout(r.string("ffn_layout"), r.path("ffn_layout"), r.where());
+    s.attention = parse_attn_sharding(r.string("attention"), r.path("attention"), r.where());
+  }
   s.collective_einsum = parse_collective_einsum(r.string("collective_einsum"),
                                                 r.path("collective_einsum"), r.where());
   // Absent in traces written before the key existed, whose rings were snakes.
@@ -398,11 +432,14 @@ StepTrace read_step(const Reader& r, const TorusShape& shape) {
   r.allow_only({"phase", "batch", "new_tokens", "context", "layers"});
   StepTrace step;
   const std::string phase = r.string("phase");
-  if (phase != "prefill" && phase != "decode")
-    r.fail("phase", fmt::format("'{}' is not a step phase; use prefill or decode", phase));
-  step.phase = phase == "prefill" ? Phase::prefill : Phase::decode;
+  if (phase != "prefill" && phase != "decode" && phase != "transition")
+    r.fail("phase",
+           fmt::format("'{}' is not a step phase; use prefill, decode or transition", phase));
+  step.phase = phase == "decode" ? Phase::decode : Phase::prefill;
+  // The KV cache's move between the phases holds no new tokens (StepTrace::transition).
+  step.transition = phase == "transition";
   step.batch = r.integer("batch", 1, 1LL << 30);
-  step.new_tokens = r.integer("new_tokens", 1, 1LL << 31);
+  step.new_tokens = r.integer("new_tokens", step.transition ? 0 : 1, 1LL << 31);
   step.context = r.integer("context", 0, 1LL << 31);
   const Json& layers = r.array("layers");
   for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -448,7 +485,7 @@ std::string trace_to_json(const Trace& trace) {
       for (const Op& op : layer.ops) ops.push_back(op_json(op));
       layers.push_back(Json{{"name", layer.name}, {"repeat", layer.repeat}, {"ops", ops}});
     }
-    steps.push_back(Json{{"phase", phase_name(step.phase)},
+    steps.push_back(Json{{"phase", step.phase_label()},
                          {"batch", step.batch},
                          {"new_tokens", step.new_tokens},
                          {"context", step.context},
