@@ -70,7 +70,7 @@ std::string comm_text(const Trace& trace, const RunMetrics& m) {
     Breakdown sum;
     int steps = 0;
     for (std::size_t i = 0; i < m.step_breakdowns.size(); ++i)
-      if (trace.steps[i].phase == phase) {
+      if (trace.steps.phase(i) == phase) {
         sum += m.step_breakdowns[i];
         ++steps;
       }
@@ -147,7 +147,7 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
   nlohmann::json steps = nlohmann::json::array();
   for (std::size_t i = 0; i < m.step_breakdowns.size(); ++i) {
     const Breakdown& b = m.step_breakdowns[i];
-    steps.push_back({{"phase", phase_name(trace.steps[i].phase)},
+    steps.push_back({{"phase", phase_name(trace.steps.phase(i))},
                      {"duration_s", m.step_s[i]},
                      {"comm_s", b.comm_s},
                      {"hidden_comm_s", b.hidden_comm_s()},
