@@ -65,6 +65,26 @@ for s in t2-low-latency-prefill t2-low-latency-decode t2-high-throughput-prefill
     --set collective_einsum=off --replay per-chip
 done
 
+# Partial symmetry: a slice with a mesh axis folds along the wrapped ones (one representative per
+# coordinate of the mesh axis).
+part=(collective --shape 16x16x4 --wrap xy --op all-gather --axes xyz --bytes 64MiB)
+measure "all-gather xyz 16x16x4 wrapped along xy (4 representatives)" simulated_s "${part[@]}"
+measure "the same, per chip" simulated_s "${part[@]}" --replay per-chip
+
+# podsim calibrate on the shipped calibration set: one evaluation of every case (--no-fit),
+# folded and per chip, and the whole fit with leave-one-out, folded (per chip it would take the
+# evaluation's ratio longer).
+cal=(scenarios/calibration/network-ici.yaml scenarios/calibration/paper-table2.yaml
+     scenarios/calibration/paper-table3.yaml)
+cal_time() {
+  /usr/bin/time -f "%e s, %M KB" "$podsim" calibrate "${cal[@]}" "$@" > /dev/null 2> "$tmp/cal.txt"
+  tail -1 "$tmp/cal.txt"
+}
+cal_nofit=$(cal_time --no-fit)
+cal_nofit_per_chip=$(cal_time --no-fit --replay per-chip)
+cal_fit=$(cal_time -o "$tmp/fitted.yaml")
+echo "calibrate: no-fit $cal_nofit, per chip $cal_nofit_per_chip, fit $cal_fit" >&2
+
 # The paper's Figure 6 sweep extended to the full pod: 14 points, one process each, -j 2.
 sweep_wall=$( { /usr/bin/time -f "%e" "$podsim" sweep scenarios/sweeps/decode-1d-vs-2d-pod.yaml \
   -o "$tmp/pod.csv" -j 2 > /dev/null 2> "$tmp/sweep.txt"; } 2>&1; tail -1 "$tmp/sweep.txt")
@@ -85,6 +105,14 @@ echo
 echo "| case | command | wall (h:mm:ss) | peak memory (MiB) | simulated (s) | replay | transfers |"
 echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+echo
+echo "\`podsim calibrate\` on scenarios/calibration/ (network-ici, paper-table2, paper-table3), wall"
+echo "time and peak RSS:"
+echo
+echo "| run | folded (default) | per chip (before the fold) |"
+echo "|---|---|---|"
+echo "| every case once (\`--no-fit\`) | $cal_nofit | $cal_nofit_per_chip |"
+echo "| the whole fit with leave-one-out | $cal_fit | not run (about the no-fit ratio longer) |"
 echo
 echo "The paper's Figure 6 sweep extended to 64, 128, 256, 512, 1024, 2048 and 4096 chips"
 echo "(\`podsim sweep scenarios/sweeps/decode-1d-vs-2d-pod.yaml -j 2\`, ws-1d and ws-2d, batch 4096):"

@@ -46,12 +46,48 @@ char g_oom_message[256] = "memory: podsim ran out of memory; simulate a smaller 
 
 // std::terminate after an allocation failed: one line (none in a child: its parent says it) and
 // exit, without allocating, instead of SimGrid's CRITICAL lines and abort().
-[[noreturn]] void on_terminate_out_of_memory() {
-  if (g_in_child) _exit(kOutOfMemoryExit);
-  const ssize_t ignored = ::write(STDERR_FILENO, g_oom_message, std::strlen(g_oom_message));
-  (void)ignored;
-  _exit(2);
+[[noreturn]] void on_terminate_out_of_memory() { exit_out_of_memory(); }
+
+// Formats g_oom_message for the address-space limit, if one is set (snprintf into a static
+// buffer: usable before main, see below).
+void format_out_of_memory_message() {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
+    std::snprintf(g_oom_message, sizeof g_oom_message,
+                  "memory: podsim ran out of memory under the address-space limit of %.1f MiB "
+                  "(ulimit -v %llu); raise the limit or simulate a smaller scenario\n",
+                  static_cast<double>(limit.rlim_cur) / (1 << 20),
+                  static_cast<unsigned long long>(limit.rlim_cur / 1024));
 }
+
+// The terminate handler in place before on_new_failure: an uncaught std::bad_alloc is the one
+// line and exit 2; any other uncaught exception goes to the handler it replaced (libstdc++'s,
+// which names the exception and aborts).
+std::terminate_handler g_previous_terminate = nullptr;
+[[noreturn]] void on_terminate() {
+  if (const std::exception_ptr current = std::current_exception()) {
+    try {
+      std::rethrow_exception(current);
+    } catch (const std::bad_alloc&) {
+      exit_out_of_memory();
+    } catch (...) {
+    }
+  }
+  if (g_previous_terminate != nullptr) g_previous_terminate();
+  std::abort();
+}
+
+// Runs before every shared library's initialisers (an executable's .preinit_array, ELF gABI):
+// under `ulimit -v 50000` the static initialisers of ns-3 (a dependency of Debian's SimGrid)
+// throw std::bad_alloc before main(), which ended in "terminate called after throwing an
+// instance of 'std::bad_alloc'" and SIGABRT. Only the executable's array runs, so linking this
+// file into a test binary changes nothing there but the same handler.
+void preinit_out_of_memory(int, char**, char**) {
+  format_out_of_memory_message();
+  g_previous_terminate = std::set_terminate(on_terminate);
+}
+__attribute__((section(".preinit_array"), used)) void (*const g_preinit)(int, char**, char**) =
+    preinit_out_of_memory;
 
 // operator new failed: from now on an escaping exception ends the process cleanly; this failure
 // is the usual std::bad_alloc (main() or run_in_child catch it after unwinding).
@@ -61,7 +97,7 @@ void on_new_failure() {
 }
 
 // (VmSize - VmRSS) of /proc/self/status in bytes: mapped but not resident.
-std::optional<double> mapped_not_resident_bytes() {
+std::optional<double> read_mapped_not_resident_bytes() {
   std::ifstream status("/proc/self/status");
   std::optional<double> size, rss;
   for (std::string line; std::getline(status, line);) {
@@ -371,23 +407,32 @@ std::optional<double> available_memory_bytes() {
       break;
     }
   }
-  struct rlimit limit {};
-  if (::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
-    const double left =
-        std::max(0.0, static_cast<double>(limit.rlim_cur) - mapped_not_resident_bytes().value_or(0));
+  if (const std::optional<double> limit = address_space_limit_bytes()) {
+    const double left = std::max(0.0, *limit - mapped_not_resident_bytes());
     available = available ? std::min(*available, left) : left;
   }
   return available;
 }
 
-void install_out_of_memory_handler() {
+std::optional<double> address_space_limit_bytes() {
+  if (const char* text = std::getenv("PODSIM_MEMORY_AVAILABLE"); text != nullptr && *text != 0)
+    return std::nullopt;
   struct rlimit limit {};
-  if (::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY)
-    std::snprintf(g_oom_message, sizeof g_oom_message,
-                  "memory: podsim ran out of memory under the address-space limit of %.1f MiB "
-                  "(ulimit -v %llu); raise the limit or simulate a smaller scenario\n",
-                  static_cast<double>(limit.rlim_cur) / (1 << 20),
-                  static_cast<unsigned long long>(limit.rlim_cur / 1024));
+  if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return std::nullopt;
+  return static_cast<double>(limit.rlim_cur);
+}
+
+double mapped_not_resident_bytes() { return read_mapped_not_resident_bytes().value_or(0); }
+
+void exit_out_of_memory() {
+  if (g_in_child) _exit(kOutOfMemoryExit);
+  const ssize_t ignored = ::write(STDERR_FILENO, g_oom_message, std::strlen(g_oom_message));
+  (void)ignored;
+  _exit(2);
+}
+
+void install_out_of_memory_handler() {
+  format_out_of_memory_message();
   std::set_new_handler(on_new_failure);
 }
 

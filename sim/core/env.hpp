@@ -149,6 +149,14 @@ int default_jobs();
 // variable is set but is not a size.
 std::optional<double> available_memory_bytes();
 
+// The address-space limit (`ulimit -v`, RLIMIT_AS) in bytes; std::nullopt when there is none, or
+// when $PODSIM_MEMORY_AVAILABLE is set (it then stands for every limit, so that tests can get
+// past the estimates).
+std::optional<double> address_space_limit_bytes();
+// Address space mapped now but not resident (VmSize - VmRSS of /proc/self/status): libraries and
+// reserved regions, which count against that limit besides resident bytes. 0 when unreadable.
+double mapped_not_resident_bytes();
+
 // Running out of memory (issue 14: `ulimit -v 80000` ended in SimGrid CRITICAL lines and
 // "internal error"). main() calls install_out_of_memory_handler() first: from the first failed
 // allocation on, an exception that escapes (a bad_alloc thrown inside a SimGrid actor, which
@@ -160,6 +168,13 @@ void install_out_of_memory_handler();
 // "memory: podsim ran out of memory ...\n": one line, formatted at install time (printing it
 // allocates nothing). Names the address-space limit when one is set.
 const char* out_of_memory_message();
+// Ends the process as an allocation failure does: in a forked child of run_in_child, silently
+// with kOutOfMemoryExit; else out_of_memory_message() and exit code 2. Allocates nothing, so
+// that an allocator hook of a library (SimGrid's xbt_malloc, replay/) can call it.
+[[noreturn]] void exit_out_of_memory();
+// Before main() (the executable's .preinit_array, ahead of every library's initialisers) an
+// uncaught std::bad_alloc already ends in that line: under `ulimit -v 50000` the initialisers of
+// ns-3, which Debian's SimGrid links, run out of memory before podsim's code runs.
 inline constexpr int kOutOfMemoryExit = 4;
 // How out_of_memory_message() starts, whatever the limit (a sweep tells it from bad input).
 inline constexpr std::string_view kOutOfMemoryPrefix = "memory: podsim ran out of memory";

@@ -27,7 +27,7 @@ Seconds simulate_case(const CalibrationCase& c, const ChipSpec& chip) {
   Seconds prefill = 0, decode = 0;
   std::size_t decode_steps = 0;
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
-    if (trace.steps[i].phase == Phase::prefill) {
+    if (trace.steps.phase(i) == Phase::prefill) {
       prefill += timing.step_s[i];
     } else {
       decode += timing.step_s[i];

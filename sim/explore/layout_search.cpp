@@ -101,7 +101,7 @@ LayoutRanking rank_layouts(const Scenario& scenario, const std::vector<Scenario>
     const Trace trace = generate_trace(candidates[i]);
     timings[i] = simulate_trace(trace, false);
     for (std::size_t k = 0; k < trace.steps.size(); ++k)
-      (trace.steps[k].phase == Phase::prefill ? e.prefill_s : e.decode_s) +=
+      (trace.steps.phase(k) == Phase::prefill ? e.prefill_s : e.decode_s) +=
           timings[i]->step_s[k];
     e.total_s = e.prefill_s + e.decode_s;
     e.status = RankStatus::simulated;

@@ -100,7 +100,7 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
   std::map<std::size_t, double> known;  // step index -> simulated duration
   std::vector<std::size_t> round;
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
-    if (trace.steps[i].phase == Phase::decode)
+    if (trace.steps.phase(i) == Phase::decode)
       decode.push_back(i);
     else
       round.push_back(i);
@@ -228,7 +228,7 @@ CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& ca
     for (std::int32_t i = a; i <= b; ++i) steps.push_back(static_cast<std::size_t>(i));
   } else {
     for (std::size_t i = 0; i < trace.steps.size(); ++i)
-      if (exact || i == 0 || trace.steps[i].phase_label() != trace.steps[i - 1].phase_label())
+      if (exact || i == 0 || trace.steps.phase_label(i) != trace.steps.phase_label(i - 1))
         steps.push_back(i);
   }
   const bool whole = exact && steps.size() == trace.steps.size();
@@ -271,7 +271,7 @@ CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& ca
 
   std::string step_list;
   for (std::size_t i = 0; i < steps.size() && i < 8; ++i)
-    step_list += fmt::format("{}{} ({})", i ? ", " : "", steps[i], trace.steps[steps[i]].phase_label());
+    step_list += fmt::format("{}{} ({})", i ? ", " : "", steps[i], trace.steps.phase_label(steps[i]));
   if (steps.size() > 8) step_list += fmt::format(", ... ({} steps)", steps.size());
   int sampled = 0, repeats = 0;
   for (const StepMarks& sm : lowered.steps)

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <set>
 
 #include "sim/core/env.hpp"
 #include "sim/core/quantity_parse.hpp"
@@ -115,6 +117,14 @@ MemoryNeed step_need(const Trace& trace, const Torus& torus, const StepTrace& st
 
 std::string gib(double bytes) { return format_bytes_in(bytes, ByteUnit::GiB, decimals(1)); }
 
+// The chips the representative (chip 0) of a folded program sends to: replay_folded gives each a
+// sink actor.
+void add_send_peers(const Program& program, std::set<ChipId>& peers) {
+  if (program.chips.empty()) return;
+  for (const Task& task : program.chips[0].tasks)
+    if (task.kind == TaskKind::send) peers.insert(task.peer);
+}
+
 }  // namespace
 
 double collective_task_bound(const CollectiveSpec& spec, const TorusShape& shape) {
@@ -136,7 +146,8 @@ MemoryNeed collective_memory_need(const CollectiveSpec& spec, const TorusShape& 
   const double tasks = collective_task_bound(spec, shape);
   const double per_task =
       spec.kind == CollectiveKind::all_to_all ? kAllToAllBytesPerTask : kReplayBytesPerTask;
-  return MemoryNeed{tasks, base_bytes(shape) + tasks * per_task};
+  return MemoryNeed{tasks, base_bytes(shape) + tasks * per_task,
+                    static_cast<double>(shape.chip_count())};
 }
 
 MemoryNeed replay_memory_need(const Trace& trace, bool exact, ReplayMode mode) {
@@ -146,7 +157,7 @@ MemoryNeed replay_memory_need(const Trace& trace, bool exact, ReplayMode mode) {
   }
   const Torus torus(trace.scenario.shape);
   std::map<std::string, MemoryNeed> cache;
-  MemoryNeed need{0, base_bytes(trace.scenario.shape)};
+  MemoryNeed need{0, base_bytes(trace.scenario.shape), static_cast<double>(torus.chip_count())};
   const auto add = [&need](const MemoryNeed& more) {
     need.tasks += more.tasks;
     need.bytes += more.bytes;
@@ -181,6 +192,9 @@ std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exa
   // What plan_trace_replay lowers (fold.cpp), through the same check: the witnesses' programs of
   // the fast path, then, when exact, the representatives' whole program. Transfers are counted
   // at the all-to-all's cost, an upper bound.
+  // The representative's actor and one sink actor per chip it sends to (replay_folded), over
+  // every lowered program (an upper bound on each simulation's).
+  std::set<ChipId> peers;
   const auto add = [&](const Program& program) {
     for (const ChipProgram& chip : program.chips)
       for (const Task& task : chip.tasks) {
@@ -188,6 +202,8 @@ std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exa
         need.tasks += 1;
         need.bytes += transfer ? kAllToAllBytesPerTask : kReplayBytesPerTask;
       }
+    add_send_peers(program, peers);
+    need.actors = 1 + static_cast<double>(peers.size());
   };
   const auto lower_subset = [&](const Trace& subset) -> bool {
     const std::optional<TraceFoldCheck> check = check_trace_fold(subset, torus, mode);
@@ -207,9 +223,10 @@ std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exa
   // The fast path simulates one step per process, two at a time: its first round holds the
   // non-decode steps and up to three decode steps (replay_memory_need); count them all.
   int decode = 0;
-  for (const StepTrace& step : trace.steps) {
-    if (step.phase == Phase::decode && decode++ >= 3) continue;
-    if (!lower_subset(Trace{trace.scenario, trace.memory, {step}})) return std::nullopt;
+  for (std::size_t i = 0; i < trace.steps.size(); ++i) {
+    // By phase first: a decode step of a generated trace is made only when it is counted.
+    if (trace.steps.phase(i) == Phase::decode && decode++ >= 3) continue;
+    if (!lower_subset(Trace{trace.scenario, trace.memory, {trace.steps[i]}})) return std::nullopt;
   }
   return need;
 }
@@ -224,13 +241,36 @@ MemoryNeed collective_memory_need(const CollectiveSpec& spec, const TorusShape& 
   const double tasks = static_cast<double>(program.task_count());
   const double per_task =
       spec.kind == CollectiveKind::all_to_all ? kAllToAllBytesPerTask : kReplayBytesPerTask;
-  return MemoryNeed{tasks, static_cast<double>(kReplayBaseBytes) +
-                               kFoldedBytesPerChip * torus.chip_count() +
-                               static_cast<double>(program.task_count()) * per_task};
+  std::set<ChipId> peers;
+  add_send_peers(program, peers);
+  return MemoryNeed{tasks,
+                    static_cast<double>(kReplayBaseBytes) +
+                        kFoldedBytesPerChip * torus.chip_count() +
+                        static_cast<double>(program.task_count()) * per_task,
+                    1 + static_cast<double>(peers.size())};
 }
 
 void check_memory_available(const MemoryNeed& need, const std::string& what,
                             const SourceLocation& where) {
+  if (const std::optional<double> limit = address_space_limit_bytes()) {
+    const double mapped = mapped_not_resident_bytes();
+    const double total = mapped + need.address_space_bytes();
+    // The limit to suggest: what is needed plus 1 MiB (what is mapped varies a little from run
+    // to run), rounded up to 10 MiB, in KiB as `ulimit -v` takes it.
+    const double suggested_kib = std::ceil((total / 1024 + 1024) / 10240) * 10240;
+    if (total > *limit)
+      throw InputError(
+          where, "memory",
+          fmt::format("{} would need about {} of address space ({} resident for {:.3g} simulated "
+                      "tasks and the platform, {} for {:.0f} SimGrid actor stacks, {} mapped "
+                      "already by the libraries), more than the address-space limit of {} "
+                      "(ulimit -v {:.0f}); raise it (ulimit -v {:.0f} would do), or simulate "
+                      "fewer steps or layers (drop --exact), a smaller batch or slice",
+                      what, format_bytes(total), format_bytes(need.bytes), need.tasks,
+                      format_bytes(need.actors * kActorAddressSpaceBytes), need.actors,
+                      format_bytes(mapped), format_bytes(*limit), std::floor(*limit / 1024),
+                      suggested_kib));
+  }
   const std::optional<double> available = available_memory_bytes();
   if (!available || need.bytes <= *available) return;
   throw InputError(

@@ -35,9 +35,25 @@ inline constexpr double kReplayBytesPerChip = 24 << 10;
 // SimGrid, the libraries and the process itself.
 inline constexpr Bytes kReplayBaseBytes = 64LL << 20;
 
+// Every SimGrid actor has a stack of its own, allocated when the actor is created
+// (posix_memalign of contexts/stack-size plus contexts/guard-size, SimGrid 3.32
+// src/kernel/context/ContextSwapped.cpp): replay.cpp sets the size; the guard is SimGrid's
+// default of one page. Its pages are mapped but barely touched, so they count against an
+// address-space limit (`ulimit -v`) but not as resident memory: under `ulimit -v 100000` the
+// folded all-to-all of 8x8x8 (511 sink actors, 68 MiB of stacks) aborted inside SimGrid with
+// "Failed to allocate stack" while its resident estimate fitted.
+inline constexpr int kActorStackKiB = 128;
+// Per actor: the stack, its guard page, posix_memalign's page alignment and malloc's chunk header
+// (measured with strace on the 8x8x8 folded all-to-all: 512 actors, 512 mmaps of 143360 bytes,
+// 140 KiB each).
+inline constexpr double kActorAddressSpaceBytes = (kActorStackKiB + 12) * 1024.0;
+
 struct MemoryNeed {
   double tasks = 0;  // double: counts of absurd requests may exceed 2^63
-  double bytes = 0;
+  double bytes = 0;  // resident
+  double actors = 0;  // SimGrid actors of the largest simulation, each with its stack
+  // Address space the simulation maps: its resident bytes and its actors' stacks.
+  double address_space_bytes() const { return bytes + actors * kActorAddressSpaceBytes; }
 };
 
 // Tasks of one collective on every chip of `shape` (an upper bound; exact for rings and
@@ -68,6 +84,9 @@ MemoryNeed collective_memory_need(const CollectiveSpec& spec, const TorusShape& 
 // Throws InputError (`where`: memory: ...) when `need` exceeds the available memory, saying how
 // much it would take and what to change. `what` names the simulation ("toy prefill on 2x2x2").
 // The available memory is env.hpp's available_memory_bytes(); does nothing when it is unknown.
+// Under an address-space limit (`ulimit -v`), also when the address space of the simulation
+// (need.address_space_bytes()) and what is mapped already exceed it: the message then says which
+// `ulimit -v` would do.
 void check_memory_available(const MemoryNeed& need, const std::string& what,
                             const SourceLocation& where = {});
 

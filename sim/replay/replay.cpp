@@ -17,6 +17,8 @@
 #include "sim/core/logging.hpp"
 #include "sim/program/fold.hpp"
 #include "sim/replay/torus_platform.hpp"
+#include "sim/replay/xbt_memory.hpp"
+#include "sim/program/task_budget.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -689,8 +691,11 @@ sg4::Engine make_engine() {
   int argc = 3;
   char arg0[] = "podsim";
   char arg1[] = "--log=root.thres:critical";
-  char arg2[] = "--cfg=contexts/stack-size:128";  // KiB per actor; our actors use the heap
-  char* argv[] = {arg0, arg1, arg2, nullptr};
+  // KiB per actor; our actors use the heap. task_budget.hpp counts the stacks' address space.
+  std::string arg2 = fmt::format("--cfg=contexts/stack-size:{}", kActorStackKiB);
+  char* argv[] = {arg0, arg1, arg2.data(), nullptr};
+  // The root appender exists from the library's load on (xbt's log pre-initialisation).
+  simgrid_memory::install_xbt_out_of_memory_hook();
   return sg4::Engine(&argc, argv);
 }
 

@@ -77,7 +77,7 @@ std::string comm_text(const Trace& trace, const RunMetrics& m) {
     Breakdown sum;
     int steps = 0;
     for (std::size_t i = 0; i < m.step_breakdowns.size(); ++i)
-      if (trace.steps[i].phase == phase && !trace.steps[i].transition) {
+      if (trace.steps.phase(i) == phase && trace.steps.phase_label(i) == phase_name(phase)) {
         sum += m.step_breakdowns[i];
         ++steps;
       }
@@ -206,7 +206,7 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
   nlohmann::json steps = nlohmann::json::array();
   for (std::size_t i = 0; i < m.step_breakdowns.size(); ++i) {
     const Breakdown& b = m.step_breakdowns[i];
-    steps.push_back({{"phase", trace.steps[i].phase_label()},
+    steps.push_back({{"phase", trace.steps.phase_label(i)},
                      {"duration_s", m.step_s[i]},
                      {"comm_s", b.comm_s},
                      {"hidden_comm_s", b.hidden_comm_s()},

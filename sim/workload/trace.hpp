@@ -8,6 +8,10 @@
 // final norm + logits.
 
 #include <array>
+#include <cstddef>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,10 +81,78 @@ struct MemoryPlan {
   Bytes total_bytes() const { return weights_bytes + kv_bytes + activation_bytes; }
 };
 
+// The steps of a trace, in order: the stored ones (a prefill step, or every step of a trace file),
+// then, for a generated trace, its decode steps, made on demand from their index by a function
+// (generate_trace: decode step i is generate_step(scenario, decode, 1, input_tokens + i)). A
+// decode step's ops, names, equations and shapes took ~10 kB each when stored, so that a run's
+// memory grew by that much per generated token (issue 14: `generate_tokens` 10000 on the toy
+// scenario peaked at 140 MB); made on demand, it does not grow with the steps (only the step
+// times, a few doubles per step, are kept).
+//
+// Steps are returned by value: `const StepTrace& s = steps[i]` and `for (const StepTrace& s :
+// steps)` keep the step alive, but a reference into a member of it (`steps[i].layers[0]`) does
+// not outlive the statement. Changing a step means building new steps (to_vector, then assign).
+class TraceSteps {
+ public:
+  using Maker = std::function<StepTrace(long long index)>;
+
+  TraceSteps() = default;
+  TraceSteps(std::initializer_list<StepTrace> steps) : stored_(steps) {}
+  TraceSteps(std::vector<StepTrace> steps) : stored_(std::move(steps)) {}  // NOLINT: implicit
+
+  // Appends a stored step; requires that no made steps were appended yet.
+  void push_back(StepTrace step);
+  // Appends `count` steps of `phase`, the k-th of them make(k), after the stored ones.
+  void append_made(long long count, Phase phase, Maker make);
+
+  std::size_t size() const { return stored_.size() + static_cast<std::size_t>(made_count_); }
+  bool empty() const { return size() == 0; }
+  StepTrace operator[](std::size_t i) const;
+  StepTrace front() const { return (*this)[0]; }
+  StepTrace back() const { return (*this)[size() - 1]; }
+  // The phase of step i, without making it.
+  Phase phase(std::size_t i) const;
+  // Its label as the outputs name it ("prefill", "decode", "transition"), without making it.
+  std::string_view phase_label(std::size_t i) const;
+  // Keeps the first n steps.
+  void resize(std::size_t n);
+  // Every step, made (memory grows with the steps: for small traces and tests).
+  std::vector<StepTrace> to_vector() const;
+
+  class const_iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = StepTrace;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = StepTrace;
+    const_iterator(const TraceSteps* steps, std::size_t i) : steps_(steps), i_(i) {}
+    StepTrace operator*() const { return (*steps_)[i_]; }
+    const_iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const const_iterator& o) const { return i_ == o.i_; }
+    bool operator!=(const const_iterator& o) const { return i_ != o.i_; }
+
+   private:
+    const TraceSteps* steps_;
+    std::size_t i_;
+  };
+  const_iterator begin() const { return {this, 0}; }
+  const_iterator end() const { return {this, size()}; }
+
+ private:
+  std::vector<StepTrace> stored_;
+  long long made_count_ = 0;
+  Phase made_phase_ = Phase::decode;
+  Maker make_;
+};
+
 struct Trace {
   Scenario scenario;
   MemoryPlan memory;
-  std::vector<StepTrace> steps;
+  TraceSteps steps;
 };
 
 }  // namespace podsim

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
 #include "sim/core/check.hpp"
 #include "sim/core/env.hpp"
 #include "sim/core/logging.hpp"
@@ -12,11 +14,12 @@ namespace podsim {
 
 namespace {
 
-// Memory of one decode step in `podsim run`: the step's ops with their names, equations and
-// shapes, and what the lowering and the reports keep per step. Measured with /usr/bin/time -v on
-// the toy generate scenario: 55.5 MB peak at 2000 decode steps, 234 MB at 20000, so 9.9 kB per
-// step; rounded up so that the estimate errs high.
-constexpr double kTraceBytesPerStep = 16 * 1024;
+// Memory of one decode step in `podsim run`: what the replay and the reports keep per step (its
+// time, its breakdown, its index on the fast path); the step itself is made on demand
+// (TraceSteps). Measured with /usr/bin/time -v on the toy generate scenario: 36.1 MB peak at 100
+// decode steps, 47.2 MB at 100000, so 111 bytes per step (it was 9.9 kB while every step was
+// stored: 140 MB at 10000); rounded up so that the estimate errs high.
+constexpr double kTraceBytesPerStep = 256;
 
 }  // namespace
 
@@ -30,7 +33,7 @@ void enforce_steps_fit(const Scenario& s, double bytes_per_step) {
       fmt::format("{} decode steps need about {} of memory ({} per step), more than the {} "
                   "available; generate at most {} tokens",
                   s.generate_tokens, format_bytes_in(need, ByteUnit::GiB, decimals(1)),
-                  format_bytes_in(bytes_per_step, ByteUnit::KiB, decimals(0)),
+                  format_bytes(bytes_per_step),
                   format_bytes_in(*available, ByteUnit::GiB, decimals(1)),
                   static_cast<long long>(*available / bytes_per_step)));
 }
@@ -53,9 +56,13 @@ Trace generate_trace(const Scenario& scenario) {
   if (scenario.phase == Phase::generate)
     if (std::optional<StepTrace> move = transition_step(scenario))
       trace.steps.push_back(std::move(*move));
-  if (scenario.phase != Phase::prefill)
-    for (long long i = 0; i < scenario.generate_tokens; ++i)
-      trace.steps.push_back(generate_step(decode, Phase::decode, 1, scenario.input_tokens + i));
+  if (scenario.phase != Phase::prefill) {
+    // Made on demand (TraceSteps): the memory of a run does not grow with generate_tokens.
+    auto shared = std::make_shared<const Scenario>(decode);
+    trace.steps.append_made(scenario.generate_tokens, Phase::decode, [shared](long long i) {
+      return generate_step(*shared, Phase::decode, 1, shared->input_tokens + i);
+    });
+  }
   return trace;
 }
 

@@ -6,8 +6,12 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "test/support/podsim_process.hpp"
 
@@ -60,10 +64,11 @@ TEST_CASE("generate_tokens 2^30 is refused up front with the memory it would nee
                    kTimeout);
     INFO("stderr: " << run.err);
     CHECK(run.exit_code == 2);
-    // 2^30 steps of 16 KiB are 16 TiB = 16384 GiB; 8 GiB hold 8 GiB / 16 KiB = 524288 steps.
-    CHECK(contains(run.err, "generate_tokens: 1073741824 decode steps need about 16384.0 GiB of "
-                            "memory (16 KiB per step), more than the 8.0 GiB available; generate "
-                            "at most 524288 tokens\n"));
+    // 2^30 steps of 256 B (trace_generator.cpp) are 256 GiB; 8 GiB hold 8 GiB / 256 B = 2^25
+    // steps.
+    CHECK(contains(run.err, "generate_tokens: 1073741824 decode steps need about 256.0 GiB of "
+                            "memory (256 B per step), more than the 8.0 GiB available; generate "
+                            "at most 33554432 tokens\n"));
     CHECK(!podsim::test::fs::exists(dir.file("t.json")));
   }
 }
@@ -154,6 +159,123 @@ TEST_CASE("an address-space limit ends in one clean line and exit 2", "[fault]")
                        "(ulimit -v 80000); raise the limit or simulate a smaller scenario\n");
     }
   }
+#endif
+}
+
+// SimGrid gives every actor a stack of its own (kActorStackKiB, mapped but barely touched), which
+// an address-space limit counts. The folded all-to-all over xyz on 8x8x8 creates a sink actor
+// for each of the 511 chips the representative sends to; under `ulimit -v 100000` its resident
+// estimate fitted and SimGrid aborted with "Failed to allocate stack" and a backtrace (exit 134).
+TEST_CASE("actor stacks count against an address-space limit, refused up front with the limit "
+          "that would do",
+          "[fault]") {
+#ifdef PODSIM_SANITIZE
+  WARN("skipped under ASan, which cannot run under ulimit -v");
+#else
+  const std::string podsim = shell_quote(PODSIM_BINARY);
+  const std::string collective = " collective --shape 8x8x8 --op all-to-all --bytes 1MiB";
+  const podsim::test::Run run = podsim::test::run_command(
+      "ulimit -v 100000; timeout -k 5 60 " + podsim + collective);
+  INFO("stderr: " << run.err);
+  CHECK(run.exit_code == 2);
+  CHECK(contains(run.err, "memory: all-to-all over xyz on 8x8x8 would need about "));
+  // The representative and its 511 sinks.
+  CHECK(contains(run.err, " for 512 SimGrid actor stacks, "));
+  CHECK(contains(run.err, "more than the address-space limit of 97.66 MiB (ulimit -v 100000); "
+                          "raise it (ulimit -v "));
+  CHECK(contains(run.err, " would do), or simulate fewer steps or layers"));
+  CHECK(run.err.find('\n') == run.err.size() - 1);
+  // The limit it names is enough: the stacks alone are 512 x 140 KiB = 71680 KiB.
+  const std::string marker = "raise it (ulimit -v ";
+  const std::size_t at = run.err.find(marker);
+  REQUIRE(at != std::string::npos);
+  const long long suggested = std::stoll(run.err.substr(at + marker.size()));
+  CHECK(suggested > 71680);
+  const podsim::test::Run enough = podsim::test::run_command(
+      "ulimit -v " + std::to_string(suggested) + "; timeout -k 5 60 " + podsim + collective);
+  INFO("stderr at the suggested limit: " << enough.err);
+  CHECK(enough.exit_code == 0);
+#endif
+}
+
+// Past the estimate (PODSIM_MEMORY_AVAILABLE overrides it), SimGrid's own allocations fail in C
+// (xbt_malloc, the actors' stacks): xbt_assert logs a CRITICAL line, prints a backtrace and
+// aborts. The hook on its log appender (replay/xbt_memory.hpp) ends them in podsim's line
+// instead, in this process (collective) and in a forked child of the fast path (run).
+TEST_CASE("SimGrid's own allocation failures end in one clean line and exit 2", "[fault]") {
+#ifdef PODSIM_SANITIZE
+  WARN("skipped under ASan, which cannot run under ulimit -v");
+#else
+  const ScopedEnv env("PODSIM_MEMORY_AVAILABLE", "1TiB");
+  const std::string podsim = shell_quote(PODSIM_BINARY);
+  const std::string scenario =
+      shell_quote(std::string(PODSIM_TEST_DIR) + "/../scenarios/t2-low-latency-decode.yaml");
+  for (const auto& [limit, args] : std::vector<std::pair<std::string, std::string>>{
+           {"100000", "collective --shape 8x8x8 --op all-to-all --bytes 1MiB"},
+           {"70000", "run " + scenario + " --replay per-chip"}}) {
+    INFO("ulimit -v " << limit << ": " << args);
+    const podsim::test::Run run = podsim::test::run_command(
+        "ulimit -v " + limit + "; timeout -k 5 60 " + podsim + " " + args);
+    INFO("stderr: " << run.err);
+    CHECK(run.exit_code == 2);
+    CHECK(run.err.rfind("memory: podsim ran out of memory under the address-space limit of ", 0) ==
+          0);
+    CHECK(run.err.find('\n') == run.err.size() - 1);
+  }
+#endif
+}
+
+// Below about 55 MB podsim cannot start: the dynamic loader fails to map a library (exit 127,
+// before any of podsim's code), or the static initialisers of ns-3 (which Debian's SimGrid links)
+// throw std::bad_alloc before main(), which printed "terminate called after throwing an instance
+// of 'std::bad_alloc'" and aborted (exit 134). Now that is the one line and exit 2.
+TEST_CASE("an address-space limit too small to start podsim never aborts", "[fault]") {
+#ifdef PODSIM_SANITIZE
+  WARN("skipped under ASan, which cannot run under ulimit -v");
+#else
+  const std::string podsim = shell_quote(PODSIM_BINARY);
+  int clean = 0;
+  for (int limit = 44000; limit <= 60000; limit += 2000) {
+    INFO("ulimit -v " << limit);
+    const podsim::test::Run run = podsim::test::run_command(
+        "ulimit -v " + std::to_string(limit) + "; timeout -k 5 60 " + podsim + " --version");
+    INFO("stderr: " << run.err);
+    CHECK((run.exit_code == 0 || run.exit_code == 2 || run.exit_code == 127));
+    if (run.exit_code == 2) {
+      ++clean;
+      CHECK(run.err == "memory: podsim ran out of memory under the address-space limit of " +
+                           fmt::format("{:.1f}", limit / 1024.0) + " MiB (ulimit -v " +
+                           std::to_string(limit) +
+                           "); raise the limit or simulate a smaller scenario\n");
+    }
+  }
+  WARN(clean << " of the limits ended in the clean out-of-memory line");
+#endif
+}
+
+// A run keeps its memory bounded in the number of decode steps (trace.hpp, TraceSteps): before,
+// every decode step's ops stayed in memory, ~10 kB per step (140 MB peak at 10000 steps on this
+// scenario, 37 MB at 100). Now only a few doubles per step remain.
+TEST_CASE("a run's peak memory barely grows with generate_tokens", "[fault]") {
+#ifdef PODSIM_SANITIZE
+  WARN("skipped under ASan, whose allocator changes peak memory");
+#else
+  const auto peak_kib = [](long long steps) {
+    const podsim::test::Run run = podsim::test::run_command(
+        "/usr/bin/time -f 'peak %M' " + shell_quote(PODSIM_BINARY) + " run " +
+        shell_quote(kGood + "/toy-generate.yaml") +
+        " --set generate_tokens=" + std::to_string(steps) + " > /dev/null");
+    INFO("stderr: " << run.err);
+    REQUIRE(run.exit_code == 0);
+    const std::size_t at = run.err.rfind("peak ");
+    REQUIRE(at != std::string::npos);
+    return std::stoll(run.err.substr(at + 5));
+  };
+  const long long few = peak_kib(100);
+  const long long many = peak_kib(20000);
+  INFO("peak RSS: " << few << " KiB at 100 steps, " << many << " KiB at 20000");
+  // 19900 more steps at ~10 kB each were 190 MB more; 8 MiB allows ~400 bytes per step.
+  CHECK(many - few < 8 * 1024);
 #endif
 }
 

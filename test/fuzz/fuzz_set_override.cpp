@@ -31,8 +31,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The trace of a short run (the limit keeps each input fast; long runs are refused up front
     // or take time linear in their steps, which fault/limits_test covers).
     if (!scenario.ffn_layout_auto && (plan.fits || scenario.allow_oversubscribe) &&
-        scenario.generate_tokens <= 8 && scenario.input_tokens <= 4096 && scenario.batch <= 4096)
-      (void)podsim::generate_trace(scenario);
+        scenario.generate_tokens <= 8 && scenario.input_tokens <= 4096 && scenario.batch <= 4096) {
+      // Decode steps are made on demand (TraceSteps): make each one.
+      const podsim::Trace trace = podsim::generate_trace(scenario);
+      for (const podsim::StepTrace& step : trace.steps) (void)step.layers.size();
+    }
   } catch (const podsim::InputError&) {
   }
   return 0;

@@ -239,8 +239,10 @@ void compare_timing(const std::string& scenario_name, const std::vector<std::str
       PODSIM_TEST_DIR "/../scenarios/" + scenario_name + ".yaml", overrides);
   Trace trace = generate_trace(scenario);
   trace.steps.resize(std::min(steps, trace.steps.size()));
-  for (StepTrace& step : trace.steps)
+  std::vector<StepTrace> kept = trace.steps.to_vector();
+  for (StepTrace& step : kept)
     for (LayerTrace& layer : step.layers) layer.repeat = std::min(layer.repeat, repeats);
+  trace.steps = kept;
   const Torus torus(scenario.shape);
   const ReplayPlan folded_plan = plan_trace_replay(trace, torus, exact, ReplayMode::folded);
   REQUIRE(folded_plan.folded);
@@ -396,8 +398,10 @@ TEST_CASE("timelines expanded from the fold show what the per-chip replay's show
         PODSIM_TEST_DIR "/../scenarios/t2-low-latency-decode.yaml", {einsum});
     Trace trace = generate_trace(scenario);
     trace.steps.resize(1);
-    for (StepTrace& step : trace.steps)
+    std::vector<StepTrace> kept = trace.steps.to_vector();
+    for (StepTrace& step : kept)
       for (LayerTrace& layer : step.layers) layer.repeat = std::min(layer.repeat, 2);
+    trace.steps = kept;
     const Torus torus(scenario.shape);
     const ReplayPlan plan =
         plan_trace_replay(trace, torus, false, ReplayMode::automatic, FoldPurpose::timeline);
