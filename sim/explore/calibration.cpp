@@ -345,9 +345,19 @@ std::string fitted_platform_text(const std::string& original, const CalibrationR
                                  const std::string& source) {
   std::string text = original;
   for (const ParameterFit& p : fit.parameters) {
+    // A time term fitted below SimGrid's time precision, with 0 in its range, is written as 0:
+    // the replays cannot resolve it, and the platform loader refuses it (chip_spec.hpp).
+    const bool below_precision = p.name.ends_with("_s") && p.min == 0 && p.value > 0 &&
+                                 p.value < kSimTimePrecision_s;
     const std::string line =
-        fmt::format("  {}: {:.6g}   # fitted by podsim calibrate to {}; documented range {:.3g}-{:.3g}",
-                    p.name, p.value, source, p.min, p.max);
+        below_precision
+            ? fmt::format("  {}: 0   # fitted by podsim calibrate to {}: {:.3g} +- {:.2g} s, "
+                          "written as 0 (below SimGrid's 1e-9 s time precision); documented "
+                          "range {:.3g}-{:.3g}",
+                          p.name, source, p.value, p.standard_error, p.min, p.max)
+            : fmt::format("  {}: {:.6g}   # fitted by podsim calibrate to {}; documented range "
+                          "{:.3g}-{:.3g}",
+                          p.name, p.value, source, p.min, p.max);
     const std::regex existing("^  " + p.name + ":.*$", std::regex::multiline);
     if (std::regex_search(text, existing))
       text = std::regex_replace(text, existing, line);

@@ -44,7 +44,7 @@ const std::vector<ChipField>& chip_fields() {
       {"ici_link_bytes_per_s", &C::ici_link_bytes_per_s, ChipRange::positive, true, ChipFit::none, 0, 0, "",
        ChipBound{false, 1e9, 1e13, "B/s", "one way on one link, TPU v4 and v5e move 4.5e10 B/s", "over 100 times the 9e10 B/s of TPU v5p and v6e", 9}},
       {"ici_hop_latency_s", &C::ici_hop_latency_s, ChipRange::non_negative, true, ChipFit::none, 0,
-       0, "", ChipBound{true, 0, 1e-3, "s", "", "1000 times the 1e-6 s per hop of TPU v4", -6},
+       0, "", ChipBound{true, kSimTimePrecision_s, 1e-3, "s", "SimGrid's time precision: the replays cannot resolve a shorter delay; write 0 to leave the term out", "1000 times the 1e-6 s per hop of TPU v4", -6},
        ChipPrior{0.5e-6, 2e-6, "book, sharding chapter: about 1 us per hop; transfers under about 45 kB per hop are latency-bound"}},
       // Read up to 64 so that a plausible other count gets the reason rather than a range error.
       {"ici_links", &C::ici_links, ChipRange::count, false, ChipFit::none, 64, 6,
@@ -70,15 +70,15 @@ const std::vector<ChipField>& chip_fields() {
        ChipBound{true, 1e10, 1e17, "FLOP/s", "under a tenth of a percent of TPU v4's 8.6e12 (platforms/tpu-v4.yaml)", "above the matmul peak of any TPU by over 100 times", 12},
        ChipPrior{4.3e12, 1.72e13, "assumed: half to twice the estimate 2 TensorCores x 8x128 lanes x 4 ALUs x 1.05 GHz = 8.6e12 (VPU shape: book, TPU chapter; clock: Google Cloud TPU v4 docs), as the issue width per lane is not published"}},
       {"op_overhead_s", &C::op_overhead_s, ChipRange::non_negative, false, ChipFit::bounded, 0, 0, "",
-       ChipBound{true, 0, 1e-3, "s", "", "over 200 times the 4.5e-6 s fitted for TPU v4", -6},
+       ChipBound{true, kSimTimePrecision_s, 1e-3, "s", "SimGrid's time precision: the replays cannot resolve a shorter delay; write 0 to leave the term out", "over 200 times the 4.5e-6 s fitted for TPU v4", -6},
        ChipPrior{0.5e-6, 10e-6, "assumed: the fixed cost of one fused XLA op on a TPU core (pipeline fill and drain of the MXU and VPU, the scalar unit's set-up), of the order of the few-microsecond DMA set-up of FACTS 7; above 10 us a 118-layer decode step would spend over 20 ms on it, most of the 28.5 ms measured (arXiv 2211.05102, section 4.4)"}},
       {"collective_overhead_s", &C::collective_overhead_s, ChipRange::non_negative, false,
        ChipFit::bounded, 0, 0, "",
-       ChipBound{true, 0, 1e-3, "s", "", "over 100 times the 9.3e-6 s fitted for TPU v4", -6},
+       ChipBound{true, kSimTimePrecision_s, 1e-3, "s", "SimGrid's time precision: the replays cannot resolve a shorter delay; write 0 to leave the term out", "over 100 times the 9.3e-6 s fitted for TPU v4", -6},
        ChipPrior{0.5e-6, 20e-6, "assumed: launch and synchronisation of one collective beyond its messages, bounded by a few times the 4.5-5.9 us of a whole small ppermute (FACTS 7: marin issue 6736)"}},
       {"ici_message_overhead_s", &C::ici_message_overhead_s, ChipRange::non_negative, false,
        ChipFit::bounded, 0, 0, "",
-       ChipBound{true, 0, 1e-3, "s", "", "over 200 times the few microseconds per message measured on TPUs (FACTS 7)", -6},
+       ChipBound{true, kSimTimePrecision_s, 1e-3, "s", "SimGrid's time precision: the replays cannot resolve a shorter delay; write 0 to leave the term out", "over 200 times the few microseconds per message measured on TPUs (FACTS 7)", -6},
        ChipPrior{0, 5e-6, "FACTS 7: a whole 1-16 KiB ppermute (launch, one message, one hop) takes 4.5-5.5 us on v5p and 5.6-5.9 us on v6e (marin issue 6736), so one message costs at most about 5 us beyond its hop; a 3-step all-gather of 32 kB shards measured 8 us (book, sharding chapter), which leaves 0-1.7 us per step beyond the hop and the payload"}},
   };
   return kFields;

@@ -81,6 +81,11 @@ struct ChipPrior {
 // [min, max] is refused with a reason: such a value is almost always a unit slip (275 for 275e12
 // FLOP/s), and SimGrid would otherwise run it into a deadlock, a non-finite clock or a result
 // that looks valid (issue 14). max == 0: no bound (the name).
+// SimGrid 3.32's default time precision ("surf/precision", 1e-9 s; SimGrid docs, "Configuring
+// SimGrid"): the replays cannot resolve a delay shorter than this, so a fixed time term is either
+// 0 (off) or at least this long.
+inline constexpr double kSimTimePrecision_s = 1e-9;
+
 struct ChipBound {
   bool zero_means_off = false;  // 0 is allowed and switches the term off
   double min = 0;               // smallest plausible value (above 0 when zero is off)
