@@ -144,6 +144,34 @@ AllToAllBound all_to_all_bound(const CollectiveSpec& spec, const TorusShape& sha
   const double b = chip.effective_ici_link_bytes_per_s(), l = chip.ici_hop_latency_s;
   out.link_bytes_per_s = b;
   const double chunk = static_cast<double>(out.chunk_bytes);
+  // A link whose crossing flows, by route length, are `h` (h[n]: flows of n hops): the busiest
+  // link by bytes, and the bound over n of n hop latencies plus the bytes of the flows of n hops
+  // or more (those still on the wire after n - 1 hop latencies), from the longest down.
+  const auto consider = [&](const std::vector<long long>& h, const Coord& at, Direction dir) {
+    long long flows = 0;
+    for (long long n : h) flows += n;
+    if (flows * chunk > out.busiest_bytes) {
+      out.busiest_bytes = flows * chunk;
+      out.busiest_flows = flows;
+      out.busiest_at = at;
+      out.busiest_direction = dir;
+    }
+    long long later = 0;
+    for (int h0 = static_cast<int>(h.size()) - 1; h0 >= 1; --h0) {
+      later += h[h0];
+      if (h[h0] == 0) continue;
+      const double t = h0 * l + later * chunk / b;
+      if (t > out.time_s) {
+        out.time_s = t;
+        out.latency_s = h0 * l;
+        out.bandwidth_s = later * chunk / b;
+        out.at = at;
+        out.direction = dir;
+        out.flows = later;
+        out.min_hops = h0;
+      }
+    }
+  };
   if (shape.twisted) {
     // The same bound over the enumerated routes of the twisted graph (no per-axis symmetry).
     const RoutedLoads loads = routed_all_to_all_loads(shape, spec.axes);
@@ -154,29 +182,7 @@ AllToAllBound all_to_all_bound(const CollectiveSpec& spec, const TorusShape& sha
       long long flows = 0;
       for (long long n : h) flows += n;
       if (flows == 0) continue;
-      const Coord at = torus.coord(link / kDirections);
-      const Direction dir = static_cast<Direction>(link % kDirections);
-      if (flows * chunk > out.busiest_bytes) {
-        out.busiest_bytes = flows * chunk;
-        out.busiest_flows = flows;
-        out.busiest_at = at;
-        out.busiest_direction = dir;
-      }
-      long long later = 0;
-      for (int h0 = static_cast<int>(h.size()) - 1; h0 >= 1; --h0) {
-        later += h[h0];
-        if (h[h0] == 0) continue;
-        const double t = h0 * l + later * chunk / b;
-        if (t > out.time_s) {
-          out.time_s = t;
-          out.latency_s = h0 * l;
-          out.bandwidth_s = later * chunk / b;
-          out.at = at;
-          out.direction = dir;
-          out.flows = later;
-          out.min_hops = h0;
-        }
-      }
+      consider(h, torus.coord(link / kDirections), static_cast<Direction>(link % kDirections));
     }
     return out;
   }
@@ -210,31 +216,7 @@ AllToAllBound all_to_all_bound(const CollectiveSpec& spec, const TorusShape& sha
               h = convolve(h, distance_histogram(shape.size(others[1]), shape.wrapped(others[1]), c1));
               at[others[1]] = c1;
             }
-            const Direction dir = direction_of(a, positive);
-            long long flows = 0;
-            for (long long n : h) flows += n;
-            if (flows * chunk > out.busiest_bytes) {
-              out.busiest_bytes = flows * chunk;
-              out.busiest_flows = flows;
-              out.busiest_at = at;
-              out.busiest_direction = dir;
-            }
-            // Flows of h0 hops or more, from the longest down.
-            long long later = 0;
-            for (int h0 = static_cast<int>(h.size()) - 1; h0 >= 1; --h0) {
-              later += h[h0];
-              if (h[h0] == 0) continue;
-              const double t = h0 * l + later * chunk / b;
-              if (t > out.time_s) {
-                out.time_s = t;
-                out.latency_s = h0 * l;
-                out.bandwidth_s = later * chunk / b;
-                out.at = at;
-                out.direction = dir;
-                out.flows = later;
-                out.min_hops = h0;
-              }
-            }
+            consider(h, at, direction_of(a, positive));
           }
       }
   }

@@ -136,6 +136,7 @@ struct Loop {
   }
   void run();
   void run_signalled();
+  bool fire_due_timer(double now);
   void drain();
 };
 
@@ -516,6 +517,16 @@ void Loop::drain() {
   }
 }
 
+// Fires the earliest timer when it is due at `now` (then drains what it released).
+bool Loop::fire_due_timer(double now) {
+  if (timers.empty() || timers.top().at_s > now + timer_slack_s) return false;
+  const Timer due = timers.top();
+  timers.pop();
+  runners[due.runner]->on_timer(due.task);
+  drain();
+  return true;
+}
+
 // As run(), with completions from the signal: timers due first, then completions in the order
 // the model finished them, as run() takes them from wait_any.
 void Loop::run_signalled() {
@@ -523,13 +534,7 @@ void Loop::run_signalled() {
   drain();
   while (!watched.empty() || !completed.empty() || !timers.empty()) {
     const double now = sg4::Engine::get_clock();
-    if (!timers.empty() && timers.top().at_s <= now + timer_slack_s) {
-      const Timer due = timers.top();
-      timers.pop();
-      runners[due.runner]->on_timer(due.task);
-      drain();
-      continue;
-    }
+    if (fire_due_timer(now)) continue;
     if (!completed.empty()) {
       const auto [k, t] = completed.front();
       completed.pop_front();
@@ -561,13 +566,7 @@ void Loop::run() {
   drain();
   while (!waiting.empty() || !timers.empty()) {
     const double now = sg4::Engine::get_clock();
-    if (!timers.empty() && timers.top().at_s <= now + timer_slack_s) {
-      const Timer due = timers.top();
-      timers.pop();
-      runners[due.runner]->on_timer(due.task);
-      drain();
-      continue;
-    }
+    if (fire_due_timer(now)) continue;
     if (waiting.empty()) {
       sg4::this_actor::sleep_until(timers.top().at_s);
       continue;
