@@ -7,7 +7,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install_deps.sh"
-"$root/scripts/build.sh" -DPODSIM_BUILD_TESTS=OFF
+"$root/scripts/build.sh"  # keeps the build directory's options (its tests, if configured)
 podsim="$root/build/podsim"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
