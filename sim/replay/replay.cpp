@@ -405,9 +405,9 @@ class ChipRunner {
       loop_->watch(activity_[t], index_, t);
       return;
     }
+    // Per chip (the folded replay is always signalled): sentinels only.
     const auto& successors = program_.tasks[t].successors;
-    if (fold_ && program_.tasks[t].kind == TaskKind::send) watch(t);
-    if (successors.empty() && !(fold_ && program_.tasks[t].kind == TaskKind::send)) {
+    if (successors.empty()) {
       loop_->sinks.push_back({index_, t});
       return;
     }

@@ -157,6 +157,16 @@ Contention find_contention(const Torus& torus, const std::vector<Moving>& moving
   return c;
 }
 
+// Finds the contention of `moving` and records its counts in `ex`.
+Contention count_contention(const Torus& torus, const std::vector<Moving>& moving,
+                            Explanation& ex) {
+  Contention contention = find_contention(torus, moving);
+  ex.transfers = moving.size();
+  for (bool s : contention.shared) ex.contended += s;
+  ex.max_flows_on_link = contention.max_flows;
+  return contention;
+}
+
 std::string rates_text(const ChipSpec& chip, bool hbm) {
   return fmt::format(
       "Rates (the replay's, and every closed form here): each directed link moves {:.4g} GB/s, "
@@ -258,10 +268,7 @@ Explanation explain_collective(const Timeline& timeline, const CollectiveSpec& s
       moving.push_back(Moving{&t, t.start_s + hops * lat, in != arrived.end() ? in->second : t.end_s,
                               hops});
     }
-  const Contention contention = find_contention(torus, moving);
-  ex.transfers = moving.size();
-  for (bool s : contention.shared) ex.contended += s;
-  ex.max_flows_on_link = contention.max_flows;
+  const Contention contention = count_contention(torus, moving, ex);
   int most_steps = 0;
   for (const auto& [channel, steps] : steps_of) most_steps = std::max(most_steps, steps);
   check_steps(options, std::max(1, most_steps));
@@ -640,10 +647,7 @@ Explanation explain_looped_einsum(const Timeline& timeline, LoopedKind kind,
     moving.push_back(Moving{&t, t.start_s + hops * lat, in != arrived.end() ? in->second : t.end_s,
                             hops});
   }
-  const Contention contention = find_contention(torus, moving);
-  ex.transfers = moving.size();
-  for (bool s : contention.shared) ex.contended += s;
-  ex.max_flows_on_link = contention.max_flows;
+  const Contention contention = count_contention(torus, moving, ex);
 
   // What the MXU's n-th chunk of a chip is (looped_einsum.cpp's order).
   const auto chunk_name = [&](ChipId c, std::size_t n) -> std::string {

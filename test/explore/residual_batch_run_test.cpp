@@ -12,6 +12,7 @@
 #include "sim/explore/trace_replay.hpp"
 #include "sim/program/fold.hpp"
 #include "sim/workload/trace_generator.hpp"
+#include "test/support/both_replays.hpp"
 
 namespace podsim {
 
@@ -22,12 +23,9 @@ TEST_CASE("a toy whose d_model does not divide over 4x4x4 simulates with residua
   validate_scenario(s);
   REQUIRE(scenario_sharding(s).residual_batch == parse_axes("z", "test"));
   const Trace trace = generate_trace(s);
-  const ReplayMode before = process_replay_mode();
-  set_process_replay_mode(ReplayMode::per_chip);
-  const TraceTiming per_chip = simulate_trace(trace, false);
-  set_process_replay_mode(ReplayMode::folded);
-  const TraceTiming folded = simulate_trace(trace, false);
-  set_process_replay_mode(before);
+  // The fast path: each simulation in a child process (the exact path runs one engine in this
+  // process, so only once).
+  const auto [per_chip, folded] = test::simulate_both_replays(trace);
   REQUIRE(per_chip.step_s.size() == 1);
   REQUIRE(folded.step_s.size() == 1);
   CHECK(folded.replay == "folded");

@@ -11,6 +11,7 @@
 #include "sim/explore/trace_replay.hpp"
 #include "sim/program/fold.hpp"
 #include "sim/workload/trace_generator.hpp"
+#include "test/support/both_replays.hpp"
 
 namespace podsim {
 
@@ -20,14 +21,9 @@ TEST_CASE("the folded replay of a per-phase run with a KV all-to-all matches the
   const Trace trace = generate_trace(s);
   REQUIRE(trace.steps.size() == 6);
   REQUIRE(trace.steps[1].transition);
-  const ReplayMode before = process_replay_mode();
-  set_process_replay_mode(ReplayMode::per_chip);
   // The fast path: each simulation in a child process (the exact path runs one engine in this
   // process, so only once); the transition step is simulated on its own, never interpolated.
-  const TraceTiming per_chip = simulate_trace(trace, false);
-  set_process_replay_mode(ReplayMode::folded);
-  const TraceTiming folded = simulate_trace(trace, false);
-  set_process_replay_mode(before);
+  const auto [per_chip, folded] = test::simulate_both_replays(trace);
   CHECK(per_chip.replay == "per-chip");
   CHECK(folded.replay == "folded");
   REQUIRE(folded.step_s.size() == per_chip.step_s.size());
