@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "sim/analytic/layout_cost.hpp"
 #include "sim/core/check.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/logging.hpp"
 #include "sim/workload/memory_plan.hpp"
+#include "sim/workload/step_generator.hpp"
 #include "sim/workload/trace_generator.hpp"
 
 namespace podsim {
@@ -179,6 +181,28 @@ bool pair_applies(const Scenario& c) {
   return true;
 }
 
+// The simulated time of the KV cache's move between the phases of the decided pair `c`
+// (step_generator's transition_step), 0 when nothing moves. Simulated on its own on the fast path,
+// as the run simulates it; cached by the move (from, to, bytes), which pairs often share.
+Seconds transition_seconds(const Scenario& c, std::map<std::string, Seconds>& cache) {
+  const KvTransition move = kv_transition(c);
+  const std::string key = fmt::format("{}|{}|{}|{}", kv_transition_kind_name(move.kind), move.from,
+                                      move.to, move.bytes_per_layer);
+  if (const auto hit = cache.find(key); hit != cache.end()) return hit->second;
+  Seconds seconds = 0;
+  if (std::optional<StepTrace> step = transition_step(c)) {
+    Trace trace;
+    trace.scenario = c;
+    trace.memory = plan_memory(c);
+    trace.steps.push_back(std::move(*step));
+    seconds = simulate_trace(trace, false).step_s.front();
+    logger("replay")->info("ffn_layout auto: the KV cache's move {} -> {} simulated {:.6g} s",
+                           move.from, move.to, seconds);
+  }
+  cache.emplace(key, seconds);
+  return seconds;
+}
+
 LayoutChoice choose_per_phase(const Scenario& s) {
   LayoutChoice choice;
   // Per phase: the simulated time of each layout it may take (0 for a given layout).
@@ -202,15 +226,21 @@ LayoutChoice choose_per_phase(const Scenario& s) {
     if (*ranking)
       for (const LayoutRankEntry& e : (*ranking)->entries)
         if (e.status == RankStatus::simulated) out->emplace_back(&e, e.layout);
+  // The pair with the least prefill + move of the KV cache + decode. A move is simulated only
+  // for pairs whose two phases alone could still beat the best pair found so far.
   std::optional<Scenario> best;
   Seconds best_s = std::numeric_limits<double>::infinity();
+  std::map<std::string, Seconds> moves;
   for (const auto& [a, la] : pre)
     for (const auto& [b, lb] : dec) {
       const Scenario c = with_layouts(s, la, lb);
-      const Seconds t = a->total_s + b->total_s;
-      if (t < best_s && pair_applies(c)) {
+      if (a->total_s + b->total_s >= best_s || !pair_applies(c)) continue;
+      const Seconds move_s = transition_seconds(c, moves);
+      const Seconds t = a->total_s + b->total_s + move_s;
+      if (t < best_s) {
         best_s = t;
         best = c;
+        choice.transition_s = move_s;
       }
     }
   if (!best)
@@ -222,11 +252,21 @@ LayoutChoice choose_per_phase(const Scenario& s) {
     if (!*ranking) continue;
     const FfnLayout top = (*ranking)->entries.front().layout;
     const FfnLayout took = phase_scenario(*best, phase).ffn_layout;
-    if (top != took)
+    if (top == took) continue;
+    Scenario other = *best;  // the phase's own best beside the other phase's choice
+    (phase == Phase::prefill ? other.ffn_layout : other.decode_layout->ffn_layout) = top;
+    resolve_pad_heads(other);
+    if (!pair_applies(other))
       choice.note += fmt::format(
           "{} auto: {} instead of the faster {}, whose stored weights the other phase's layout "
           "does not share\n",
           phase_name(phase), ffn_layout_name(took), ffn_layout_name(top));
+    else
+      choice.note += fmt::format(
+          "{} auto: {} instead of the faster {}, whose KV cache would take {:.4g} s to move to "
+          "the other phase's layout (with {}: {:.4g} s)\n",
+          phase_name(phase), ffn_layout_name(took), ffn_layout_name(top),
+          transition_seconds(other, moves), ffn_layout_name(took), choice.transition_s);
   }
   validate_scenario(*best);
   choice.scenario = *best;

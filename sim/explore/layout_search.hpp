@@ -17,10 +17,12 @@
 // simulating the prefill alone (the scenario as phase prefill, with the prefill's attention), the
 // decode's by simulating the decode steps alone (phase decode, context input_tokens, with the
 // decode's attention), the same way as above. The pair chosen is the one with the least sum of
-// the two simulated times among pairs that store the weights alike (weight_layout_problem: ws-1d
-// pairs only with itself), so a phase's own best is passed over only where it would need the
-// weights re-laid out. The KV cache's move between the phases is not part of the criterion: it
-// depends on the attention shardings, which the scenario gives.
+// the two simulated times and of the simulated move of the KV cache between them
+// (step_generator's transition_step: where the prefill's layout leaves the cache sharded
+// otherwise than the decode's needs it), among pairs that store the weights alike
+// (weight_layout_problem: ws-1d pairs only with itself). So a phase's own best is passed over
+// only where it would need the weights re-laid out, or where its cache's move costs more than it
+// saves; the note says which.
 
 #include <nlohmann/json.hpp>
 
@@ -65,6 +67,7 @@ struct LayoutChoice {
   std::optional<LayoutRanking> ranking;  // when the layout (per phase: the prefill's) was `auto`
   std::optional<LayoutRanking> decode_ranking;  // per phase: when the decode's was `auto`
   std::string note;  // per phase: why a phase's own best was passed over, if it was
+  Seconds transition_s = 0;  // per phase: the chosen pair's simulated move of the KV cache
 };
 
 // The layouts that can shard `scenario`'s model and batch on its slice, in kFfnLayouts order:

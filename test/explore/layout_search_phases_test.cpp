@@ -79,4 +79,46 @@ TEST_CASE("auto per phase picks the layouts that separate runs of each layout fi
       CHECK(e.total_s == Approx(decode.at(std::string(ffn_layout_name(e.layout)))).epsilon(1e-9));
 }
 
+TEST_CASE("auto per phase counts the KV cache's move: its pair is the least of whole runs") {
+  // test/inputs/good/toy-phases.yaml with both layouts `auto`: head-sharded attention in the
+  // prefill and batch-sharded in the decode, so most pairs move the cache by an all-to-all. The
+  // reference: every pair given explicitly, run whole (prefill, move, decode steps) as
+  // `podsim run` would; the pair chosen must be the one with the least total.
+  const std::string file = std::string(PODSIM_TEST_DIR) + "/inputs/good/toy-phases.yaml";
+  const Scenario s = config::load_scenario(
+      file, {"ffn_layout.prefill=auto", "ffn_layout.decode=auto"}, kRoot);
+  const LayoutChoice choice = choose_layout(s);
+  std::string best_pair;
+  Seconds best = std::numeric_limits<double>::infinity(), best_move = 0;
+  int moves = 0;
+  for (const std::string& a : ffn_layout_names())
+    for (const std::string& b : ffn_layout_names()) {
+      Trace trace;
+      try {
+        trace = generate_trace(config::load_scenario(
+            file, {"ffn_layout.prefill=" + a, "ffn_layout.decode=" + b}, kRoot));
+      } catch (const InputError&) {
+        continue;  // the pair does not shard the scenario or stores the weights differently
+      }
+      const TraceTiming t = simulate_trace(trace, false);
+      Seconds sum = 0, move = 0;
+      for (std::size_t k = 0; k < t.step_s.size(); ++k) {
+        sum += t.step_s[k];
+        if (trace.steps.phase_label(k) == "transition") move = t.step_s[k];
+      }
+      moves += move > 0;
+      if (sum < best) {
+        best = sum;
+        best_pair = a + "/" + b;
+        best_move = move;
+      }
+    }
+  REQUIRE(moves > 0);  // the criterion has something to count
+  const Scenario& c = choice.scenario;
+  CHECK(std::string(ffn_layout_name(c.ffn_layout)) + "/" +
+            std::string(ffn_layout_name(c.decode_layout->ffn_layout)) ==
+        best_pair);
+  CHECK(choice.transition_s == Approx(best_move).epsilon(1e-9));
+}
+
 }  // namespace podsim
