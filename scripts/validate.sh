@@ -175,6 +175,11 @@ for chips in (64, 128, 256):
     a, b = t(f"ws_ws-1d_{chips}"), t(f"ws_ws-2d_{chips}")
     r.append((chips, a, b))
 txt = "; ".join(f"{c} chips: 1D {fmt_s(a)}, 2D {fmt_s(b)}" + (f" (1D refused: {why(f'ws_ws-1d_{c}')})" if a is None else "") for c, a, b in r)
+# What §3.2.1 says is constant in the chip count: 1D's communication (its step also holds compute,
+# which falls with the chips).
+comm1d = [load(f"ws_ws-1d_{c}").get("breakdown", {}).get("comm_s") for c in (64, 128, 256)]
+if all(x is not None for x in comm1d):
+    txt += "; 1D's collectives per step " + " → ".join(fmt_s(x) for x in comm1d)
 valid = [(c, a, b) for c, a, b in r if a and b]
 beats = bool(valid) and all(a > b for _, a, b in valid)
 improves = len(valid) >= 2 and all(valid[i][2] > valid[i+1][2] for i in range(len(valid)-1))
@@ -198,12 +203,14 @@ for b in (1, 8, 64, 512):
     wgs = [w for w in wgs if w[0] is not None]
     wg = max(wgs) if wgs else (None, None)
     rows.append((b, ws, wg[0], wg[1]))
+def wg_label(l, b):  # a weight-gathered prefill whose batch is too small splits the tokens
+    return f"{l}, token split" if load(f"prefill_{l}_{b}").get("token_split") else l
 txt = "; ".join(f"B={b}: 2D {'refused' if x is None else f'{x:.2f}'}, WG " +
-                ("refused (batch splits over no layout's batch axes)" if y is None else f"{y:.2f} ({l})")
+                ("refused" if y is None else f"{y:.2f} ({wg_label(l, b)})")
                 for b, x, y, l in rows)
 both = [r for r in rows if r[1] is not None and r[2] is not None]
 holds = len(both) >= 2 and both[0][1] >= both[0][2] and both[-1][2] > both[-1][1]
-out.append(f"| weight-gathered overtakes 2D weight-stationary in prefill MFU as batch grows on 64 chips (Fig. 7) | MFU {txt} | {'yes' if holds else 'no'} (between B={both[0][0] if both else '-'} and B={both[-1][0] if both else '-'}; podsim's weight-gathered layouts split only the batch, not the tokens, so B below the batch axes' chips is refused) |")
+out.append(f"| weight-gathered overtakes 2D weight-stationary in prefill MFU as batch grows on 64 chips (Fig. 7) | MFU {txt} | {'yes' if holds else 'no'} (between B={both[0][0] if both else '-'} and B={both[-1][0] if both else '-'}; below the batch axes' chips a weight-gathered prefill splits the tokens) |")
 # 3
 mb = (t("mq_batch_128"), t("mq_batch_8192")); mh = (t("mq_heads_128"), t("mq_heads_8192")); mha = (t("mh_128"), t("mh_8192"))
 def growth(p):
