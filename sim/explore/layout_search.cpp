@@ -50,7 +50,8 @@ LayerTimeBounds run_time_bounds(const Scenario& s) {
 }
 
 std::string layout_label(const LayoutRankEntry& e) {
-  return fmt::format("{}{}", ffn_layout_name(e.layout), e.pad_heads ? " (padded heads)" : "");
+  return fmt::format("{}{}{}", ffn_layout_name(e.layout), e.pad_heads ? " (padded heads)" : "",
+                     e.token_axes.empty() ? "" : fmt::format(" (tokens over {})", e.token_axes));
 }
 
 // Ranks the candidates (see the header): simulated by total time (ties keep the candidate
@@ -63,6 +64,7 @@ LayoutRanking rank_layouts(const Scenario& scenario, const std::vector<Scenario>
     LayoutRankEntry e;
     e.layout = c.ffn_layout;
     e.pad_heads = c.pad_heads;
+    e.token_axes = nontrivial_axes(scenario_sharding(c).tokens, c.shape).name();
     const LayerTimeBounds b = run_time_bounds(c);
     e.bound_low_s = b.low_s;
     e.bound_high_s = b.high_s;
@@ -168,8 +170,8 @@ Scenario with_layouts(const Scenario& s, FfnLayout prefill, FfnLayout decode) {
 // Whether a decided per-phase scenario can run: each phase shards, the weights are stored alike
 // and the KV cache's move can be lowered.
 bool pair_applies(const Scenario& c) {
-  if (sharding_problem(phase_scenario(c, Phase::prefill)) ||
-      sharding_problem(phase_scenario(c, Phase::decode)) || weight_layout_problem(c))
+  if (sharding_problem(phase_scenario(c, Phase::prefill), false) ||
+      sharding_problem(phase_scenario(c, Phase::decode), true) || weight_layout_problem(c))
     return false;
   try {
     kv_transition(c);
@@ -320,6 +322,7 @@ nlohmann::json ranking_json(const LayoutRanking& ranking) {
                           {"status", rank_status_name(e.status)},
                           {"bound_low_s", e.bound_low_s},
                           {"bound_high_s", e.bound_high_s}};
+    if (!e.token_axes.empty()) row["token_split"] = e.token_axes;  // other rankings unchanged
     if (e.status == RankStatus::simulated) {
       row["prefill_s"] = e.prefill_s;
       row["decode_s"] = e.decode_s;
