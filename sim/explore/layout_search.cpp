@@ -50,8 +50,11 @@ LayerTimeBounds run_time_bounds(const Scenario& s) {
 }
 
 std::string layout_label(const LayoutRankEntry& e) {
-  return fmt::format("{}{}{}", ffn_layout_name(e.layout), e.pad_heads ? " (padded heads)" : "",
-                     e.token_axes.empty() ? "" : fmt::format(" (tokens over {})", e.token_axes));
+  std::string notes = e.pad_heads ? "padded heads" : "";
+  if (!e.token_axes.empty())
+    notes += fmt::format("{}tokens over {}", notes.empty() ? "" : ", ", e.token_axes);
+  return fmt::format("{}{}", ffn_layout_name(e.layout),
+                     notes.empty() ? "" : fmt::format(" ({})", notes));
 }
 
 // Ranks the candidates (see the header): simulated by total time (ties keep the candidate
@@ -298,9 +301,12 @@ std::string ranking_text(const LayoutRanking& ranking) {
   out += fmt::format("{} auto: {} has the least simulated time among {} candidates\n",
                      ranking.label, layout_label(best), ranking.entries.size());
   int rank = 0;
+  // Labels padded to 22 characters, or to the longest (a token split's are longer).
+  std::size_t width = 22;
+  for (const LayoutRankEntry& e : ranking.entries) width = std::max(width, layout_label(e).size());
   for (const LayoutRankEntry& e : ranking.entries) {
     if (e.status == RankStatus::simulated)
-      out += fmt::format("  {}. {:<22} {:>10.4f} s  ({}x{:.3f})\n", ++rank, layout_label(e),
+      out += fmt::format("  {}. {:<{}} {:>10.4f} s  ({}x{:.3f})\n", ++rank, layout_label(e), width,
                          e.total_s,
                          e.prefill_s > 0 && e.decode_s > 0
                              ? fmt::format("prefill {:.4f} s, decode {:.4f} s; ", e.prefill_s,
@@ -308,8 +314,8 @@ std::string ranking_text(const LayoutRanking& ranking) {
                              : std::string(),
                          e.total_s / best.total_s);
     else
-      out += fmt::format("  -  {:<22} {}: {}\n", layout_label(e), rank_status_name(e.status),
-                         e.reason);
+      out += fmt::format("  -  {:<{}} {}: {}\n", layout_label(e), width,
+                         rank_status_name(e.status), e.reason);
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include "sim/workload/memory_plan.hpp"
 #include "sim/workload/step_generator.hpp"
 #include "sim/workload/trace_generator.hpp"
+#include "sim/workload/trace_json.hpp"
 #include "test/workload/scenario_fixture.hpp"
 
 using namespace podsim;
@@ -245,4 +246,22 @@ TEST_CASE("token splits that cannot run are refused with the key to change") {
                                               "ffn_layout.prefill=wg-xyz",
                                               "ffn_layout.decode=wg-xyz"});
   CHECK(per_phase.find("decode phase: wg-xyz splits the batch") != std::string::npos);
+}
+
+TEST_CASE("a token-split trace reads back as it was written") {
+  // Per phase, batch 1: the token-split prefill, the cache's all-gather and the decode steps.
+  const Scenario s = toy_prefill("4x4x4", 1, 128);
+  const Scenario g = scenario("t2-low-latency-prefill.yaml",
+                              {"model=toy", "weights=bf16", "phase=generate", "input_tokens=128",
+                               "generate_tokens=2", "ffn_layout.prefill=wg-xyz",
+                               "ffn_layout.decode=ws-2d"});
+  for (const Scenario& one : {s, g}) {
+    const Trace trace = generate_trace(one);
+    const std::string text = trace_to_json(trace);
+    const Trace back = trace_from_json(text, "token-split.trace.json");
+    REQUIRE(back.steps.size() == trace.steps.size());
+    CHECK(has_op(back.steps[0], "allgather_xyz_kv_positions"));
+    CHECK(scenario_sharding(phase_scenario(back.scenario, Phase::prefill)).tokens == axes("xyz"));
+    CHECK(trace_to_json(back) == text);
+  }
 }
