@@ -53,7 +53,8 @@ Bytes kv_cache_per_chip(const Scenario& s) {
   const Sharding sh = scenario_sharding(s);
   // A token-split prefill keeps its own positions (partition/layout.hpp): B / |attn_batch - S'|
   // sequences of input_tokens / |S'| positions, S' = attn_tokens (empty otherwise).
-  const long long sequences = s.batch / axes_size(axes_minus(sh.attn_batch, sh.attn_tokens), s.shape);
+  const long long sequences =
+      s.batch / axes_size(axes_minus(sh.attn_batch, sh.attn_tokens), s.shape);
   const long long positions = s.max_context() / axes_size(sh.attn_tokens, s.shape);
   const long long kv_heads = scenario_kv_heads(s).attended;
   return product({u(sequences), u(positions), 2, u(kv_heads), u(s.model.d_head), kBf16Bytes,

@@ -157,7 +157,8 @@ Sharding scenario_sharding(const Scenario& s) {
 std::string token_split_note(const Scenario& s) {
   const Sharding sh = scenario_sharding(s);
   if (!sh.token_split()) return "";
-  const AxisSet t = nontrivial_axes(sh.tokens, s.shape), at = nontrivial_axes(sh.attn_tokens, s.shape);
+  const AxisSet t = nontrivial_axes(sh.tokens, s.shape);
+  const AxisSet at = nontrivial_axes(sh.attn_tokens, s.shape);
   const AxisSet b = nontrivial_axes(axes_minus(sh.batch, sh.tokens), s.shape);
   const long long k = axes_size(at, s.shape);
   return fmt::format(
@@ -252,7 +253,8 @@ std::optional<ShardingProblem> sharding_problem(const Scenario& s, bool decode_s
                       "weight-stationary layout, or per-phase layouts (ffn_layout: {{prefill: "
                       "{}, decode: ws-2d}})",
                       batch_head, batch_split, round_up(s.batch, batch_split), layout)};
-    const std::optional<AxisSet> rb = choose_residual_batch(s.ffn_layout, shape, m.d_model, s.batch);
+    const std::optional<AxisSet> rb =
+        choose_residual_batch(s.ffn_layout, shape, m.d_model, s.batch);
     if (!rb || !rb->empty())
       return ShardingProblem{
           "batch",

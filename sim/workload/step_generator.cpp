@@ -81,7 +81,8 @@ class LayerBuilder {
         wb_(s.weight_bytes_per_element()),
         looped_(s.collective_einsum == CollectiveEinsum::looped) {
     // Token split (partition/layout.hpp): prefill only (sharding_problem refuses decode steps).
-    PODSIM_CHECK(!sh_.token_split() || (context == 0 && new_tokens % (2 * size(sh_.attn_tokens)) == 0),
+    PODSIM_CHECK(!sh_.token_split() ||
+                     (context == 0 && new_tokens % (2 * size(sh_.attn_tokens)) == 0),
                  "a token split needs a prefill whose tokens divide into the zig-zag chunks");
   }
 
@@ -191,7 +192,8 @@ class LayerBuilder {
       AxisSet axes = d.axes;
       if (d.dim == 'B' && sh_.token_split() && (has_l || has_t)) {
         if (has_l)
-          kept.push_back({'L', nontrivial_axes(axes_intersection(axes, sh_.attn_tokens), s_.shape)});
+          kept.push_back(
+              {'L', nontrivial_axes(axes_intersection(axes, sh_.attn_tokens), s_.shape)});
         axes = axes_minus(axes, sh_.attn_tokens);
       }
       kept.push_back({d.dim, nontrivial_axes(axes, s_.shape)});
@@ -436,8 +438,9 @@ class LayerBuilder {
     // heads, of which causality uses the earlier ones (zig-zag chunks: the same share on every
     // chip). Not overlapped: its latency is exposed, as there.
     if (sh_.token_split()) {
-      const std::string kv_local = mq ? tensor("BLQ", {{'B', sh_.attn_batch}})
-                                      : tensor("BLHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
+      const std::string kv_local =
+          mq ? tensor("BLQ", {{'B', sh_.attn_batch}})
+             : tensor("BLHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
       add_collective(layer, "allgather_{}_kv_positions", CollectiveKind::all_gather,
                      sh_.attn_tokens, 2 * kv_read, "",
                      fmt::format("{} -> {} (K and V of every position; zig-zag chunks)", kv_local,

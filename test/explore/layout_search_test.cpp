@@ -149,12 +149,14 @@ TEST_CASE("auto's candidates are the layouts whose batch and heads divide", "[la
   const std::string decode = "t2-low-latency-decode.yaml", prefill = "t2-low-latency-prefill.yaml";
   CHECK(names(decode, "3") == std::vector<std::string>{"ws-1d", "ws-2d"});
   CHECK(names(decode, "16") == std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy"});
-  CHECK(names(decode, "64") == std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy", "wg-xyz"});
+  CHECK(names(decode, "64") ==
+        std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy", "wg-xyz"});
   CHECK(names(prefill, "3") ==
         std::vector<std::string>{"ws-1d", "ws-2d", "wg-x/x", "wg-xy/xy", "wg-xyz/xyz"});
   CHECK(names(prefill, "16") ==
         std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy", "wg-xyz/z"});
-  CHECK(names(prefill, "64") == std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy", "wg-xyz"});
+  CHECK(names(prefill, "64") ==
+        std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy", "wg-xyz"});
 }
 
 TEST_CASE("podsim trace refuses ffn_layout auto instead of simulating", "[layout-auto]") {
