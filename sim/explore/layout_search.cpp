@@ -52,7 +52,11 @@ LayerTimeBounds run_time_bounds(const Scenario& s) {
 }
 
 std::string layout_label(const LayoutRankEntry& e) {
-  return fmt::format("{}{}", ffn_layout_name(e.layout), e.pad_heads ? " (padded heads)" : "");
+  std::string notes = e.pad_heads ? "padded heads" : "";
+  if (!e.token_axes.empty())
+    notes += fmt::format("{}tokens over {}", notes.empty() ? "" : ", ", e.token_axes);
+  return fmt::format("{}{}", ffn_layout_name(e.layout),
+                     notes.empty() ? "" : fmt::format(" ({})", notes));
 }
 
 // Ranks the candidates (see the header): simulated by total time (ties keep the candidate
@@ -65,6 +69,7 @@ LayoutRanking rank_layouts(const Scenario& scenario, const std::vector<Scenario>
     LayoutRankEntry e;
     e.layout = c.ffn_layout;
     e.pad_heads = c.pad_heads;
+    e.token_axes = nontrivial_axes(scenario_sharding(c).tokens, c.shape).name();
     const LayerTimeBounds b = run_time_bounds(c);
     e.bound_low_s = b.low_s;
     e.bound_high_s = b.high_s;
@@ -170,8 +175,8 @@ Scenario with_layouts(const Scenario& s, FfnLayout prefill, FfnLayout decode) {
 // Whether a decided per-phase scenario can run: each phase shards, the weights are stored alike
 // and the KV cache's move can be lowered.
 bool pair_applies(const Scenario& c) {
-  if (sharding_problem(phase_scenario(c, Phase::prefill)) ||
-      sharding_problem(phase_scenario(c, Phase::decode)) || weight_layout_problem(c))
+  if (sharding_problem(phase_scenario(c, Phase::prefill), false) ||
+      sharding_problem(phase_scenario(c, Phase::decode), true) || weight_layout_problem(c))
     return false;
   try {
     kv_transition(c);
@@ -336,9 +341,12 @@ std::string ranking_text(const LayoutRanking& ranking) {
   out += fmt::format("{} auto: {} has the least simulated time among {} candidates\n",
                      ranking.label, layout_label(best), ranking.entries.size());
   int rank = 0;
+  // Labels padded to 22 characters, or to the longest (a token split's are longer).
+  std::size_t width = 22;
+  for (const LayoutRankEntry& e : ranking.entries) width = std::max(width, layout_label(e).size());
   for (const LayoutRankEntry& e : ranking.entries) {
     if (e.status == RankStatus::simulated)
-      out += fmt::format("  {}. {:<22} {:>10.4f} s  ({}x{:.3f})\n", ++rank, layout_label(e),
+      out += fmt::format("  {}. {:<{}} {:>10.4f} s  ({}x{:.3f})\n", ++rank, layout_label(e), width,
                          e.total_s,
                          e.prefill_s > 0 && e.decode_s > 0
                              ? fmt::format("prefill {:.4f} s, decode {:.4f} s; ", e.prefill_s,
@@ -346,8 +354,8 @@ std::string ranking_text(const LayoutRanking& ranking) {
                              : std::string(),
                          e.total_s / best.total_s);
     else
-      out += fmt::format("  -  {:<22} {}: {}\n", layout_label(e), rank_status_name(e.status),
-                         e.reason);
+      out += fmt::format("  -  {:<{}} {}: {}\n", layout_label(e), width,
+                         rank_status_name(e.status), e.reason);
   }
   return out;
 }
@@ -360,6 +368,7 @@ nlohmann::json ranking_json(const LayoutRanking& ranking) {
                           {"status", rank_status_name(e.status)},
                           {"bound_low_s", e.bound_low_s},
                           {"bound_high_s", e.bound_high_s}};
+    if (!e.token_axes.empty()) row["token_split"] = e.token_axes;  // other rankings unchanged
     if (e.status == RankStatus::simulated) {
       row["prefill_s"] = e.prefill_s;
       row["decode_s"] = e.decode_s;

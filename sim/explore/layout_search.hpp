@@ -47,6 +47,7 @@ std::string_view rank_status_name(RankStatus status);  // "simulated", "pruned",
 struct LayoutRankEntry {
   FfnLayout layout = FfnLayout::ws_2d;
   bool pad_heads = false;
+  std::string token_axes;  // a token-split prefill's token axes ("xyz"), empty otherwise
   RankStatus status = RankStatus::simulated;
   std::string reason;  // why it was not simulated
   Seconds prefill_s = 0, decode_s = 0, total_s = 0;  // simulated (status simulated)

@@ -131,11 +131,16 @@ AxisSet nontrivial_axes(const AxisSet& axes, const TorusShape& shape) {
   return r;
 }
 
-Sharding sharding_for(FfnLayout layout, AttnSharding attention, const AxisSet& residual_batch) {
+Sharding sharding_for(FfnLayout layout, AttnSharding attention, const AxisSet& residual_batch,
+                      const AxisSet& tokens) {
   const LayoutRule& row = layout_rule(layout);
   PODSIM_CHECK(axes_minus(residual_batch, axes_of(row.residual_batch)).empty(),
                "residual batch axes {} are not in {}'s residual_batch column",
                residual_batch.name(), row.name);
+  PODSIM_CHECK(axes_minus(tokens, axes_of(row.batch)).empty(),
+               "token axes {} are not batch axes of {}", tokens.name(), row.name);
+  PODSIM_CHECK(tokens.empty() || residual_batch.empty(),
+               "{}: token axes and residual batch axes together", row.name);
   Sharding s;
   s.layout = layout;
   s.attention = attention;
@@ -170,7 +175,41 @@ Sharding sharding_for(FfnLayout layout, AttnSharding attention, const AxisSet& r
   s.kv_batch_split = by_batch ? s.f_used : AxisSet{};
   s.kv_replicated = by_batch ? AxisSet{} : s.f_used;
   s.kv_all_reduce = !by_batch;
+  // Token split (layout.hpp): heads-sharded attention keeps the projections' token axes,
+  // batch-sharded attention's all-to-all over the columns moves Q to tokens as well.
+  s.tokens = tokens;
+  s.attn_tokens = tokens.empty() ? AxisSet{} : by_batch ? axes_union(tokens, s.columns) : tokens;
   return s;
+}
+
+AxisSet choose_token_axes(FfnLayout layout, const TorusShape& shape, long long batch) {
+  const AxisSet batch_axes = nontrivial_axes(axes_of(layout_rule(layout).batch), shape);
+  if (batch % axes_size(batch_axes, shape) == 0) return AxisSet{};
+  // The non-empty subsets, fewest chips first, then z before y before x (compared as the list
+  // of positions in "zyx").
+  const std::vector<Axis> order = ordered_axes("zyx");
+  std::optional<AxisSet> best;
+  long long best_chips = 0;
+  std::vector<int> best_positions;
+  for (unsigned mask = 1; mask < 8; ++mask) {
+    AxisSet sub;
+    std::vector<int> positions;
+    for (int i = 0; i < 3; ++i)
+      if (mask & (1u << i)) {
+        sub.has[static_cast<int>(order[i])] = true;
+        positions.push_back(i);
+      }
+    if (!axes_minus(sub, batch_axes).empty()) continue;
+    if (batch % axes_size(axes_minus(batch_axes, sub), shape) != 0) continue;
+    const long long chips = axes_size(sub, shape);
+    if (!best || chips < best_chips || (chips == best_chips && positions < best_positions)) {
+      best = sub;
+      best_chips = chips;
+      best_positions = positions;
+    }
+  }
+  PODSIM_CHECK(best.has_value(), "the whole batch axes always leave the batch on one chip");
+  return *best;
 }
 
 std::optional<AxisSet> choose_residual_batch(FfnLayout layout, const TorusShape& shape,

@@ -32,6 +32,26 @@
 // back scatters them the same way: the same per-chip bytes as with R empty, and the same residual
 // elements per chip. R is chosen per scenario (choose_residual_batch) from the table's
 // `residual_batch` column, and is empty wherever E divides: those scenarios are unchanged.
+//
+// Token split (weight-gathered layouts at small batch; paper §3.2.3 and Figure 2/3 write the
+// prefill activations B_xyz L E; with B too small to split, the rows split over L instead,
+// B L_xyz E). Where the batch does not divide over the layout's batch axes, a set S of them
+// (choose_token_axes) carries the tokens of every sequence instead: the projections' rows
+// B_{batch} L become B_{batch - S} L_S, the same B L / |batch| rows per chip, so every einsum and
+// collective of the feed-forward part keeps its size. Only attention sees the difference: a
+// chip's queries are a part of each sequence, and causal attention needs the K/V of the earlier
+// positions, which live on other chips. They are all-gathered over the attention's token axes
+// before the attention core (all-gather context parallelism as in Llama 3, Dubey et al., arXiv
+// 2407.21783, §3.3.2: "we first all-gather the K and V tensors, and then compute attention
+// output for the local query tensor chunk"; cheap where K/V are few heads, multiquery or
+// grouped). The positions are assigned zig-zag, as there: the sequence is cut into 2 |S| chunks
+// and chip i of the token group holds chunks i and 2 |S| - 1 - i, so each chip's causal share
+// of QK^T is the same (chunk c attends to c + 1/2 chunks on average; i + (2|S| - 1 - i) is the
+// same for every i). podsim counts the full L x L in prefill anyway (causal masking skips no work
+// in the paper's implementation, step_generator.hpp), so per-chip attention work is the same
+// either way. Decode steps have one new token per sequence and are never token-split. The KV
+// cache a token-split prefill leaves is each chip's own positions, B_{batch - S} T_S Q (the
+// gathered K/V are a per-layer working buffer).
 
 #include <array>
 #include <optional>
@@ -122,10 +142,27 @@ struct Sharding {
   AxisSet kv_batch_split;  // batch sharding: f_used (each chip projects only its sequences)
   AxisSet kv_replicated;   // heads sharding: f_used (every chip needs every sequence's K/V)
   bool kv_all_reduce;      // heads: all-reduce over e_used; batch: reduce-scatter over e_used
+
+  // Token split (S above; empty otherwise): the axes of `batch` that carry L instead of B in the
+  // projections and the residual stream, and those of `attn_batch` that carry it in the
+  // attention core (S for heads-sharded attention; S and the columns for batch-sharded, whose
+  // all-to-all then moves Q from heads to tokens). The K/V all-gather runs over attn_tokens.
+  AxisSet tokens;
+  AxisSet attn_tokens;
+  bool token_split() const { return !tokens.empty(); }
 };
 
-// `residual_batch` (R) must be a subset of the row's `residual_batch` column.
-Sharding sharding_for(FfnLayout layout, AttnSharding attention, const AxisSet& residual_batch = {});
+// `residual_batch` (R) must be a subset of the row's `residual_batch` column; `tokens` (S) a
+// subset of its batch axes, and not both non-empty.
+Sharding sharding_for(FfnLayout layout, AttnSharding attention, const AxisSet& residual_batch = {},
+                      const AxisSet& tokens = {});
+
+// The token axes S of `layout` on `shape` for a batch of `batch` sequences: empty when the batch
+// divides over the layout's batch axes (axes of size 1 ignored); otherwise the subset of them
+// with the fewest chips such that the batch divides over the others (ties: z before y before x,
+// as the residual batch axes; the whole set always qualifies). Whether the tokens divide is
+// sharding_problem's to check (workload/scenario.hpp).
+AxisSet choose_token_axes(FfnLayout layout, const TorusShape& shape, long long batch);
 
 // The residual batch axes R of `layout` on `shape` for a model of `d_model` and a batch of
 // `batch` sequences: empty when E divides over the residual stream's E axes and over every chip

@@ -29,6 +29,8 @@ HtmlReport run_html_report(const Trace& trace, const RunMetrics& metrics) {
   const auto ms = [](Seconds t) { return format_seconds(t, TimeUnit::ms); };
   if (!s.platform.calibrated)
     report.headline.emplace_back("UNCALIBRATED platform", uncalibrated_note(s.platform));
+  if (doc.contains("token_split"))
+    report.headline.emplace_back("token split", doc["token_split"].get<std::string>());
   if (metrics.prefill_s > 0)
     report.headline.emplace_back("prefill latency", fmt::format("{} (MFU {:.1f}%)", ms(metrics.prefill_s),
                                                                 100 * metrics.prefill_mfu));

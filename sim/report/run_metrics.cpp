@@ -181,6 +181,10 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
   // Only where d_model does not divide (so that other runs' JSON is unchanged).
   if (const std::string note = residual_batch_note(trace.scenario); !note.empty())
     doc["residual_stream"] = note;
+  // Only where the prefill splits tokens (so that other runs' JSON is unchanged).
+  if (const std::string note = token_split_note(phase_scenario(trace.scenario, Phase::prefill));
+      !note.empty() && trace.scenario.phase != Phase::decode)
+    doc["token_split"] = note;
   // Only on an uncalibrated platform (so that other runs' JSON is unchanged; docs/outputs.md).
   if (!trace.scenario.platform.calibrated) {
     doc["platform_calibrated"] = false;
@@ -271,6 +275,9 @@ std::string metrics_text(const Trace& trace, const RunMetrics& m) {
   out += fmt::format("  simulation path    {}\n", m.path);
   if (const std::string note = residual_batch_note(s); !note.empty())
     out += fmt::format("  residual stream    {}\n", note);
+  if (const std::string note = token_split_note(phase_scenario(s, Phase::prefill));
+      !note.empty() && s.phase != Phase::decode)
+    out += fmt::format("  token split        {}\n", note);
   if (!s.platform.calibrated)
     out += fmt::format("  UNCALIBRATED       {}\n", uncalibrated_note(s.platform));
   if (m.prefill_s > 0)

@@ -51,9 +51,13 @@ Bytes weights_per_chip(const Scenario& s) {
 
 Bytes kv_cache_per_chip(const Scenario& s) {
   const Sharding sh = scenario_sharding(s);
-  const long long sequences = s.batch / axes_size(sh.attn_batch, s.shape);
+  // A token-split prefill keeps its own positions (partition/layout.hpp): B / |attn_batch - S'|
+  // sequences of input_tokens / |S'| positions, S' = attn_tokens (empty otherwise).
+  const long long sequences =
+      s.batch / axes_size(axes_minus(sh.attn_batch, sh.attn_tokens), s.shape);
+  const long long positions = s.max_context() / axes_size(sh.attn_tokens, s.shape);
   const long long kv_heads = scenario_kv_heads(s).attended;
-  return product({u(sequences), u(s.max_context()), 2, u(kv_heads), u(s.model.d_head), kBf16Bytes,
+  return product({u(sequences), u(positions), 2, u(kv_heads), u(s.model.d_head), kBf16Bytes,
                   u(s.model.layers)});
 }
 
@@ -70,9 +74,10 @@ Bytes working_set(const Scenario& s, const StepTrace& step) {
       }
       peak = std::max(peak, need);
     }
+  const long long tok = axes_size(sh.tokens, s.shape);  // 1 unless a token split
   const Bytes residual =
-      product({product({u(step.batch / axes_size(sh.residual_b, s.shape)), u(step.new_tokens),
-                        u(s.model.d_model)}) /
+      product({product({u(step.batch / axes_size(axes_minus(sh.residual_b, sh.tokens), s.shape)),
+                        u(step.new_tokens / tok), u(s.model.d_model)}) /
                    u(axes_size(sh.residual_e, s.shape)),
                kBf16Bytes});
   return peak + residual;
@@ -122,7 +127,10 @@ MemoryPlan plan_memory(const Scenario& s) {
     Scenario piece = s;
     while (others + plan.activation_bytes > s.platform.chip.hbm_bytes && piece.batch % 2 == 0) {
       piece.batch /= 2;
-      if (!valid(piece)) break;
+      // A piece splits the batch as the whole does (not the tokens, unless the whole does).
+      if (!valid(piece) ||
+          (scenario_sharding(piece).token_split() && !scenario_sharding(s).token_split()))
+        break;
       plan.activation_bytes =
           working_set(piece, generate_step(piece, Phase::prefill, piece.input_tokens, 0));
     }

@@ -145,9 +145,31 @@ std::string axes_text(const AxisSet& axes, const TorusShape& shape) {
 }  // namespace
 
 Sharding scenario_sharding(const Scenario& s) {
+  // A token split (the batch does not divide over the layout's batch axes) takes no residual
+  // batch axes: sharding_problem refuses it where d_model would need them.
+  const AxisSet tokens = choose_token_axes(s.ffn_layout, s.shape, s.batch);
+  if (!tokens.empty()) return sharding_for(s.ffn_layout, s.attention, AxisSet{}, tokens);
   const std::optional<AxisSet> r =
       choose_residual_batch(s.ffn_layout, s.shape, s.model.d_model, s.batch);
   return sharding_for(s.ffn_layout, s.attention, r.value_or(AxisSet{}));
+}
+
+std::string token_split_note(const Scenario& s) {
+  const Sharding sh = scenario_sharding(s);
+  if (!sh.token_split()) return "";
+  const AxisSet t = nontrivial_axes(sh.tokens, s.shape);
+  const AxisSet at = nontrivial_axes(sh.attn_tokens, s.shape);
+  const AxisSet b = nontrivial_axes(axes_minus(sh.batch, sh.tokens), s.shape);
+  const long long k = axes_size(at, s.shape);
+  return fmt::format(
+      "{} (batch {} does not divide over the {} chips of {}): the tokens of each sequence split "
+      "over {}; attention all-gathers K/V over {} ({} chips, zig-zag: 2 x {} chunks of {} "
+      "positions); the KV cache lands {}",
+      tensor_notation("BLE", {{'B', b}, {'L', t}, {'E', nontrivial_axes(sh.residual_e, s.shape)}}),
+      s.batch, axes_size(sh.batch, s.shape), nontrivial_axes(sh.batch, s.shape).name(), t.name(),
+      at.name(), k, k, s.input_tokens / (2 * k),
+      tensor_notation("BTQ", {{'B', axes_minus(nontrivial_axes(sh.attn_batch, s.shape), at)},
+                              {'T', at}}));
 }
 
 KvHeads scenario_kv_heads(const Scenario& s) {
@@ -207,6 +229,10 @@ std::vector<std::string> layouts_splitting_heads(const Scenario& s) {
 }  // namespace
 
 std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
+  return sharding_problem(s, s.phase != Phase::prefill);
+}
+
+std::optional<ShardingProblem> sharding_problem(const Scenario& s, bool decode_steps) {
   const Sharding sh = scenario_sharding(s);
   const TorusShape& shape = s.shape;
   const std::string layout(ffn_layout_name(s.ffn_layout));
@@ -214,13 +240,46 @@ std::optional<ShardingProblem> sharding_problem(const Scenario& s) {
   const ModelSpec& m = s.model;
 
   const long long batch_split = axes_size(sh.batch, shape);
-  if (s.batch % batch_split != 0)
+  const std::string batch_head =
+      fmt::format("{} splits the batch over the {}: batch {} is not divisible by {}", layout,
+                  axes_text(sh.batch, shape), s.batch, batch_split);
+  if (sh.token_split()) {
+    // The prefill splits the tokens instead (layout.hpp, "Token split").
+    if (decode_steps)
+      return ShardingProblem{
+          "batch",
+          fmt::format("{}; a prefill splits the tokens of each sequence instead, but decode "
+                      "steps have one new token per sequence; use a multiple of {} (e.g. {}), a "
+                      "weight-stationary layout, or per-phase layouts (ffn_layout: {{prefill: "
+                      "{}, decode: ws-2d}})",
+                      batch_head, batch_split, round_up(s.batch, batch_split), layout)};
+    const std::optional<AxisSet> rb =
+        choose_residual_batch(s.ffn_layout, shape, m.d_model, s.batch);
+    if (!rb || !rb->empty())
+      return ShardingProblem{
+          "batch",
+          fmt::format("{}, and splitting the tokens instead needs d_model {} to divide over the "
+                      "residual stream's E axes ({}) and over all {} chips (the embedding table), "
+                      "which it does not; use a multiple of {} (e.g. {}) or a weight-stationary "
+                      "layout",
+                      batch_head, m.d_model,
+                      sh.residual_e.empty() ? std::string("none") : sh.residual_e.name(), n,
+                      batch_split, round_up(s.batch, batch_split))};
+    const long long k = axes_size(sh.attn_tokens, shape);
+    if (s.input_tokens % (2 * k) != 0)
+      return ShardingProblem{
+          "input_tokens",
+          fmt::format("{} at batch {} splits the tokens of each sequence over the {} in 2 x {} "
+                      "zig-zag chunks (causal attention balanced): input_tokens {} is not "
+                      "divisible by {}; use a multiple of {} (e.g. {})",
+                      layout, s.batch, axes_text(sh.attn_tokens, shape), k, s.input_tokens, 2 * k,
+                      2 * k, round_up(s.input_tokens, 2 * k))};
+  } else if (s.batch % batch_split != 0) {
     return ShardingProblem{
-        "batch", fmt::format("{} splits the batch over the {}: batch {} is not divisible by {}; "
-                             "use a multiple of {} (e.g. {}) or a weight-stationary layout",
-                             layout, axes_text(sh.batch, shape), s.batch, batch_split, batch_split,
-                             round_up(s.batch, batch_split))};
-  if (s.batch % axes_size(sh.attn_batch, shape) != 0)
+        "batch", fmt::format("{}; use a multiple of {} (e.g. {}) or a weight-stationary layout",
+                             batch_head, batch_split, round_up(s.batch, batch_split))};
+  }
+  if (s.batch % axes_size(axes_minus(sh.attn_batch, sh.attn_tokens), shape) != 0)
     return ShardingProblem{
         "batch",
         fmt::format("attention: batch splits the sequences over all {}: batch {} is not divisible "
@@ -375,7 +434,7 @@ void validate_scenario(const Scenario& s) {
     for (const Phase phase : {Phase::prefill, Phase::decode}) {
       const Scenario p = phase_scenario(s, phase);
       if (p.ffn_layout_auto) continue;  // choose_layout checks each candidate
-      if (auto problem = sharding_problem(p))
+      if (auto problem = sharding_problem(p, phase == Phase::decode))
         throw InputError(s.location_of(problem->key), problem->key,
                          fmt::format("{} phase: {}", phase_name(phase), problem->message));
     }

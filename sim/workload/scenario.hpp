@@ -168,6 +168,11 @@ KvHeads scenario_kv_heads(const Scenario& scenario);
 // Empty where d_model divides (no residual batch axes).
 std::string residual_batch_note(const Scenario& scenario);
 
+// For reports, where the scenario's prefill splits tokens (Sharding::token_split): "BL_xyzE
+// (batch 1 does not divide over the 64 chips of xyz): the tokens of each sequence split over
+// xyz; attention all-gathers K/V over xyz (...); the KV cache lands BT_xyzQ". Empty otherwise.
+std::string token_split_note(const Scenario& scenario);
+
 // The first reason (layout, attention) cannot shard this model and batch on this slice: the
 // scenario key to blame and a message that says which axis and what would divide. std::nullopt
 // when it can. Used by validation and by `ffn_layout: auto` to skip layouts that do not apply.
@@ -176,6 +181,12 @@ struct ShardingProblem {
   std::string message;
 };
 std::optional<ShardingProblem> sharding_problem(const Scenario& scenario);
+// The same for the steps given: `decode_steps` says whether decode steps run with the scenario's
+// layout (the one-argument form takes phase != prefill; a per-phase scenario's prefill view,
+// phase_scenario(s, Phase::prefill), runs only the prefill). A token split (the batch does not
+// divide over a weight-gathered layout's batch axes, partition/layout.hpp) applies to the prefill
+// only, where the tokens divide into the zig-zag chunks and d_model needs no residual batch axes.
+std::optional<ShardingProblem> sharding_problem(const Scenario& scenario, bool decode_steps);
 // Whether padding heads (model.padded_heads) is what makes the heads divide over the chips.
 bool heads_need_padding(const Scenario& scenario);
 // The `pad_heads: auto` rule: pad when the model offers padded_heads and either the slice has at

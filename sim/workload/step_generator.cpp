@@ -79,7 +79,12 @@ class LayerBuilder {
         T_(context + new_tokens),
         act_(kBf16Bytes),
         wb_(s.weight_bytes_per_element()),
-        looped_(s.collective_einsum == CollectiveEinsum::looped) {}
+        looped_(s.collective_einsum == CollectiveEinsum::looped) {
+    // Token split (partition/layout.hpp): prefill only (sharding_problem refuses decode steps).
+    PODSIM_CHECK(!sh_.token_split() ||
+                     (context == 0 && new_tokens % (2 * size(sh_.attn_tokens)) == 0),
+                 "a token split needs a prefill whose tokens divide into the zig-zag chunks");
+  }
 
   // The table is V_R E_{xyz-R} (R = sh_.embed_v, the residual batch axes; VE_xyz when R is
   // empty). Token ids are on every chip (B L integers); each chip looks up the tokens whose ids
@@ -129,16 +134,28 @@ class LayerBuilder {
     const long long B = s_.batch, E = s_.model.d_model, V = s_.vocab_used(), n = s_.chips();
     const AxisSet& vocab_axes = sh_.embed_v;
     const long long e_local = E / size(sh_.embed_e), v_local = V / size(vocab_axes);
-    // Only the last position of each sequence reaches the logits.
-    const long long b = B / size(sh_.residual_b);
-    const long long norm_elems = b * E / size(sh_.residual_e);
+    // Only the last position of each sequence reaches the logits. With a token split it lies on
+    // one chip of the sequence's token group (chunk 2|S| - 1, chip 0's); the others contribute
+    // zeros and a reduce-scatter over the token axes S leaves B_{batch-S} E_{residual_e+S} (the
+    // masked sum of the embedding lookup, above).
+    const AxisSet& tok = sh_.tokens;
+    const AxisSet seq_axes = axes_minus(sh_.residual_b, tok);
+    const AxisSet norm_e = axes_union(sh_.residual_e, tok);
+    const long long b = B / size(seq_axes);
+    add_collective(layer, "reducescatter_{}_last", CollectiveKind::reduce_scatter, tok,
+                   Bytes(b * E / size(sh_.residual_e)) * act_, "",
+                   fmt::format("{}{} -> {}",
+                               tensor("BE", {{'B', seq_axes}, {'E', sh_.residual_e}}),
+                               partialsum(nontrivial_axes(tok, s_.shape)),
+                               tensor("BE", {{'B', seq_axes}, {'E', norm_e}})));
+    const long long norm_elems = b * E / size(norm_e);
     Op norm = elementwise("final_layernorm", norm_elems * kLayerNormOpsPerElement, 2 * norm_elems);
-    norm.shapes = tensor("BE", {{'B', sh_.residual_b}, {'E', sh_.residual_e}});
+    norm.shapes = tensor("BE", {{'B', seq_axes}, {'E', norm_e}});
     layer.ops.push_back(norm);
     const std::string moved = tensor("BE", {{'B', vocab_axes}, {'E', sh_.embed_e}});
     const std::string gathered = tensor("BE", {{'E', sh_.embed_e}});
     add_collective(layer, "alltoall_{}_final", CollectiveKind::all_to_all,
-                   axes_minus(sh_.batch, vocab_axes), Bytes(B * E / n) * act_, "",
+                   axes_minus(axes_minus(sh_.batch, tok), vocab_axes), Bytes(B * E / n) * act_, "",
                    fmt::format("{} -> {}", norm.shapes, moved));
     add_collective(layer, "allgather_{}_final", CollectiveKind::all_gather, vocab_axes,
                    Bytes(B * e_local) * act_, "logits", fmt::format("{} -> {}", moved, gathered));
@@ -165,9 +182,22 @@ class LayerBuilder {
 
  private:
   long long size(const AxisSet& axes) const { return axes_size(axes, s_.shape); }
+  // With a token split, the B split of a tensor with tokens (L) gives its token axes to L
+  // (B_xyz L -> B L_xyz), and of one with attended positions (T, the gathered K/V) drops them.
   std::string tensor(std::string_view dims, const std::vector<DimSplit>& split) const {
     std::vector<DimSplit> kept;
-    for (const auto& d : split) kept.push_back({d.dim, nontrivial_axes(d.axes, s_.shape)});
+    const bool has_l = dims.find('L') != std::string_view::npos;
+    const bool has_t = dims.find('T') != std::string_view::npos;
+    for (const auto& d : split) {
+      AxisSet axes = d.axes;
+      if (d.dim == 'B' && sh_.token_split() && (has_l || has_t)) {
+        if (has_l)
+          kept.push_back(
+              {'L', nontrivial_axes(axes_intersection(axes, sh_.attn_tokens), s_.shape)});
+        axes = axes_minus(axes, sh_.attn_tokens);
+      }
+      kept.push_back({d.dim, nontrivial_axes(axes, s_.shape)});
+    }
     return tensor_notation(dims, kept);
   }
   std::string residual(std::string_view dims) const {
@@ -227,8 +257,9 @@ class LayerBuilder {
     const ModelSpec& m = s_.model;
     const long long B = s_.batch, E = m.d_model;
     const long long n_eu = size(sh_.e_used), n_fu = size(sh_.f_used), n_c = size(sh_.columns);
-    const long long b = B / size(sh_.batch);  // sequences per chip in the projections
-    const long long M = b * L_;
+    // Rows per chip in the projections: B / |batch| sequences of L tokens, or with a token split
+    // B / |batch - S| sequences of L / |S| tokens (the same B L / |batch|).
+    const long long M = B / size(axes_minus(sh_.batch, sh_.tokens)) * (L_ / size(sh_.tokens));
     const long long k_in = E / n_eu, n_in = blk.in_cols / n_fu;
     const long long k_out = blk.out_rows / n_fu;
     const std::string& p = blk.prefix;
@@ -243,7 +274,8 @@ class LayerBuilder {
     const std::string x_used = tensor("BLE", {{'B', sh_.batch}, {'E', sh_.e_used}});
 
     // Residual elements per chip: B L E / (|batch + R| |residual_e - R|), the same for any R.
-    const long long res_elems = B / size(sh_.residual_b) * L_ * E / size(sh_.residual_e);
+    const long long res_elems = B / size(axes_minus(sh_.residual_b, sh_.tokens)) *
+                                (L_ / size(sh_.tokens)) * E / size(sh_.residual_e);
     Op norm = elementwise(p + "layernorm", res_elems * kLayerNormOpsPerElement, 2 * res_elems);
     norm.shapes = residual("BLE");
     layer.ops.push_back(norm);
@@ -383,28 +415,47 @@ class LayerBuilder {
     add_collective(layer, "alltoall_{}_q", CollectiveKind::all_to_all, sh_.all_to_all,
                    Bytes(a2a_elems) * act_, "", fmt::format("{} -> {}", heads_split, batch_split));
 
-    const long long ba = s_.batch / size(sh_.attn_batch);
+    // Sequences and queries per chip: B / |attn_batch| whole sequences, or with a token split
+    // B / |attn_batch - attn_tokens| sequences of L / |attn_tokens| queries each.
+    const long long ba = s_.batch / size(axes_minus(sh_.attn_batch, sh_.attn_tokens));
+    const long long lq = L_ / size(sh_.attn_tokens);
     const long long ha = H / size(sh_.attn_heads);
     const long long kva = kvh.attended;  // K/V heads cached and read per chip
     const Bytes kv_read = Bytes(ba * T_ * kva * Q) * act_;  // K (or V) of every attended position
     // The query heads sharing one K/V head fold into the matmul's M dimension (multiquery: all
     // local heads; grouped: ha / kva each; multihead: none).
     const long long group = ha % kva == 0 ? ha / kva : 1;
-    const long long mm_m = L_ * group;
+    const long long mm_m = lq * group;
     const long long mm_batch = ba * (ha / group);
     const std::string k_cache = mq ? tensor("BTQ", {{'B', sh_.attn_batch}})
                                    : tensor("BTHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
     const std::string scores_t = tensor("BLHT", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
 
+    // Token split: a chip's queries need the K/V of the earlier positions of their sequences,
+    // computed by the other chips of the token group: an all-gather of K and V over the
+    // attention's token axes (all-gather context parallelism, Llama 3, arXiv 2407.21783,
+    // §3.3.2; partition/layout.hpp). Each chip then holds all T positions of its sequences' K/V
+    // heads, of which causality uses the earlier ones (zig-zag chunks: the same share on every
+    // chip). Not overlapped: its latency is exposed, as there.
+    if (sh_.token_split()) {
+      const std::string kv_local =
+          mq ? tensor("BLQ", {{'B', sh_.attn_batch}})
+             : tensor("BLHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
+      add_collective(layer, "allgather_{}_kv_positions", CollectiveKind::all_gather,
+                     sh_.attn_tokens, 2 * kv_read, "",
+                     fmt::format("{} -> {} (K and V of every position; zig-zag chunks)", kv_local,
+                                 k_cache));
+    }
+
     Op scores =
         einsum("attn_scores", mq ? "BLHQ,BTQ->BLHT" : "BLHQ,BTHQ->BLHT", mm_m, Q, T_, mm_batch);
     scores.attention_flops = scores.flops;
     scores.kv_bytes = kv_read;
-    scores.activation_bytes = Bytes(ba * L_ * ha * Q + ba * L_ * ha * T_) * act_;
+    scores.activation_bytes = Bytes(ba * lq * ha * Q + ba * lq * ha * T_) * act_;
     scores.shapes = fmt::format("{}, {} -> {}", batch_split, k_cache, scores_t);
     layer.ops.push_back(scores);
 
-    const long long score_elems = ba * L_ * ha * T_;
+    const long long score_elems = ba * lq * ha * T_;
     Op softmax =
         elementwise("softmax", double(score_elems) * kSoftmaxOpsPerElement, 2 * score_elems);
     softmax.shapes = scores_t;
@@ -414,7 +465,7 @@ class LayerBuilder {
         einsum("attn_values", mq ? "BLHT,BTQ->BLHQ" : "BLHT,BTHQ->BLHQ", mm_m, T_, Q, mm_batch);
     values.attention_flops = values.flops;
     values.kv_bytes = kv_read;
-    values.activation_bytes = Bytes(score_elems + ba * L_ * ha * Q) * act_;
+    values.activation_bytes = Bytes(score_elems + ba * lq * ha * Q) * act_;
     values.shapes = fmt::format("{}, {} -> {}", scores_t, k_cache, batch_split);
     layer.ops.push_back(values);
 
@@ -467,7 +518,8 @@ namespace {
 
 // The KV cache of one phase's layout after the prefill: per chip and layer.
 struct CacheLayout {
-  AxisSet sequences;  // the batch axes of the attention core
+  AxisSet sequences;  // the batch axes of the attention core (whole sequences)
+  AxisSet positions;  // a token-split prefill's: the axes its positions split over
   AxisSet heads;      // the axes its K/V heads split over (none for multiquery)
   long long kv_heads = 0;  // K/V heads per chip
   Bytes bytes_per_layer = 0;
@@ -478,19 +530,23 @@ CacheLayout cache_layout(const Scenario& p) {
   const Sharding sh = scenario_sharding(p);
   const KvHeads kvh = scenario_kv_heads(p);
   CacheLayout c;
-  c.sequences = nontrivial_axes(sh.attn_batch, p.shape);
+  c.sequences = nontrivial_axes(axes_minus(sh.attn_batch, sh.attn_tokens), p.shape);
+  c.positions = nontrivial_axes(sh.attn_tokens, p.shape);
   c.heads = p.model.multiquery() ? AxisSet{}
                                  : nontrivial_axes(kvh.fused ? sh.attn_heads : kvh.split, p.shape);
   c.kv_heads = kvh.attended;
   // 2 (K and V) x positions x K/V heads x d_head, in bf16 (memory_plan.hpp), per sequence.
-  c.bytes_per_layer = Bytes(p.batch / axes_size(c.sequences, p.shape)) * Bytes(p.input_tokens) * 2 *
+  // A token-split prefill leaves each chip its own positions (zig-zag chunks, layout.hpp).
+  c.bytes_per_layer = Bytes(p.batch / axes_size(c.sequences, p.shape)) *
+                      Bytes(p.input_tokens / axes_size(c.positions, p.shape)) * 2 *
                       Bytes(c.kv_heads) * Bytes(p.model.d_head) * kBf16Bytes;
   // Grouped K/V heads that do not divide over the head-sharded columns are cached in groups
   // (kv_heads_for): a chip holds the KvHeads::attended heads its query heads use.
-  c.notation = p.model.multiquery() ? tensor_notation("BTQ", {{'B', c.sequences}})
-               : kvh.fused          ? tensor_notation("BTHQ", {{'B', c.sequences}, {'H', c.heads}})
+  const DimSplit b{'B', c.sequences}, t{'T', c.positions};
+  c.notation = p.model.multiquery() ? tensor_notation("BTQ", {b, t})
+               : kvh.fused          ? tensor_notation("BTHQ", {b, t, {'H', c.heads}})
                                     : fmt::format("{} ({} of {} K/V heads per chip)",
-                                                  tensor_notation("BTHQ", {{'B', c.sequences}}),
+                                                  tensor_notation("BTHQ", {b, t}),
                                                   c.kv_heads, p.kv_heads_used());
   return c;
 }
@@ -510,20 +566,23 @@ KvTransition kv_transition(const Scenario& s) {
   t.cache_bytes_decode = b.bytes_per_layer * layers;
   t.from = a.notation;
   t.to = b.notation;
-  if (a.sequences == b.sequences && a.heads == b.heads && a.kv_heads == b.kv_heads) return t;
+  if (a.sequences == b.sequences && a.positions == b.positions && a.heads == b.heads &&
+      a.kv_heads == b.kv_heads)
+    return t;
   // What the decode needs of a chip is a part of what the prefill left there.
-  if (subset(a.sequences, b.sequences) && b.kv_heads <= a.kv_heads &&
-      b.bytes_per_layer <= a.bytes_per_layer) {
+  if (subset(a.sequences, b.sequences) && subset(a.positions, b.positions) &&
+      b.kv_heads <= a.kv_heads && b.bytes_per_layer <= a.bytes_per_layer) {
     t.kind = KvTransition::Kind::local;
     return t;
   }
+  const auto changed = [](const AxisSet& x, const AxisSet& y) {
+    return axes_union(axes_minus(x, y), axes_minus(y, x));
+  };
   if (a.bytes_per_layer == b.bytes_per_layer) {
-    const AxisSet moved =
-        nontrivial_axes(axes_union(axes_union(axes_minus(a.sequences, b.sequences),
-                                              axes_minus(b.sequences, a.sequences)),
-                                   axes_union(axes_minus(a.heads, b.heads),
-                                              axes_minus(b.heads, a.heads))),
-                        s.shape);
+    const AxisSet moved = nontrivial_axes(
+        axes_union(axes_union(changed(a.sequences, b.sequences), changed(a.heads, b.heads)),
+                   changed(a.positions, b.positions)),
+        s.shape);
     if (!moved.empty()) {
       t.kind = KvTransition::Kind::all_to_all;
       t.axes = moved;
@@ -531,9 +590,13 @@ KvTransition kv_transition(const Scenario& s) {
       return t;
     }
   }
-  const AxisSet gathered = nontrivial_axes(axes_minus(a.sequences, b.sequences), s.shape);
+  // A batch-sharded multiquery cache that the decode replicates, or a token-split prefill's
+  // positions that the decode needs whole: gathered over the axes they leave.
+  const AxisSet gathered = nontrivial_axes(
+      axes_union(axes_minus(a.sequences, b.sequences), axes_minus(a.positions, b.positions)),
+      s.shape);
   if (b.bytes_per_layer > a.bytes_per_layer && subset(b.sequences, a.sequences) &&
-      !gathered.empty() &&
+      subset(b.positions, a.positions) && !gathered.empty() &&
       b.bytes_per_layer == a.bytes_per_layer * Bytes(axes_size(gathered, s.shape))) {
     t.kind = KvTransition::Kind::all_gather;
     t.axes = gathered;

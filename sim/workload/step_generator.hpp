@@ -19,6 +19,10 @@
 //    redundant_flops.
 //  - Attention executes QK^T and AV over all attended positions: in prefill the full L x L
 //    (causal masking does not skip work in the paper's implementation), in decode context + 1.
+//    A token-split prefill (partition/layout.hpp) computes L / |S| queries per sequence on each
+//    chip against all L positions, after an all-gather of K and V over S
+//    (allgather_S_kv_positions), and the final layer first reduce-scatters the last position of
+//    each sequence over S (reducescatter_S_last).
 //  - Logits are computed for the last token of each sequence only (what generation needs), so a
 //    prefill step's unembedding costs 2 V E per sequence, not per token.
 //  - The embedding table (V x E, shared with the unembedding) is stored VE_xyz; the lookup is
@@ -54,7 +58,12 @@ StepTrace generate_step(const Scenario& scenario, Phase step_phase, long long ne
 //    part, an all-to-all over those axes of the per-chip cache of a layer. Grouped K/V heads
 //    that divide over the head-sharded columns move the same way.
 //  - all_gather: the decode holds more per chip (a batch-sharded multiquery cache that head-
-//    sharded decode replicates): an all-gather over the axes the batch leaves.
+//    sharded decode replicates, or a token-split prefill's positions B T_S Q that the decode
+//    needs whole, partition/layout.hpp): an all-gather over the axes the batch or the positions
+//    leave. (The prefill's per-layer K/V all-gather had every position on every chip for a
+//    moment, but it keeps only its own as the cache: keeping all would multiply its cache by
+//    |S| in every layer. The positions arrive in zig-zag order, which attention does not mind:
+//    RoPE and the mask go by position.)
 struct KvTransition {
   enum class Kind { none, local, all_to_all, all_gather };
   Kind kind = Kind::none;

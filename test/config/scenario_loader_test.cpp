@@ -148,7 +148,20 @@ TEST_CASE("a batch the layout cannot split says which axis and what would divide
   CHECK(
       error_of("wg.yaml", replaced(replaced(kBase, "ws-2d", "wg-xy"), "batch: 64", "batch: 12")) ==
       "wg.yaml:6:8: batch: wg-xy splits the batch over the 16 chips of axes xy on 4x4x4: batch "
-      "12 is not divisible by 16; use a multiple of 16 (e.g. 16) or a weight-stationary layout");
+      "12 is not divisible by 16; a prefill splits the tokens of each sequence instead, but "
+      "decode steps have one new token per sequence; use a multiple of 16 (e.g. 16), a "
+      "weight-stationary layout, or per-phase layouts (ffn_layout: {prefill: wg-xy, decode: "
+      "ws-2d})");
+  // A prefill splits the tokens instead (B_x L_y E_z); only where they divide into 2 x 4
+  // zig-zag chunks.
+  const std::string prefill = replaced(replaced(replaced(kBase, "ws-2d", "wg-xy"), "batch: 64",
+                                                "batch: 12"),
+                                       "phase: generate", "phase: prefill");
+  CHECK(error_of("wg-prefill.yaml", prefill) == "");
+  CHECK(error_of("wg-odd.yaml", replaced(prefill, "input_tokens: 128", "input_tokens: 129")) ==
+        "wg-odd.yaml:7:15: input_tokens: wg-xy at batch 12 splits the tokens of each sequence "
+        "over the 4 chips of axes y on 4x4x4 in 2 x 4 zig-zag chunks (causal attention "
+        "balanced): input_tokens 129 is not divisible by 8; use a multiple of 8 (e.g. 136)");
   // 48 heads on 64 chips without padding: the paper's fix is padding to 64.
   CHECK(error_of("pad.yaml", kBase + "pad_heads: no\n") ==
         "pad.yaml:4:8: model: ws-2d splits the heads over the 64 chips of axes xyz on 4x4x4: 48 "

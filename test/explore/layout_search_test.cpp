@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -127,21 +129,34 @@ TEST_CASE("auto with no layout that fits exits 2 naming ffn_layout", "[fidelity]
 
 TEST_CASE("auto's candidates are the layouts whose batch and heads divide", "[layout-auto]") {
   // The paper's layouts (§3.2): weight-gathered ones split the batch over x (4 chips), xy (16)
-  // or xyz (64) of 4x4x4; weight-stationary ones do not split the batch. Batch 3 leaves the
-  // two weight-stationary layouts, batch 16 all but wg-xyz, batch 64 all five.
-  const std::string scenario = kRoot + "/scenarios/t2-low-latency-prefill.yaml";
-  const auto names = [&](const std::string& batch) {
+  // or xyz (64) of 4x4x4; weight-stationary ones do not split the batch. In decode, batch 3
+  // leaves the two weight-stationary layouts, batch 16 all but wg-xyz, batch 64 all five. A
+  // prefill splits the tokens where the batch does not divide (partition/layout.hpp), so there
+  // every layout is a candidate, with the token axes the batch leaves.
+  const auto names = [&](const std::string& file, const std::string& batch) {
     std::vector<std::string> out;
-    const Scenario s = config::load_scenario(scenario, {"ffn_layout=auto", "batch=" + batch});
+    const Scenario s = config::load_scenario(kRoot + "/scenarios/" + file,
+                                             {"ffn_layout=auto", "attention=heads",
+                                              "batch=" + batch});
     for (const Scenario& c : layout_candidates(s)) {
       CHECK_FALSE(c.ffn_layout_auto);
-      out.emplace_back(ffn_layout_name(c.ffn_layout));
+      const AxisSet tokens = scenario_sharding(c).tokens;
+      out.emplace_back(fmt::format("{}{}", ffn_layout_name(c.ffn_layout),
+                                   tokens.empty() ? "" : "/" + tokens.name()));
     }
     return out;
   };
-  CHECK(names("3") == std::vector<std::string>{"ws-1d", "ws-2d"});
-  CHECK(names("16") == std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy"});
-  CHECK(names("64") == std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy", "wg-xyz"});
+  const std::string decode = "t2-low-latency-decode.yaml", prefill = "t2-low-latency-prefill.yaml";
+  CHECK(names(decode, "3") == std::vector<std::string>{"ws-1d", "ws-2d"});
+  CHECK(names(decode, "16") == std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy"});
+  CHECK(names(decode, "64") ==
+        std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy", "wg-xyz"});
+  CHECK(names(prefill, "3") ==
+        std::vector<std::string>{"ws-1d", "ws-2d", "wg-x/x", "wg-xy/xy", "wg-xyz/xyz"});
+  CHECK(names(prefill, "16") ==
+        std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy", "wg-xyz/z"});
+  CHECK(names(prefill, "64") ==
+        std::vector<std::string>{"ws-1d", "ws-2d", "wg-x", "wg-xy", "wg-xyz"});
 }
 
 TEST_CASE("podsim trace refuses ffn_layout auto instead of simulating", "[layout-auto]") {
