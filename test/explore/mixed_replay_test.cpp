@@ -44,10 +44,32 @@ TEST_CASE("a mixed run's decode-only steps are a decode run's steps") {
   const Trace mixed = generate_trace(load());
   // The same batch decoding alone from the same context: its last step (context 21) is the
   // mixed run's last step, both simulated (the fast path simulates the first and last).
-  const Trace decode = generate_trace(load({"phase=decode"}));
+  Scenario alone = load();
+  alone.phase = Phase::decode;
+  alone.prompt_tokens = alone.chunk_tokens = 0;
+  validate_scenario(alone);
+  const Trace decode = generate_trace(alone);
   REQUIRE(decode.steps.size() == 6);
   const TraceTiming a = simulate_trace(mixed, false), b = simulate_trace(decode, false);
   CHECK(a.step_s[5] == Approx(b.step_s[5]).epsilon(1e-12));
+}
+
+TEST_CASE("the fast path interpolates full-chunk mixed steps as the exact run simulates them") {
+  // 12 steps of a 168-token prompt in chunks of 16: 10 full chunks, a last one of 8, one decode.
+  const Trace trace =
+      generate_trace(load({"prompt_tokens=168", "chunk_tokens=16", "generate_tokens=12"}));
+  REQUIRE(trace.steps.size() == 12);
+  REQUIRE(trace.steps[10].chunk_tokens == 8);
+  const TraceTiming fast = simulate_trace(trace, false);
+  CHECK(fast.simulated_steps < 12);
+  CHECK(fast.path.find("mixed steps interpolated") != std::string::npos);
+  const TraceTiming exact = simulate_trace(trace, true);  // every layer of every step
+  for (std::size_t i = 0; i < 12; ++i) {
+    INFO("step " << i);
+    // The fast path's two shortcuts: sampled layers (exact on these repeats) and the linear
+    // interpolation, accepted within kLinearTolerance of the line.
+    CHECK(fast.step_s[i] == Approx(exact.step_s[i]).epsilon(2 * kLinearTolerance));
+  }
 }
 
 TEST_CASE("a mixed run's time to first token sums the steps that prefilled the prompt") {
