@@ -339,9 +339,9 @@ class LayerBuilder {
   // step two: the decode batch over its KV cache with the scenario's attention sharding, and the
   // prompt's chunk, causally over the prompt so far, head-sharded (chunk_scenario). Parts with
   // the same sharding share the K/V projection and RoPE (one op over all their rows), as a
-  // chunked-prefill kernel does (SARATHI, arXiv 2308.16369, §3: one fused pass whose attention
-  // handles the prefill chunk and the decodes separately); parts with different shardings each
-  // have their own.
+  // chunked-prefill kernel does (SARATHI, arXiv 2308.16369: the linear layers of one fused pass
+  // take the prefill chunk's and the decodes' rows together, the attention handles them
+  // separately); parts with different shardings each have their own.
   void add_attention(LayerTrace& layer, long long M) {
     std::vector<AttnPart> parts;
     const long long m_decode = M - C_;
@@ -375,6 +375,8 @@ class LayerBuilder {
     const KvHeads& kvh = part.kvh;
     const bool own_kv = !kvh.fused;  // a K/V projection of its own
     const bool mq = m.multiquery();
+    // The K/V heads of the own projection, in the notation: multiquery has one (no H letter),
+    // grouped K/V heads split over kvh.split.
     const long long g = own_kv ? kvh.projected : 0;
     const auto kv_t = [&](std::string_view mq_dims, std::string_view gq_dims, const AxisSet& b,
                           const AxisSet& e) {
