@@ -205,3 +205,20 @@ TEST_CASE("a mixed trace reads back as written") {
 }
 
 }  // namespace podsim
+
+namespace podsim {
+
+TEST_CASE("the shipped mixed scenario's KV cache is the batch's share and the whole prompt") {
+  const Scenario s = config::load_scenario(
+      std::string(PODSIM_SOURCE_DIR) + "/scenarios/paper-low-latency-mixed.yaml", {},
+      PODSIM_SOURCE_DIR);
+  CHECK(s.mixed_steps() == 8);  // 2048 / 256
+  // PaLM 540B multiquery: 120,832 B per token before sharding (platforms/README.md §3: 2 x 256 x
+  // 2 B x 118 layers). The batch's 64 sequences are split over the 64 chips (attention: batch),
+  // each up to 2048 + 64 positions; the prompt's 2048 positions are on every chip (head-sharded).
+  const MemoryPlan plan = plan_memory(s);
+  CHECK(plan.kv_bytes == Bytes(120832) * (2048 + 64 + 2048));
+  CHECK(plan.fits);
+}
+
+}  // namespace podsim
