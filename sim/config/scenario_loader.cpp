@@ -74,6 +74,10 @@ PerPhaseValue read_per_phase(const MapReader& top, const std::string& key, Phase
                              const std::string& fallback, const SourceLocation& at) {
   PerPhaseValue v;
   v.prefill_at = v.decode_at = at;
+  if (phase == Phase::mixed && top.has(key) && top.require(key).IsMap())
+    throw InputError(top.where(top.require(key)), key,
+                     "is a map per phase, but a mixed step is one fused pass of the decode batch "
+                     "and the prompt's chunk with one layout; give one value");
   if (!top.has(key) && !fallback.empty()) {
     v.prefill = v.decode = fallback;
     return v;
@@ -204,6 +208,20 @@ Scenario read_scenario(const std::string& path, YAML::Node root,
     s.generate_tokens = 0;  // a prefill run generates nothing beyond its logits
   } else {
     s.generate_tokens = top.positive_integer("generate_tokens", 1LL << 30);
+  }
+  // A mixed run's new prompt, prefilled chunk_tokens per step (default: all of it in the first
+  // step); only a mixed run has one.
+  if (s.phase == Phase::mixed) {
+    s.prompt_tokens = top.positive_integer("prompt_tokens", 1LL << 30);
+    s.chunk_tokens = top.has("chunk_tokens") ? top.positive_integer("chunk_tokens", 1LL << 30)
+                                             : s.prompt_tokens;
+  } else {
+    for (const char* key : {"prompt_tokens", "chunk_tokens"})
+      if (top.has(key))
+        throw InputError(node_where(key), key,
+                         fmt::format("only a mixed scenario prefills a new prompt beside its "
+                                     "decode steps; use phase: mixed, or leave {} out",
+                                     key));
   }
 
   // Partitioning and options.

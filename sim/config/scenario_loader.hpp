@@ -5,13 +5,15 @@
 // Keys (sim/README.md §3): name (optional, default the file stem), platform, topology (XxYxZ)
 // and/or
 // chips (a count the platform maps to a slice), wrap (optional: auto | none | axes such as xy),
-// model, phase (prefill | decode | generate), batch, input_tokens, generate_tokens (required for
+// model, phase (prefill | decode | generate | mixed), batch, input_tokens, generate_tokens (required for
 // decode and generate), weights (bf16 | int8, default bf16), ffn_layout (ws-1d | ws-2d | wg-x |
 // wg-xy | wg-xyz | auto), attention (heads | batch, default heads), collective_einsum (looped |
 // off, default looped), pad_heads (auto | yes | no, default auto: use the model's padded_heads
 // on slices of at least its pad_heads_from_chips chips, as the paper does for PaLM 540B on 64
 // chips and more, and wherever the unpadded heads do not split evenly over the chips that shard
-// them), allow_oversubscribe and exact (true | false, default false).
+// them), allow_oversubscribe and exact (true | false, default false). Phase mixed only (refused
+// elsewhere): prompt_tokens (required) and chunk_tokens (default prompt_tokens); ffn_layout and
+// attention are then one value each (a mixed step is one fused pass).
 //
 // `platform` and `model` are names looked up in <root>/platforms and <root>/workloads, or paths
 // to YAML files (relative to the working directory, else to the scenario's directory).

@@ -46,8 +46,11 @@ LayerTimeBounds run_time_bounds(const Scenario& s) {
     total.low_s += layers * layer.low_s;
     total.high_s += layers * layer.high_s;
   };
-  if (s.phase != Phase::decode) add_pass(double(s.input_tokens), 1);
-  if (s.phase != Phase::prefill) add_pass(1, double(s.generate_tokens));
+  if (s.phase == Phase::prefill || s.phase == Phase::generate) add_pass(double(s.input_tokens), 1);
+  // Mixed: its first mixed_steps() passes also carry a chunk (as rows beside the batch's).
+  const double mixed = double(s.mixed_steps());
+  if (mixed > 0) add_pass(1 + double(s.chunk_tokens) / double(s.batch), mixed);
+  if (s.phase != Phase::prefill) add_pass(1, double(s.generate_tokens) - mixed);
   return total;
 }
 
@@ -304,7 +307,7 @@ std::vector<Scenario> layout_candidates(const Scenario& scenario) {
     c.ffn_layout_auto = false;
     c.ffn_layout = layout;
     resolve_pad_heads(c);
-    if (sharding_problem(c)) continue;
+    if (sharding_problem(c) || mixed_problem(c)) continue;
     validate_scenario(c);  // the layout-independent checks
     candidates.push_back(std::move(c));
   }

@@ -96,23 +96,34 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
         if (op.kind == OpKind::collective)
           validate_collective(op.collective, torus.shape(), std::string(step.phase_label()) + "." + layer.name + "." + op.name);
 
-  std::vector<std::size_t> decode;
+  // Runs of steps whose time is piecewise linear in their index: the decode steps (one more
+  // cached position each) and the mixed steps with a full chunk (one more cached position for the
+  // batch, chunk_tokens more for the prompt; the last, shorter chunk is simulated on its own).
+  std::vector<std::vector<std::size_t>> runs(2);
   std::map<std::size_t, double> known;  // step index -> simulated duration
   std::vector<std::size_t> round;
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     if (trace.steps.phase(i) == Phase::decode)
-      decode.push_back(i);
+      runs[0].push_back(i);
+    else if (trace.steps.phase(i) == Phase::mixed &&
+             trace.steps[i].chunk_tokens == trace.scenario.chunk_tokens)
+      runs[1].push_back(i);
     else
       round.push_back(i);
   }
-  // Intervals of positions in `decode`, still to be shown linear.
-  std::vector<std::pair<std::size_t, std::size_t>> open;
-  if (!decode.empty()) {
-    round.push_back(decode.front());
-    if (decode.size() > 1) round.push_back(decode.back());
-    if (decode.size() > 2) {
-      open.emplace_back(0, decode.size() - 1);
-      round.push_back(decode[(decode.size() - 1) / 2]);
+  // Intervals of positions in a run, still to be shown linear: {run, first, last}.
+  struct Interval {
+    std::size_t run, a, b;
+  };
+  std::vector<Interval> open;
+  for (std::size_t r = 0; r < runs.size(); ++r) {
+    const std::vector<std::size_t>& run = runs[r];
+    if (run.empty()) continue;
+    round.push_back(run.front());
+    if (run.size() > 1) round.push_back(run.back());
+    if (run.size() > 2) {
+      open.push_back({r, 0, run.size() - 1});
+      round.push_back(run[(run.size() - 1) / 2]);
     }
   }
   int rounds = 0, folded = 0, simulations = 0;
@@ -133,41 +144,48 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
     }
     ++rounds;
     round.clear();
-    std::vector<std::pair<std::size_t, std::size_t>> next;
-    for (auto [a, b] : open) {
-      const std::size_t m = (a + b) / 2;
-      const double ta = known.at(decode[a]), tb = known.at(decode[b]), tm = known.at(decode[m]);
+    std::vector<Interval> next;
+    for (const Interval& iv : open) {
+      const std::vector<std::size_t>& run = runs[iv.run];
+      const std::size_t a = iv.a, b = iv.b, m = (a + b) / 2;
+      const double ta = known.at(run[a]), tb = known.at(run[b]), tm = known.at(run[m]);
       const double line = ta + (tb - ta) * static_cast<double>(m - a) / static_cast<double>(b - a);
       if (std::abs(tm - line) <= kLinearTolerance * tm) continue;  // linear: interpolate
       for (auto [c, d] : {std::pair{a, m}, std::pair{m, b}})
         if (d - c >= 2) {
-          next.emplace_back(c, d);
-          round.push_back(decode[(c + d) / 2]);
+          next.push_back({iv.run, c, d});
+          round.push_back(run[(c + d) / 2]);
         }
     }
     open = std::move(next);
   }
   // Fill every step: simulated ones as they are, the others on the line between the nearest
-  // simulated decode steps around them.
+  // simulated steps of their run around them.
   for (std::size_t i = 0; i < trace.steps.size(); ++i)
     if (known.contains(i)) timing.step_s[i] = known[i];
-  std::size_t last = 0;
-  for (std::size_t p = 1; p < decode.size(); ++p) {
-    if (!known.contains(decode[p])) continue;
-    const double ta = known.at(decode[last]), tb = known.at(decode[p]);
-    for (std::size_t q = last + 1; q < p; ++q)
-      timing.step_s[decode[q]] =
-          ta + (tb - ta) * static_cast<double>(q - last) / static_cast<double>(p - last);
-    last = p;
+  for (const std::vector<std::size_t>& run : runs) {
+    std::size_t last = 0;
+    for (std::size_t p = 1; p < run.size(); ++p) {
+      if (!known.contains(run[p])) continue;
+      const double ta = known.at(run[last]), tb = known.at(run[p]);
+      for (std::size_t q = last + 1; q < p; ++q)
+        timing.step_s[run[q]] =
+            ta + (tb - ta) * static_cast<double>(q - last) / static_cast<double>(p - last);
+      last = p;
+    }
   }
   timing.simulated_steps = static_cast<int>(known.size());
   timing.replay = replay_of(folded, simulations);
+  const bool mixed_interpolated = std::any_of(runs[1].begin(), runs[1].end(),
+                                              [&](std::size_t i) { return !known.contains(i); });
   timing.path = fmt::format(
       "fast: each repeated layer simulated {} times and the rest extrapolated; {} of {} steps "
       "simulated ({} rounds){}",
       kSampledRepeats, known.size(), trace.steps.size(), rounds,
       known.size() < trace.steps.size()
-          ? ", the other decode steps interpolated linearly in the context"
+          ? (mixed_interpolated
+                 ? ", the other decode and mixed steps interpolated linearly in their contexts"
+                 : ", the other decode steps interpolated linearly in the context")
           : "");
   logger("replay")->info("{}", timing.path);
   return timing;

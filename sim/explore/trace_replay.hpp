@@ -9,7 +9,9 @@
 //    piecewise linear in it. The first, middle and last decode steps are simulated; an interval is
 //    accepted when its simulated midpoint lies within kLinearTolerance of the straight line, else
 //    it is split and its halves' midpoints simulated, until intervals are linear or fully sampled.
-//    Steps inside accepted intervals are interpolated.
+//    Steps inside accepted intervals are interpolated. The mixed steps with a full chunk
+//    (phase mixed: one more position for the batch and chunk_tokens more for the prompt each
+//    step) are a second such run; the last, shorter chunk is simulated on its own.
 //  Each round of simulations runs in a forked process (run_in_child), so this process never
 //  creates an engine on the fast path.
 

@@ -169,16 +169,21 @@ MemoryNeed replay_memory_need(const Trace& trace, bool exact, ReplayMode mode) {
   // The fast path's first round: every non-decode step and the first, middle and last decode
   // steps, in one simulation (trace_replay.cpp). Later rounds simulate midpoints where the
   // decode time is not linear in the context: no more steps than this on real traces.
-  std::vector<MemoryNeed> decode;
+  // Mixed steps likewise: the first, middle and last of the full chunks and the shorter last one.
+  std::vector<MemoryNeed> decode, mixed;
   for (const StepTrace& step : trace.steps) {
     if (step.phase == Phase::decode)
       decode.push_back(step_need(trace, torus, step, false, cache));
+    else if (step.phase == Phase::mixed)
+      mixed.push_back(step_need(trace, torus, step, false, cache));
     else
       add(step_need(trace, torus, step, false, cache));
   }
-  std::sort(decode.begin(), decode.end(),
-            [](const MemoryNeed& a, const MemoryNeed& b) { return a.bytes > b.bytes; });
+  const auto largest = [](const MemoryNeed& a, const MemoryNeed& b) { return a.bytes > b.bytes; };
+  std::sort(decode.begin(), decode.end(), largest);
+  std::sort(mixed.begin(), mixed.end(), largest);
   for (std::size_t i = 0; i < decode.size() && i < 3; ++i) add(decode[i]);
+  for (std::size_t i = 0; i < mixed.size() && i < 4; ++i) add(mixed[i]);
   return need;
 }
 
@@ -222,10 +227,11 @@ std::optional<MemoryNeed> folded_replay_memory_need(const Trace& trace, bool exa
   }
   // The fast path simulates one step per process, two at a time: its first round holds the
   // non-decode steps and up to three decode steps (replay_memory_need); count them all.
-  int decode = 0;
+  int decode = 0, mixed = 0;
   for (std::size_t i = 0; i < trace.steps.size(); ++i) {
     // By phase first: a decode step of a generated trace is made only when it is counted.
     if (trace.steps.phase(i) == Phase::decode && decode++ >= 3) continue;
+    if (trace.steps.phase(i) == Phase::mixed && mixed++ >= 4) continue;
     if (!lower_subset(Trace{trace.scenario, trace.memory, {trace.steps[i]}})) return std::nullopt;
   }
   return need;

@@ -49,6 +49,20 @@ HtmlReport run_html_report(const Trace& trace, const RunMetrics& metrics) {
                           t["kv_cache"].get<std::string>() == "none" ? "same sharding, nothing moves"
                                                                      : "kept in place, nothing moves"));
   }
+  if (!metrics.mixed_steps_s.empty()) {
+    report.headline.emplace_back(
+        "time to first token",
+        fmt::format("{} (the {}-token prompt in {} chunks of up to {}, beside the decode batch)",
+                    ms(metrics.time_to_first_token_s), s.prompt_tokens,
+                    metrics.mixed_steps_s.size(), s.chunk_tokens));
+    report.headline.emplace_back(
+        "mixed step",
+        metrics.decode_only_step_s > 0
+            ? fmt::format("{} ({:.3f}x the decode-only step of {})", ms(metrics.mixed_step_s),
+                          metrics.mixed_step_s / metrics.decode_only_step_s,
+                          ms(metrics.decode_only_step_s))
+            : ms(metrics.mixed_step_s));
+  }
   if (!metrics.decode_steps_s.empty()) {
     report.headline.emplace_back("decode step", ms(metrics.decode_step_s));
     report.headline.emplace_back("decode total", fmt::format("{} (MFU {:.1f}%)", ms(metrics.decode_s),

@@ -73,7 +73,7 @@ double mfu_of(double parameters, double tokens, const Scenario& s, Seconds time_
 // Per phase: a step's communication on its own, how much of it was hidden, how much exposed.
 std::string comm_text(const Trace& trace, const RunMetrics& m) {
   std::string out;
-  for (const Phase phase : {Phase::prefill, Phase::decode}) {
+  for (const Phase phase : {Phase::prefill, Phase::mixed, Phase::decode}) {
     Breakdown sum;
     int steps = 0;
     for (std::size_t i = 0; i < m.step_breakdowns.size(); ++i)
@@ -113,6 +113,48 @@ nlohmann::json transition_json(const Trace& trace, const RunMetrics& m) {
     j["bytes_per_chip"] = t.bytes_per_layer * Bytes(trace.scenario.model.layers);
   }
   return j;
+}
+
+// The mixed run's numbers (docs/outputs.md): the prompt's chunks, its time to first token, the
+// decode batch's per-token latency with and without a chunk beside it.
+nlohmann::json mixed_json(const Trace& trace, const RunMetrics& m) {
+  const Scenario& s = trace.scenario;
+  nlohmann::json j = {{"decode_batch", s.batch},
+                      {"prompt_tokens", s.prompt_tokens},
+                      {"chunk_tokens", s.chunk_tokens},
+                      {"mixed_steps", m.mixed_steps_s.size()},
+                      {"decode_only_steps", m.decode_steps_s.size() - m.mixed_steps_s.size()},
+                      {"time_to_first_token_s", m.time_to_first_token_s},
+                      {"decode_token_latency_s", m.decode_step_s},
+                      {"mixed_step_s", m.mixed_step_s},
+                      {"decode_only_step_s", m.decode_only_step_s},
+                      {"chunk_attention", "heads"}};
+  j["mixed_over_decode_only"] =
+      m.decode_only_step_s > 0 ? nlohmann::json(m.mixed_step_s / m.decode_only_step_s)
+                               : nlohmann::json(nullptr);
+  return j;
+}
+
+std::string mixed_text(const Trace& trace, const RunMetrics& m) {
+  const Scenario& s = trace.scenario;
+  const auto ms = [](Seconds t) { return format_seconds(t, TimeUnit::ms, decimals(3)); };
+  const std::size_t n = m.mixed_steps_s.size(), alone = m.decode_steps_s.size() - n;
+  std::string out = fmt::format(
+      "  mixed steps        {} of {}: {} decode tokens + a chunk of up to {} prompt tokens each, "
+      "{} per step (first {}, last {})\n",
+      n, m.decode_steps_s.size(), s.batch, s.chunk_tokens, ms(m.mixed_step_s),
+      ms(m.mixed_steps_s.front()), ms(m.mixed_steps_s.back()));
+  out += fmt::format("  time to first token {} (the {}-token prompt in {} chunk{} of {})\n",
+                     ms(m.time_to_first_token_s), s.prompt_tokens, n, n == 1 ? "" : "s",
+                     s.chunk_tokens);
+  if (alone > 0)
+    out += fmt::format(
+        "  decode-only step   {} (the {} step{} after the prompt's prefill); a mixed step takes "
+        "{:.3f}x ({:+.1f}%)\n",
+        ms(m.decode_only_step_s), alone, alone == 1 ? "" : "s",
+        m.mixed_step_s / m.decode_only_step_s,
+        100 * (m.mixed_step_s / m.decode_only_step_s - 1));
+  return out;
 }
 
 std::string transition_text(const Trace& trace, const RunMetrics& m) {
@@ -157,12 +199,24 @@ RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_
       m.prefill_s += t;
       prefill_tokens += static_cast<double>(step.batch * step.new_tokens);
     } else {
+      // A mixed step is a decode step of the batch that also prefills chunk_tokens of the prompt.
       m.decode_steps_s.push_back(t);
       m.decode_s += t;
-      decode_tokens += static_cast<double>(step.batch * step.new_tokens);
+      decode_tokens += static_cast<double>(step.batch * step.new_tokens + step.chunk_tokens);
+      if (step.phase == Phase::mixed) {
+        m.mixed_steps_s.push_back(t);
+        m.time_to_first_token_s += t;
+      } else if (s.phase == Phase::mixed) {
+        m.decode_only_step_s += t;
+      }
     }
   }
   if (!m.decode_steps_s.empty()) m.decode_step_s = m.decode_s / m.decode_steps_s.size();
+  if (!m.mixed_steps_s.empty()) {
+    m.mixed_step_s = m.time_to_first_token_s / static_cast<double>(m.mixed_steps_s.size());
+    const std::size_t alone = m.decode_steps_s.size() - m.mixed_steps_s.size();
+    if (alone > 0) m.decode_only_step_s /= static_cast<double>(alone);
+  }
   m.total_s = m.prefill_s + m.transition_s + m.decode_s;
   // MFU counts the matmul FLOPs of the unpadded model (platforms/README.md §2).
   const double n = s.model.parameters(false);
@@ -216,8 +270,15 @@ nlohmann::json metrics_json(const Trace& trace, const RunMetrics& m) {
                      {"hidden_comm_s", b.hidden_comm_s()},
                      {"exposed_comm_s", b.exposed_comm_s},
                      {"comm_overhead_s", b.comm_overhead_s}});
+    if (trace.steps.phase(i) == Phase::mixed) {
+      const StepTrace step = trace.steps[i];
+      steps.back()["chunk_tokens"] = step.chunk_tokens;
+      steps.back()["chunk_context"] = step.chunk_context;
+    }
   }
   doc["steps"] = steps;
+  // Mixed runs only (other runs' JSON is unchanged).
+  if (trace.scenario.phase == Phase::mixed) doc["mixed"] = mixed_json(trace, m);
   // Per-phase layouts only (other runs' JSON is unchanged).
   if (trace.scenario.per_phase()) {
     nlohmann::json layouts;
@@ -248,6 +309,10 @@ std::string scenario_summary(const Scenario& s) {
   const std::string tokens =
       s.phase == Phase::prefill
           ? fmt::format("{} input tokens", s.input_tokens)
+      : s.phase == Phase::mixed
+          ? fmt::format("{} cached + {} generated tokens, and a {}-token prompt prefilled {} per "
+                        "step",
+                        s.input_tokens, s.generate_tokens, s.prompt_tokens, s.chunk_tokens)
           : fmt::format("{} {} + {} generated tokens", s.input_tokens,
                         s.phase == Phase::decode ? "cached" : "input", s.generate_tokens);
   return fmt::format("{}, {} on {} ({} chips): batch {}, {}; {}, {} weights{}{}",
@@ -283,6 +348,7 @@ std::string metrics_text(const Trace& trace, const RunMetrics& m) {
   if (m.prefill_s > 0)
     out += fmt::format("  prefill latency    {}   MFU {:.1f}%\n", ms(m.prefill_s), 100 * m.prefill_mfu);
   if (s.per_phase()) out += transition_text(trace, m);
+  if (!m.mixed_steps_s.empty()) out += mixed_text(trace, m);
   if (!m.decode_steps_s.empty()) {
     out += fmt::format("  decode step        {} (per generated token of every sequence)\n",
                        ms(m.decode_step_s));

@@ -40,6 +40,14 @@ struct RunMetrics {
   Seconds decode_s = 0;                  // sum of the decode steps
   Seconds decode_step_s = 0;             // mean decode step (one token per sequence)
   Seconds transition_s = 0;              // the KV cache's move between per-phase layouts
+  // Mixed runs (phase mixed; decode_steps_s above holds every step of the batch, mixed or not):
+  // the steps that also prefilled a chunk of the prompt, their sum (the prompt's time to first
+  // token: its last chunk's step computes its first token) and mean, and the mean of the steps
+  // of the batch alone after them (0 when there are none).
+  std::vector<Seconds> mixed_steps_s;
+  Seconds time_to_first_token_s = 0;
+  Seconds mixed_step_s = 0;
+  Seconds decode_only_step_s = 0;
   Seconds total_s = 0;
   double prefill_mfu = 0, decode_mfu = 0, mfu = 0;
   double cost_chip_s_per_token = 0;      // chips x total time / tokens of the run's phase
@@ -57,7 +65,8 @@ RunMetrics compute_metrics(const Trace& trace, const std::vector<Seconds>& step_
 // The JSON report: stable keys prefill_s, decode_step_s, decode_s, total_s, mfu, prefill_mfu,
 // decode_mfu, cost_chip_s_per_token, breakdown{...}, steps[{phase, duration_s, comm_s,
 // hidden_comm_s, exposed_comm_s}], memory{...}, path, scenario; for per-phase layouts also
-// `layouts` {prefill, decode: {ffn_layout, attention}} and `transition` {...} (docs/outputs.md).
+// `layouts` {prefill, decode: {ffn_layout, attention}} and `transition` {...}; for mixed runs
+// `mixed` {...} (docs/outputs.md).
 nlohmann::json metrics_json(const Trace& trace, const RunMetrics& metrics);
 
 // The short text table `podsim run` prints.

@@ -74,10 +74,14 @@ Bytes working_set(const Scenario& s, const StepTrace& step) {
       }
       peak = std::max(peak, need);
     }
+  // A mixed step's chunk rows join the batch's in the residual stream (a token split, which
+  // mixed steps never use, divides the batch's tokens instead).
   const long long tok = axes_size(sh.tokens, s.shape);  // 1 unless a token split
   const Bytes residual =
-      product({product({u(step.batch / axes_size(axes_minus(sh.residual_b, sh.tokens), s.shape)),
-                        u(step.new_tokens / tok), u(s.model.d_model)}) /
+      product({product({u(step.batch / axes_size(axes_minus(sh.residual_b, sh.tokens), s.shape)) *
+                                u(step.new_tokens / tok) +
+                            u(step.chunk_tokens),
+                        u(s.model.d_model)}) /
                    u(axes_size(sh.residual_e, s.shape)),
                kBf16Bytes});
   return peak + residual;
@@ -112,7 +116,22 @@ MemoryPlan plan_memory(const Scenario& s) {
   MemoryPlan plan;
   plan.weights_bytes = weights_per_chip(s);
   plan.kv_bytes = kv_cache_per_chip(s);
-  if (s.phase != Phase::decode) {
+  if (s.phase == Phase::mixed) {
+    // Beside the batch's caches, the new prompt's: one sequence of prompt_tokens positions,
+    // head-sharded (chunk_scenario: a multiquery head is then on every chip).
+    const Scenario c = chunk_scenario(s);
+    plan.kv_bytes += product({u(s.prompt_tokens), 2, u(scenario_kv_heads(c).attended),
+                              u(s.model.d_head), kBf16Bytes, u(s.model.layers)});
+    // The largest working set: the first chunk has the most rows beside the batch (the last may
+    // be shorter), the last attends over the whole prompt.
+    const long long last = s.mixed_steps() - 1;
+    const long long tail = s.prompt_tokens - last * s.chunk_tokens;
+    plan.activation_bytes = std::max(
+        working_set(s, generate_mixed_step(s, s.input_tokens, s.chunk_tokens, 0)),
+        working_set(s, generate_mixed_step(s, s.input_tokens + last, tail,
+                                           last * s.chunk_tokens)));
+  }
+  if (s.phase == Phase::prefill || s.phase == Phase::generate) {
     plan.activation_bytes = working_set(s, generate_step(s, Phase::prefill, s.input_tokens, 0));
     // A large prefill batch runs in pieces: a serving system prefills as many sequences at a time
     // as its activations allow, each piece a forward pass of its own (assumed; the paper's

@@ -19,6 +19,8 @@ std::string_view phase_name(Phase phase) {
       return "decode";
     case Phase::generate:
       return "generate";
+    case Phase::mixed:
+      return "mixed";
   }
   return "?";
 }
@@ -35,9 +37,11 @@ Phase parse_phase(std::string_view text, const std::string& key, const SourceLoc
   if (text == "prefill") return Phase::prefill;
   if (text == "decode") return Phase::decode;
   if (text == "generate") return Phase::generate;
+  if (text == "mixed") return Phase::mixed;
   throw InputError(where, key,
                    fmt::format("unknown phase '{}'; use prefill, decode or generate (= prefill, "
-                               "then decode steps)",
+                               "then decode steps), or mixed (decode steps that also prefill a "
+                               "new prompt in chunks)",
                                text));
 }
 
@@ -59,6 +63,11 @@ Bytes weight_element_bytes(WeightDtype dtype) { return dtype == WeightDtype::bf1
 
 long long Scenario::max_context() const {
   return phase == Phase::prefill ? input_tokens : input_tokens + generate_tokens;
+}
+
+long long Scenario::mixed_steps() const {
+  if (phase != Phase::mixed || chunk_tokens <= 0) return 0;
+  return (prompt_tokens + chunk_tokens - 1) / chunk_tokens;
 }
 
 long long Scenario::vocab_used() const {
@@ -94,6 +103,8 @@ std::string layouts_text(const Scenario& s) {
     return fmt::format("{}, {}-sharded attention", p.ffn_layout_label(),
                        attn_sharding_name(p.attention));
   };
+  if (s.phase == Phase::mixed && s.attention != AttnSharding::heads)
+    return one(s) + " (the prompt's chunk head-sharded)";
   if (!s.per_phase()) return one(s);
   return fmt::format("prefill {}; decode {}", one(phase_scenario(s, Phase::prefill)),
                      one(phase_scenario(s, Phase::decode)));
@@ -396,7 +407,7 @@ void check_size_products(const Scenario& s) {
            fix);
   // The prefill step holds input_tokens per sequence and attends over them; decode steps hold
   // one token and attend over the whole context.
-  const bool prefill = s.phase != Phase::decode;
+  const bool prefill = s.phase == Phase::prefill || s.phase == Phase::generate;
   const long long step_tokens = prefill ? s.input_tokens : 1;
   const std::string step_key = prefill && s.batch < s.input_tokens ? "input_tokens" : "batch";
   const long long width = std::max({m.d_model, m.ffn_in_width(), s.vocab_used(), hq + kv});
@@ -418,6 +429,66 @@ void check_size_products(const Scenario& s) {
            fmt::format("the decode attention scores, batch {} x {} heads x context {},", s.batch,
                        s.heads_used(), context),
            fix);
+  // A mixed step also holds a chunk of the prompt (chunk_tokens rows beside the batch's) and its
+  // scores over the prompt so far; the prompt's cache is one sequence's.
+  if (s.phase == Phase::mixed) {
+    const std::string mixed_fix = "lower prompt_tokens or chunk_tokens";
+    if (!product_within({u(s.batch) + u(s.chunk_tokens), u(width)}))
+      refuse("chunk_tokens",
+             fmt::format("an activation, (batch {} + chunk_tokens {}) rows x width {},", s.batch,
+                         s.chunk_tokens, width),
+             mixed_fix);
+    if (!product_within({u(s.chunk_tokens), u(s.heads_used()), u(s.prompt_tokens)}) ||
+        !product_within({u(s.prompt_tokens), 2, u(s.kv_heads_used()), u(m.d_head), u(m.layers)}))
+      refuse("prompt_tokens",
+             fmt::format("the prompt's attention scores or KV cache, chunk_tokens {} x {} heads x "
+                         "prompt_tokens {},",
+                         s.chunk_tokens, s.heads_used(), s.prompt_tokens),
+             mixed_fix);
+  }
+}
+
+Scenario chunk_scenario(const Scenario& s) {
+  Scenario c = s;
+  c.attention = AttnSharding::heads;
+  c.batch = 1;
+  return c;
+}
+
+std::optional<ShardingProblem> mixed_problem(const Scenario& s) {
+  if (s.phase != Phase::mixed) return std::nullopt;
+  const Sharding sh = scenario_sharding(s);
+  const std::string layout(ffn_layout_name(s.ffn_layout));
+  if (axes_size(sh.batch, s.shape) > 1)
+    return ShardingProblem{
+        "ffn_layout",
+        fmt::format("{} splits the batch of its projections over the {}; a mixed step fuses the "
+                    "decode batch with a chunk of one prompt, which is one sequence and does not "
+                    "split over batch axes: use ws-2d or ws-1d (or auto)",
+                    layout, axes_text(sh.batch, s.shape))};
+  if (!nontrivial_axes(sh.residual_batch, s.shape).empty())
+    return ShardingProblem{
+        "model",
+        fmt::format("{}: d_model {} of {} does not divide over the {} chips, so the residual "
+                    "stream would split the batch, and a mixed step's prompt chunk is one "
+                    "sequence; use a slice whose chip count divides d_model",
+                    layout, s.model.d_model, s.model.name, s.chips())};
+  const Scenario c = chunk_scenario(s);
+  if (auto problem = sharding_problem(c))
+    return ShardingProblem{problem->key,
+                           fmt::format("the prompt's chunk (one sequence, head-sharded "
+                                       "attention): {}",
+                                       problem->message)};
+  if (scenario_kv_heads(c).fused != scenario_kv_heads(s).fused)
+    return ShardingProblem{
+        "attention",
+        fmt::format("with {}-sharded attention the {} K/V heads of {} project {} the input "
+                    "einsum, but the prompt's chunk (head-sharded) projects them {}; one fused "
+                    "pass needs one projection: use attention: heads",
+                    attn_sharding_name(s.attention), s.kv_heads_used(), s.model.name,
+                    scenario_kv_heads(s).fused ? "inside" : "beside",
+                    scenario_kv_heads(c).fused ? "inside it" : "beside it")};
+  return std::nullopt;
 }
 
 void validate_scenario(const Scenario& s) {
@@ -429,6 +500,22 @@ void validate_scenario(const Scenario& s) {
   at_least("batch", s.batch, 1);
   at_least("input_tokens", s.input_tokens, 1);
   at_least("generate_tokens", s.generate_tokens, s.phase == Phase::prefill ? 0 : 1);
+  if (s.phase == Phase::mixed) {
+    at_least("prompt_tokens", s.prompt_tokens, 1);
+    at_least("chunk_tokens", s.chunk_tokens, 1);
+    if (s.chunk_tokens > s.prompt_tokens)
+      throw InputError(s.location_of("chunk_tokens"), "chunk_tokens",
+                       fmt::format("{} is more than the prompt's {} tokens; give at most {} (the "
+                                   "whole prompt in one step)",
+                                   s.chunk_tokens, s.prompt_tokens, s.prompt_tokens));
+    if (s.generate_tokens < s.mixed_steps())
+      throw InputError(
+          s.location_of("generate_tokens"), "generate_tokens",
+          fmt::format("{} decode steps cannot carry the {}-token prompt in chunks of {} ({} "
+                      "steps); give at least {}, or a larger chunk_tokens",
+                      s.generate_tokens, s.prompt_tokens, s.chunk_tokens, s.mixed_steps(),
+                      s.mixed_steps()));
+  }
   check_size_products(s);
   if (s.per_phase()) {
     for (const Phase phase : {Phase::prefill, Phase::decode}) {
@@ -448,6 +535,8 @@ void validate_scenario(const Scenario& s) {
     return;
   }
   if (auto problem = sharding_problem(s))
+    throw InputError(s.location_of(problem->key), problem->key, problem->message);
+  if (auto problem = mixed_problem(s))
     throw InputError(s.location_of(problem->key), problem->key, problem->message);
 }
 

@@ -23,8 +23,12 @@ namespace podsim {
 
 // prefill: one forward pass over B sequences of input_tokens; decode: generate_tokens steps of
 // one new token per sequence, attending to input_tokens + i cached positions; generate: prefill,
-// then the decode steps.
-enum class Phase { prefill, decode, generate };
+// then the decode steps; mixed: the decode steps of a running batch, the first of which also
+// prefill one new prompt of prompt_tokens, chunk_tokens per step, fused into the same pass
+// (chunked prefill piggybacked on decode: Agrawal et al., "SARATHI", arXiv 2308.16369; the
+// paper's low-latency serving, Pope et al. arXiv 2211.05102 §4.4). A step (StepTrace) has phase
+// prefill, decode or mixed, never generate.
+enum class Phase { prefill, decode, generate, mixed };
 // Weights in HBM and in weight all-gathers. int8 halves their bytes; matmuls stay bf16
 // (paper §4.4; TPU v4 has no int8 speed-up, platforms/README.md §1).
 enum class WeightDtype { bf16, int8 };
@@ -52,7 +56,7 @@ struct ScenarioKey {
   bool file;
   bool trace;
 };
-inline constexpr std::array<ScenarioKey, 20> kScenarioKeys = {{
+inline constexpr std::array<ScenarioKey, 22> kScenarioKeys = {{
     {"name", true, true},
     {"source_file", false, true},
     {"platform", true, true},
@@ -65,6 +69,8 @@ inline constexpr std::array<ScenarioKey, 20> kScenarioKeys = {{
     {"batch", true, true},
     {"input_tokens", true, true},
     {"generate_tokens", true, true},
+    {"prompt_tokens", true, true},  // mixed only (written to traces of mixed runs only)
+    {"chunk_tokens", true, true},   // mixed only
     {"weights", true, true},
     {"ffn_layout", true, true},
     {"attention", true, true},
@@ -87,7 +93,11 @@ struct Scenario {
   Phase phase = Phase::generate;
   long long batch = 0;            // B, sequences
   long long input_tokens = 0;     // prompt length (prefill) or cached context (decode)
-  long long generate_tokens = 0;  // decode steps (decode, generate); 0 for prefill
+  long long generate_tokens = 0;  // decode steps (decode, generate, mixed); 0 for prefill
+  // Mixed only (0 otherwise): the new prompt's length, and how many of its tokens each of the
+  // first mixed_steps() decode steps prefills (the last chunk may be shorter).
+  long long prompt_tokens = 0;
+  long long chunk_tokens = 0;
   WeightDtype weights = WeightDtype::bf16;
   FfnLayout ffn_layout = FfnLayout::ws_2d;
   AttnSharding attention = AttnSharding::heads;
@@ -129,8 +139,12 @@ struct Scenario {
   long long heads_used() const { return model.heads_used(pad_heads); }
   long long kv_heads_used() const { return model.kv_heads_used(pad_heads); }
   Bytes weight_bytes_per_element() const { return weight_element_bytes(weights); }
-  // Largest number of cached positions per sequence during the run (KV-cache capacity).
+  // Largest number of cached positions per sequence during the run (KV-cache capacity; for
+  // mixed, of the running batch's sequences).
   long long max_context() const;
+  // Mixed: the steps that carry a chunk of the prompt, ceil(prompt_tokens / chunk_tokens); 0 for
+  // the other phases.
+  long long mixed_steps() const;
   // The vocabulary padded up to a multiple of the chips, so that the embedding table and the
   // logits split evenly (padded rows are zero and their logits ignored), as Megatron-LM pads the
   // vocabulary to its model-parallel degree. PaLM's 256128 = 2^7 x 2001 would otherwise stop
@@ -205,7 +219,19 @@ void resolve_pad_heads(Scenario& scenario);
 // run on its own before the layout of `ffn_layout: auto` is chosen.
 void check_size_products(const Scenario& scenario);
 // Per-phase scenarios are checked per phase (phase_scenario), then for the weights'
-// layout (weight_layout_problem, at ffn_layout).
+// layout (weight_layout_problem, at ffn_layout). Mixed scenarios are checked for the decode
+// part (the scenario's attention) and for the prompt's chunk (mixed_problem).
 void validate_scenario(const Scenario& scenario);
+
+// The scenario of a mixed step's prompt chunk: one sequence with head-sharded attention (a single
+// sequence cannot split over batch axes; the paper's prefill shards attention over heads too,
+// §3.3), the same layout and weights.
+Scenario chunk_scenario(const Scenario& scenario);
+// Why a mixed scenario's layout cannot fuse the decode batch and the prompt's chunk into one
+// pass: a layout that splits the batch of its projections (weight-gathered), residual batch
+// axes, or a chunk whose head-sharded attention projects K/V differently from the decode's. The
+// key to blame and the message; std::nullopt when it can (or the scenario is not mixed). Used by
+// validation and by `ffn_layout: auto` to skip layouts that do not apply.
+std::optional<ShardingProblem> mixed_problem(const Scenario& scenario);
 
 }  // namespace podsim

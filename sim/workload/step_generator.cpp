@@ -72,11 +72,17 @@ std::vector<BlockShape> block_shapes(const Scenario& s) {
 
 class LayerBuilder {
  public:
-  LayerBuilder(const Scenario& s, long long new_tokens, long long context)
+  // `chunk_tokens` > 0: a mixed step, which also prefills that many tokens of one prompt whose
+  // first `chunk_context` positions are cached (`chunk_last`: the chunk ends the prompt).
+  LayerBuilder(const Scenario& s, long long new_tokens, long long context,
+               long long chunk_tokens = 0, long long chunk_context = 0, bool chunk_last = false)
       : s_(s),
         sh_(scenario_sharding(s)),
         L_(new_tokens),
         T_(context + new_tokens),
+        C_(chunk_tokens),
+        TC_(chunk_context + chunk_tokens),
+        chunk_last_(chunk_last),
         act_(kBf16Bytes),
         wb_(s.weight_bytes_per_element()),
         looped_(s.collective_einsum == CollectiveEinsum::looped) {
@@ -98,9 +104,10 @@ class LayerBuilder {
   LayerTrace embedding() {
     LayerTrace layer{"embedding", 1, {}};
     const long long B = s_.batch, E = s_.model.d_model, n = s_.chips();
-    const long long rows = B * L_ * E / n;
+    const long long tokens = B * L_ + C_;  // a mixed step's chunk is looked up with the batch
+    const long long rows = tokens * E / n;
     const AxisSet& vocab_axes = sh_.embed_v;
-    const long long lookup_out = B * L_ * E / size(sh_.embed_e);
+    const long long lookup_out = tokens * E / size(sh_.embed_e);
     const std::string looked_up = tensor("BLE", {{'E', sh_.embed_e}});
     const std::string partial = partialsum(nontrivial_axes(vocab_axes, s_.shape));
     const std::string gathered = tensor("BLE", {{'B', vocab_axes}, {'E', sh_.embed_e}});
@@ -129,9 +136,12 @@ class LayerBuilder {
   // moves to B_R E_{xyz-R} (all-to-all over the batch axes outside R), the batch is all-gathered
   // over R, the einsum gives BV_R {partialsum-(xyz-R)} and a reduce-scatter over xyz - R leaves
   // BV_xyz. With R empty: all-to-all to BE_xyz, the einsum and a reduce-scatter over xyz.
+  // A mixed step adds the prompt's last position to the logits in the step whose chunk ends the
+  // prompt: its first generated token (what the time to first token waits for).
   LayerTrace final_layer() {
     LayerTrace layer{"final", 1, {}};
-    const long long B = s_.batch, E = s_.model.d_model, V = s_.vocab_used(), n = s_.chips();
+    const long long B = s_.batch + (chunk_last_ ? 1 : 0), E = s_.model.d_model,
+                    V = s_.vocab_used(), n = s_.chips();
     const AxisSet& vocab_axes = sh_.embed_v;
     const long long e_local = E / size(sh_.embed_e), v_local = V / size(vocab_axes);
     // Only the last position of each sequence reaches the logits. With a token split it lies on
@@ -258,8 +268,11 @@ class LayerBuilder {
     const long long B = s_.batch, E = m.d_model;
     const long long n_eu = size(sh_.e_used), n_fu = size(sh_.f_used), n_c = size(sh_.columns);
     // Rows per chip in the projections: B / |batch| sequences of L tokens, or with a token split
-    // B / |batch - S| sequences of L / |S| tokens (the same B L / |batch|).
-    const long long M = B / size(axes_minus(sh_.batch, sh_.tokens)) * (L_ / size(sh_.tokens));
+    // B / |batch - S| sequences of L / |S| tokens (the same B L / |batch|); a mixed step's chunk
+    // joins them (mixed_problem: the batch is not split in its projections, and a mixed step
+    // never splits tokens).
+    const long long M = B / size(axes_minus(sh_.batch, sh_.tokens)) * (L_ / size(sh_.tokens)) +
+                        C_ / size(sh_.batch);
     const long long k_in = E / n_eu, n_in = blk.in_cols / n_fu;
     const long long k_out = blk.out_rows / n_fu;
     const std::string& p = blk.prefix;
@@ -274,8 +287,10 @@ class LayerBuilder {
     const std::string x_used = tensor("BLE", {{'B', sh_.batch}, {'E', sh_.e_used}});
 
     // Residual elements per chip: B L E / (|batch + R| |residual_e - R|), the same for any R.
-    const long long res_elems = B / size(axes_minus(sh_.residual_b, sh_.tokens)) *
-                                (L_ / size(sh_.tokens)) * E / size(sh_.residual_e);
+    const long long res_elems = (B / size(axes_minus(sh_.residual_b, sh_.tokens)) *
+                                     (L_ / size(sh_.tokens)) +
+                                 C_) *
+                                E / size(sh_.residual_e);
     Op norm = elementwise(p + "layernorm", res_elems * kLayerNormOpsPerElement, 2 * res_elems);
     norm.shapes = residual("BLE");
     layer.ops.push_back(norm);
@@ -342,14 +357,57 @@ class LayerBuilder {
     layer.ops.push_back(add);
   }
 
-  // K/V projection (multiquery or grouped, unless fused), RoPE, the optional all-to-alls and the
-  // attention core. Their names carry no block prefix: a layer has one attention.
+  // One part of a pass's attention: the batch's new tokens, or (mixed steps) the prompt's chunk.
+  // Each has its own sequences, lengths and attention sharding; the projections before and after
+  // the attention core see the rows of every part at once.
+  struct AttnPart {
+    std::string prefix;  // "" when the pass has one part; "decode_" / "chunk_" in mixed steps
+    Sharding sh;
+    KvHeads kvh;
+    long long sequences;  // B of the part
+    long long L;          // new tokens per sequence
+    long long T;          // attended positions per sequence
+    long long M;          // rows per chip of the projections
+  };
+
+  // The attention of the layer (M rows per chip in the projections). One part, or in a mixed
+  // step two: the decode batch over its KV cache with the scenario's attention sharding, and the
+  // prompt's chunk, causally over the prompt so far, head-sharded (chunk_scenario). Parts with
+  // the same sharding share the K/V projection and RoPE (one op over all their rows), as a
+  // chunked-prefill kernel does (SARATHI, arXiv 2308.16369: the linear layers of one fused pass
+  // take the prefill chunk's and the decodes' rows together, the attention handles them
+  // separately); parts with different shardings each have their own.
   void add_attention(LayerTrace& layer, long long M) {
+    std::vector<AttnPart> parts;
+    const long long m_decode = M - C_;
+    parts.push_back({C_ > 0 ? "decode_" : "", sh_, scenario_kv_heads(s_), s_.batch, L_, T_,
+                     m_decode});
+    if (C_ > 0) {
+      const Scenario c = chunk_scenario(s_);
+      parts.push_back({"chunk_", scenario_sharding(c), scenario_kv_heads(c), 1, C_, TC_, C_});
+    }
+    if (parts.size() == 2 && parts[0].sh.attention == parts[1].sh.attention) {
+      project(layer, parts[0], M, "");
+      for (const AttnPart& part : parts) attention_core(layer, part);
+      return;
+    }
+    for (const AttnPart& part : parts) {
+      project(layer, part, part.M, part.prefix);
+      attention_core(layer, part);
+    }
+  }
+
+  // K/V projection (multiquery or grouped, unless fused), RoPE and, for batch-sharded attention,
+  // the all-to-all of Q (and fused K, V) to the batch split, over M rows per chip with the
+  // sharding of `part`. Their names carry no block prefix (a layer has one attention), only the
+  // part's `prefix`.
+  void project(LayerTrace& layer, const AttnPart& part, long long M, const std::string& prefix) {
+    const Sharding& sh = part.sh;
     const ModelSpec& m = s_.model;
     const long long Q = m.d_head, H = s_.heads_used(), KV = s_.kv_heads_used();
     const long long E = m.d_model;
-    const long long n_eu = size(sh_.e_used), n_c = size(sh_.columns);
-    const KvHeads kvh = scenario_kv_heads(s_);
+    const long long n_eu = size(sh.e_used), n_c = size(sh.columns);
+    const KvHeads& kvh = part.kvh;
     const bool own_kv = !kvh.fused;  // a K/V projection of its own
     const bool mq = m.multiquery();
     // The K/V heads of the own projection, in the notation: multiquery has one (no H letter),
@@ -369,67 +427,84 @@ class LayerBuilder {
       // attention needs every sequence's K/V on every chip of a head group, so those chips
       // compute it redundantly and all-reduce the partial sums; batch-sharded attention gives
       // each chip only its own sequences (paper §3.3, Figure 5).
-      add_collective(layer, "weight_allgather_{}_kv", CollectiveKind::all_gather,
-                     sh_.kv_weight_gather, Bytes(E / n_eu * 2 * g * Q) * wb_, "kv_proj",
-                     fmt::format("{} -> {}", kv_t("EQ", "EHQ", {}, sh_.weight_e_stored),
-                                 kv_t("EQ", "EHQ", {}, sh_.e_used)),
+      add_collective(layer, prefix + "weight_allgather_{}_kv", CollectiveKind::all_gather,
+                     sh.kv_weight_gather, Bytes(E / n_eu * 2 * g * Q) * wb_, prefix + "kv_proj",
+                     fmt::format("{} -> {}", kv_t("EQ", "EHQ", {}, sh.weight_e_stored),
+                                 kv_t("EQ", "EHQ", {}, sh.e_used)),
                      true);
-      const AxisSet kv_batch = axes_union(sh_.batch, sh_.kv_batch_split);
-      const long long m_kv = M / size(sh_.kv_batch_split);
-      Op kv = einsum("kv_proj", mq ? "BLE,EQ->BLQ" : "BLE,EHQ->BLHQ", m_kv, E / n_eu, 2 * g * Q,
-                     1);
+      const AxisSet kv_batch = axes_union(sh.batch, sh.kv_batch_split);
+      const long long m_kv = M / size(sh.kv_batch_split);
+      Op kv = einsum(prefix + "kv_proj", mq ? "BLE,EQ->BLQ" : "BLE,EHQ->BLHQ", m_kv, E / n_eu,
+                     2 * g * Q, 1);
       kv.redundant_flops =
-          kv.flops * (1.0 - 1.0 / double(size(axes_minus(sh_.kv_replicated, kvh.split))));
+          kv.flops * (1.0 - 1.0 / double(size(axes_minus(sh.kv_replicated, kvh.split))));
       kv.weight_bytes = Bytes(E / n_eu * 2 * g * Q) * wb_;
       kv.activation_bytes = Bytes(m_kv * E / n_eu + m_kv * 2 * g * Q) * act_;
       const std::string kv_out = kv_t("BLQ", "BLHQ", kv_batch, {});
-      const AxisSet eu = nontrivial_axes(sh_.e_used, s_.shape);
+      const AxisSet eu = nontrivial_axes(sh.e_used, s_.shape);
       kv.shapes = fmt::format("{}, {} -> {}{} (K and V)",
-                              tensor("BLE", {{'B', kv_batch}, {'E', sh_.e_used}}),
-                              kv_t("EQ", "EHQ", {}, sh_.e_used), kv_out, partialsum(eu));
+                              tensor("BLE", {{'B', kv_batch}, {'E', sh.e_used}}),
+                              kv_t("EQ", "EHQ", {}, sh.e_used), kv_out, partialsum(eu));
       layer.ops.push_back(kv);
-      if (sh_.kv_all_reduce) {
-        add_collective(layer, "allreduce_{}_kv", CollectiveKind::all_reduce, sh_.e_used,
+      if (sh.kv_all_reduce) {
+        add_collective(layer, prefix + "allreduce_{}_kv", CollectiveKind::all_reduce, sh.e_used,
                        Bytes(m_kv * 2 * g * Q) * act_, "",
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu), kv_out));
         k_elems = m_kv * g * Q;
       } else {
-        add_collective(layer, "reducescatter_{}_kv", CollectiveKind::reduce_scatter, sh_.e_used,
-                       Bytes(m_kv * 2 * g * Q) * act_, "",
+        add_collective(layer, prefix + "reducescatter_{}_kv", CollectiveKind::reduce_scatter,
+                       sh.e_used, Bytes(m_kv * 2 * g * Q) * act_, "",
                        fmt::format("{}{} -> {}", kv_out, partialsum(eu),
-                                   kv_t("BLQ", "BLHQ", axes_union(kv_batch, sh_.e_used), {})));
+                                   kv_t("BLQ", "BLHQ", axes_union(kv_batch, sh.e_used), {})));
         k_elems = m_kv / n_eu * g * Q;
       }
     }
 
     const long long q_elems = M * (H * Q / n_c);
-    Op rope = elementwise("rope", double(q_elems + k_elems) * kRopeOpsPerElement,
+    Op rope = elementwise(prefix + "rope", double(q_elems + k_elems) * kRopeOpsPerElement,
                           2 * (q_elems + k_elems));
-    rope.shapes = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
+    rope.shapes = tensor("BLHQ", {{'B', sh.batch}, {'H', sh.columns}});
     layer.ops.push_back(rope);
 
     // Batch-sharded attention: Q (and fused K, V) move from heads-split to batch-split.
     const long long a2a_elems = q_elems + (own_kv ? 0 : 2 * M * (KV * Q / n_c));
-    const std::string heads_split = tensor("BLHQ", {{'B', sh_.batch}, {'H', sh_.columns}});
-    const std::string batch_split = tensor("BLHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
-    add_collective(layer, "alltoall_{}_q", CollectiveKind::all_to_all, sh_.all_to_all,
-                   Bytes(a2a_elems) * act_, "", fmt::format("{} -> {}", heads_split, batch_split));
+    add_collective(layer, prefix + "alltoall_{}_q", CollectiveKind::all_to_all, sh.all_to_all,
+                   Bytes(a2a_elems) * act_, "",
+                   fmt::format("{} -> {}", heads_split(sh), batch_split(sh)));
+  }
 
-    // Sequences and queries per chip: B / |attn_batch| whole sequences, or with a token split
-    // B / |attn_batch - attn_tokens| sequences of L / |attn_tokens| queries each.
-    const long long ba = s_.batch / size(axes_minus(sh_.attn_batch, sh_.attn_tokens));
-    const long long lq = L_ / size(sh_.attn_tokens);
-    const long long ha = H / size(sh_.attn_heads);
-    const long long kva = kvh.attended;  // K/V heads cached and read per chip
-    const Bytes kv_read = Bytes(ba * T_ * kva * Q) * act_;  // K (or V) of every attended position
+  std::string heads_split(const Sharding& sh) const {
+    return tensor("BLHQ", {{'B', sh.batch}, {'H', sh.columns}});
+  }
+  std::string batch_split(const Sharding& sh) const {
+    return tensor("BLHQ", {{'B', sh.attn_batch}, {'H', sh.attn_heads}});
+  }
+
+  // The attention core of one part (QK^T, softmax, AV over its T attended positions) and, for
+  // batch-sharded attention, the all-to-all of its output back to the heads split.
+  void attention_core(LayerTrace& layer, const AttnPart& part) {
+    const Sharding& sh = part.sh;
+    const ModelSpec& m = s_.model;
+    const long long Q = m.d_head, H = s_.heads_used();
+    const bool mq = m.multiquery();
+    const std::string& prefix = part.prefix;
+    const long long L = part.L, T = part.T;
+    // Sequences and queries per chip: whole sequences over attn_batch, or with a token split
+    // (never in a mixed step) sequences over attn_batch - attn_tokens of L / |attn_tokens|
+    // queries each.
+    const long long ba = part.sequences / size(axes_minus(sh.attn_batch, sh.attn_tokens));
+    const long long lq = L / size(sh.attn_tokens);
+    const long long ha = H / size(sh.attn_heads);
+    const long long kva = part.kvh.attended;  // K/V heads cached and read per chip
+    const Bytes kv_read = Bytes(ba * T * kva * Q) * act_;  // K (or V) of every attended position
     // The query heads sharing one K/V head fold into the matmul's M dimension (multiquery: all
     // local heads; grouped: ha / kva each; multihead: none).
     const long long group = ha % kva == 0 ? ha / kva : 1;
     const long long mm_m = lq * group;
     const long long mm_batch = ba * (ha / group);
-    const std::string k_cache = mq ? tensor("BTQ", {{'B', sh_.attn_batch}})
-                                   : tensor("BTHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
-    const std::string scores_t = tensor("BLHT", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
+    const std::string k_cache = mq ? tensor("BTQ", {{'B', sh.attn_batch}})
+                                   : tensor("BTHQ", {{'B', sh.attn_batch}, {'H', sh.attn_heads}});
+    const std::string scores_t = tensor("BLHT", {{'B', sh.attn_batch}, {'H', sh.attn_heads}});
 
     // Token split: a chip's queries need the K/V of the earlier positions of their sequences,
     // computed by the other chips of the token group: an all-gather of K and V over the
@@ -437,46 +512,51 @@ class LayerBuilder {
     // §3.3.2; partition/layout.hpp). Each chip then holds all T positions of its sequences' K/V
     // heads, of which causality uses the earlier ones (zig-zag chunks: the same share on every
     // chip). Not overlapped: its latency is exposed, as there.
-    if (sh_.token_split()) {
+    if (sh.token_split()) {
       const std::string kv_local =
-          mq ? tensor("BLQ", {{'B', sh_.attn_batch}})
-             : tensor("BLHQ", {{'B', sh_.attn_batch}, {'H', sh_.attn_heads}});
-      add_collective(layer, "allgather_{}_kv_positions", CollectiveKind::all_gather,
-                     sh_.attn_tokens, 2 * kv_read, "",
+          mq ? tensor("BLQ", {{'B', sh.attn_batch}})
+             : tensor("BLHQ", {{'B', sh.attn_batch}, {'H', sh.attn_heads}});
+      add_collective(layer, prefix + "allgather_{}_kv_positions", CollectiveKind::all_gather,
+                     sh.attn_tokens, 2 * kv_read, "",
                      fmt::format("{} -> {} (K and V of every position; zig-zag chunks)", kv_local,
                                  k_cache));
     }
 
-    Op scores =
-        einsum("attn_scores", mq ? "BLHQ,BTQ->BLHT" : "BLHQ,BTHQ->BLHT", mm_m, Q, T_, mm_batch);
+    Op scores = einsum(prefix + "attn_scores", mq ? "BLHQ,BTQ->BLHT" : "BLHQ,BTHQ->BLHT", mm_m, Q,
+                       T, mm_batch);
     scores.attention_flops = scores.flops;
     scores.kv_bytes = kv_read;
-    scores.activation_bytes = Bytes(ba * lq * ha * Q + ba * lq * ha * T_) * act_;
-    scores.shapes = fmt::format("{}, {} -> {}", batch_split, k_cache, scores_t);
+    scores.activation_bytes = Bytes(ba * lq * ha * Q + ba * lq * ha * T) * act_;
+    scores.shapes = fmt::format("{}, {} -> {}", batch_split(sh), k_cache, scores_t);
     layer.ops.push_back(scores);
 
-    const long long score_elems = ba * lq * ha * T_;
-    Op softmax =
-        elementwise("softmax", double(score_elems) * kSoftmaxOpsPerElement, 2 * score_elems);
+    const long long score_elems = ba * lq * ha * T;
+    Op softmax = elementwise(prefix + "softmax", double(score_elems) * kSoftmaxOpsPerElement,
+                             2 * score_elems);
     softmax.shapes = scores_t;
     layer.ops.push_back(softmax);
 
-    Op values =
-        einsum("attn_values", mq ? "BLHT,BTQ->BLHQ" : "BLHT,BTHQ->BLHQ", mm_m, T_, Q, mm_batch);
+    Op values = einsum(prefix + "attn_values", mq ? "BLHT,BTQ->BLHQ" : "BLHT,BTHQ->BLHQ", mm_m, T,
+                       Q, mm_batch);
     values.attention_flops = values.flops;
     values.kv_bytes = kv_read;
     values.activation_bytes = Bytes(score_elems + ba * lq * ha * Q) * act_;
-    values.shapes = fmt::format("{}, {} -> {}", scores_t, k_cache, batch_split);
+    values.shapes = fmt::format("{}, {} -> {}", scores_t, k_cache, batch_split(sh));
     layer.ops.push_back(values);
 
-    add_collective(layer, "alltoall_{}_out", CollectiveKind::all_to_all, sh_.all_to_all,
-                   Bytes(q_elems) * act_, "", fmt::format("{} -> {}", batch_split, heads_split));
+    const long long q_elems = part.M * (H * Q / size(sh.columns));
+    add_collective(layer, prefix + "alltoall_{}_out", CollectiveKind::all_to_all, sh.all_to_all,
+                   Bytes(q_elems) * act_, "",
+                   fmt::format("{} -> {}", batch_split(sh), heads_split(sh)));
   }
 
   const Scenario& s_;
   Sharding sh_;
   long long L_;  // new tokens per sequence
   long long T_;  // attended positions per sequence
+  long long C_ = 0;   // mixed steps: tokens of the prompt's chunk (0 otherwise)
+  long long TC_ = 0;  // mixed steps: the chunk's attended positions (the prompt so far)
+  bool chunk_last_ = false;  // mixed steps: the chunk ends the prompt (its logits are computed)
   Bytes act_;
   Bytes wb_;
   bool looped_;
@@ -486,7 +566,8 @@ class LayerBuilder {
 
 StepTrace generate_step(const Scenario& scenario, Phase step_phase, long long new_tokens,
                         long long context) {
-  PODSIM_CHECK(step_phase != Phase::generate, "a step is a prefill or a decode pass");
+  PODSIM_CHECK(step_phase == Phase::prefill || step_phase == Phase::decode,
+               "a step is a prefill or a decode pass");
   PODSIM_CHECK(new_tokens >= 1 && context >= 0, "bad step lengths {} {}", new_tokens, context);
   StepTrace step;
   step.phase = step_phase;
@@ -494,6 +575,26 @@ StepTrace generate_step(const Scenario& scenario, Phase step_phase, long long ne
   step.new_tokens = new_tokens;
   step.context = context;
   LayerBuilder builder(scenario, new_tokens, context);
+  step.layers.push_back(builder.embedding());
+  step.layers.push_back(builder.transformer());
+  step.layers.push_back(builder.final_layer());
+  return step;
+}
+
+StepTrace generate_mixed_step(const Scenario& scenario, long long context,
+                              long long chunk_tokens, long long chunk_context) {
+  PODSIM_CHECK(context >= 0 && chunk_tokens >= 0 && chunk_context >= 0,
+               "bad mixed step lengths {} {} {}", context, chunk_tokens, chunk_context);
+  StepTrace step;
+  step.phase = Phase::mixed;
+  step.batch = scenario.batch;
+  step.new_tokens = 1;
+  step.context = context;
+  step.chunk_tokens = chunk_tokens;
+  step.chunk_context = chunk_context;
+  const bool last =
+      chunk_tokens > 0 && chunk_context + chunk_tokens == scenario.prompt_tokens;
+  LayerBuilder builder(scenario, 1, context, chunk_tokens, chunk_context, last);
   step.layers.push_back(builder.embedding());
   step.layers.push_back(builder.transformer());
   step.layers.push_back(builder.final_layer());

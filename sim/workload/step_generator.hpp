@@ -46,6 +46,21 @@ namespace podsim {
 StepTrace generate_step(const Scenario& scenario, Phase step_phase, long long new_tokens,
                         long long context);
 
+// One step of a mixed run (Phase::mixed): the decode pass of the scenario's batch (one new token
+// per sequence after `context` cached positions) fused with a chunk of `chunk_tokens` tokens of
+// one new prompt whose first `chunk_context` positions are cached. The einsums, the collectives
+// and the element-wise ops see batch + chunk_tokens rows at once (one fused pass, as chunked
+// prefill does: Agrawal et al., "SARATHI: Efficient LLM Inference by Piggybacking Decodes with
+// Chunked Prefills", arXiv 2308.16369); the attention is per part (AttnPart): the decode tokens
+// over their caches with the scenario's attention sharding, the chunk's tokens over the
+// chunk_context + chunk_tokens positions of the prompt so far with head-sharded attention
+// (chunk_scenario). The step whose chunk ends the prompt (chunk_context + chunk_tokens ==
+// prompt_tokens) also computes the logits of the prompt's last position: its first token. With
+// chunk_tokens 0 the ops are those of generate_step(scenario, decode, 1, context). Requires
+// validate_scenario (mixed_problem) to have passed.
+StepTrace generate_mixed_step(const Scenario& scenario, long long context, long long chunk_tokens,
+                              long long chunk_context);
+
 // How the KV cache moves between the phases of a per-phase generate run, when the prefill's
 // attention sharding and the decode's differ: the cache B_{a}T[H_{h}]Q of every layer (sequences
 // over the attention batch axes a, K/V heads over h) is re-laid out once, after the prefill wrote

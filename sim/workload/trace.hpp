@@ -55,7 +55,7 @@ struct LayerTrace {
 };
 
 struct StepTrace {
-  Phase phase = Phase::prefill;  // prefill | decode (a step is never Phase::generate)
+  Phase phase = Phase::prefill;  // prefill | decode | mixed (a step is never Phase::generate)
   // The move between the phases of a per-phase generate run (step_generator.hpp
   // transition_step): the KV cache re-laid out from the prefill's sharding to the decode's. It
   // has phase prefill (it runs once, simulated on its own like a prefill pass, never
@@ -66,7 +66,12 @@ struct StepTrace {
   long long context = 0;     // cached positions per sequence before this pass (prefill: 0;
                              // decode step i: input_tokens + i); attention reads context + L
   long long attended() const { return context + new_tokens; }
-  // "prefill", "decode" or "transition", as the JSON outputs name a step.
+  // Mixed steps (step_generator.hpp generate_mixed_step): beside the batch's new_tokens, a chunk
+  // of chunk_tokens of one new prompt whose first chunk_context positions are cached; its
+  // attention reads chunk_context + chunk_tokens. 0 in other steps.
+  long long chunk_tokens = 0;
+  long long chunk_context = 0;
+  // "prefill", "decode", "mixed" or "transition", as the JSON outputs name a step.
   std::string_view phase_label() const { return transition ? "transition" : phase_name(phase); }
   std::vector<LayerTrace> layers;
 };

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "sim/core/check.hpp"
@@ -51,17 +52,29 @@ Trace generate_trace(const Scenario& scenario) {
   // theirs. The weights stay where they are (validate_scenario: both layouts store them alike).
   const Scenario prefill = phase_scenario(scenario, Phase::prefill);
   const Scenario decode = phase_scenario(scenario, Phase::decode);
-  if (scenario.phase != Phase::decode)
+  if (scenario.phase == Phase::prefill || scenario.phase == Phase::generate)
     trace.steps.push_back(generate_step(prefill, Phase::prefill, scenario.input_tokens, 0));
   if (scenario.phase == Phase::generate)
     if (std::optional<StepTrace> move = transition_step(scenario))
       trace.steps.push_back(std::move(*move));
-  if (scenario.phase != Phase::prefill) {
+  // Mixed: the first mixed_steps() decode steps each carry the prompt's next chunk (stored, at
+  // most prompt_tokens of them); the rest are decode steps of the batch alone.
+  const long long mixed = scenario.mixed_steps();
+  for (long long i = 0; i < mixed; ++i) {
+    const long long done = i * scenario.chunk_tokens;
+    trace.steps.push_back(generate_mixed_step(scenario, scenario.input_tokens + i,
+                                              std::min(scenario.chunk_tokens,
+                                                       scenario.prompt_tokens - done),
+                                              done));
+  }
+  if (scenario.phase != Phase::prefill && scenario.generate_tokens > mixed) {
     // Made on demand (TraceSteps): the memory of a run does not grow with generate_tokens.
     auto shared = std::make_shared<const Scenario>(decode);
-    trace.steps.append_made(scenario.generate_tokens, Phase::decode, [shared](long long i) {
-      return generate_step(*shared, Phase::decode, 1, shared->input_tokens + i);
-    });
+    trace.steps.append_made(scenario.generate_tokens - mixed, Phase::decode,
+                            [shared, mixed](long long i) {
+                              return generate_step(*shared, Phase::decode, 1,
+                                                   shared->input_tokens + mixed + i);
+                            });
   }
   return trace;
 }

@@ -11,7 +11,8 @@ namespace podsim {
 // The whole run: plans memory, refuses a scenario that does not fit (InputError from
 // enforce_memory_fits) unless allow_oversubscribe, then emits the steps: prefill -> one step of
 // B x input_tokens; decode -> generate_tokens steps of one token with context input_tokens + i;
-// generate -> both. Requires a validated scenario with its layout decided (config/ validates
+// generate -> both; mixed -> generate_tokens steps of the batch, the first mixed_steps() of them
+// mixed steps (generate_mixed_step) that prefill the prompt chunk by chunk. Requires a validated scenario with its layout decided (config/ validates
 // what it loads; explore/layout_search decides `auto`).
 Trace generate_trace(const Scenario& scenario);
 

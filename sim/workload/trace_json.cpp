@@ -86,6 +86,18 @@ Json scenario_to_json(const Scenario& s) {
               {"ring_order", ring_order_name(s.ring_order)},
               {"allow_oversubscribe", s.allow_oversubscribe},
               {"exact", s.exact}};
+  // Mixed only, after generate_tokens (so that other traces are unchanged).
+  if (s.phase == Phase::mixed) {
+    Json ordered;
+    for (const auto& [key, value] : out.items()) {
+      ordered[key] = value;
+      if (key == "generate_tokens") {
+        ordered["prompt_tokens"] = s.prompt_tokens;
+        ordered["chunk_tokens"] = s.chunk_tokens;
+      }
+    }
+    out = std::move(ordered);
+  }
   if (s.shape.twisted) out["topology"]["twisted"] = true;
   if (!s.platform.calibrated) out["platform"]["calibrated"] = false;
   if (s.platform.wrap_rule == Platform::WrapRule::axes_of_16)
@@ -341,6 +353,13 @@ Scenario read_scenario(const Reader& r) {
   s.batch = r.integer("batch", 1, 1LL << 30);
   s.input_tokens = r.integer("input_tokens", 1, 1LL << 30);
   s.generate_tokens = r.integer("generate_tokens", 0, 1LL << 30);
+  if (s.phase == Phase::mixed) {
+    s.prompt_tokens = r.integer("prompt_tokens", 1, 1LL << 30);
+    s.chunk_tokens = r.integer("chunk_tokens", 1, 1LL << 30);
+  } else {
+    for (const char* key : {"prompt_tokens", "chunk_tokens"})
+      if (r.has(key)) r.fail(key, "only a mixed scenario has a prompt beside its decode steps");
+  }
   s.weights = parse_weight_dtype(r.string("weights"), r.path("weights"), r.where());
   // A text value, or per phase {"prefill": ..., "decode": ...} (a generate run only).
   const bool per_phase = r.has("ffn_layout") && r.has("attention") &&
@@ -429,13 +448,21 @@ Op read_op(const Reader& r, const TorusShape& shape) {
 }
 
 StepTrace read_step(const Reader& r, const TorusShape& shape) {
-  r.allow_only({"phase", "batch", "new_tokens", "context", "layers"});
-  StepTrace step;
   const std::string phase = r.string("phase");
-  if (phase != "prefill" && phase != "decode" && phase != "transition")
+  if (phase == "mixed")
+    r.allow_only({"phase", "batch", "new_tokens", "context", "chunk_tokens", "chunk_context",
+                  "layers"});
+  else
+    r.allow_only({"phase", "batch", "new_tokens", "context", "layers"});
+  StepTrace step;
+  if (phase != "prefill" && phase != "decode" && phase != "transition" && phase != "mixed")
     r.fail("phase",
-           fmt::format("'{}' is not a step phase; use prefill, decode or transition", phase));
-  step.phase = phase == "decode" ? Phase::decode : Phase::prefill;
+           fmt::format("'{}' is not a step phase; use prefill, decode, mixed or transition", phase));
+  step.phase = phase == "decode" ? Phase::decode : phase == "mixed" ? Phase::mixed : Phase::prefill;
+  if (step.phase == Phase::mixed) {
+    step.chunk_tokens = r.integer("chunk_tokens", 1, 1LL << 30);
+    step.chunk_context = r.integer("chunk_context", 0, 1LL << 30);
+  }
   // The KV cache's move between the phases holds no new tokens (StepTrace::transition).
   step.transition = phase == "transition";
   step.batch = r.integer("batch", 1, 1LL << 30);
@@ -485,11 +512,16 @@ std::string trace_to_json(const Trace& trace) {
       for (const Op& op : layer.ops) ops.push_back(op_json(op));
       layers.push_back(Json{{"name", layer.name}, {"repeat", layer.repeat}, {"ops", ops}});
     }
-    steps.push_back(Json{{"phase", step.phase_label()},
-                         {"batch", step.batch},
-                         {"new_tokens", step.new_tokens},
-                         {"context", step.context},
-                         {"layers", layers}});
+    Json j{{"phase", step.phase_label()},
+           {"batch", step.batch},
+           {"new_tokens", step.new_tokens},
+           {"context", step.context}};
+    if (step.phase == Phase::mixed) {
+      j["chunk_tokens"] = step.chunk_tokens;
+      j["chunk_context"] = step.chunk_context;
+    }
+    j["layers"] = std::move(layers);
+    steps.push_back(std::move(j));
   }
   const MemoryPlan& m = trace.memory;
   const Json root{{"format", kFormat},

@@ -25,6 +25,7 @@ TEST_CASE("a scenario file has the keys of the design card") {
   const std::vector<std::string> design = {
       "name",    "platform",     "topology",        "chips",   "wrap",    "twist",
       "model",   "phase",        "batch",           "input_tokens", "generate_tokens",
+      "prompt_tokens", "chunk_tokens",
       "weights", "ffn_layout",   "attention",       "collective_einsum", "ring_order",
       "pad_heads",
       "allow_oversubscribe",     "exact"};
@@ -38,6 +39,21 @@ TEST_CASE("a trace's scenario object holds exactly the trace keys") {
   std::vector<std::string> keys;
   for (const auto& [key, value] : written.items()) keys.push_back(key);
   // The file keeps its own order (pad_heads beside the model); the set is what must agree.
+  // prompt_tokens and chunk_tokens are written for mixed runs only (below).
+  std::vector<std::string> table;
+  for (const std::string& key : strings(scenario_key_names(true)))
+    if (key != "prompt_tokens" && key != "chunk_tokens") table.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  std::sort(table.begin(), table.end());
+  CHECK(keys == table);
+}
+
+TEST_CASE("a mixed trace's scenario object holds every trace key") {
+  const Scenario s =
+      config::load_scenario(PODSIM_TEST_DIR "/../scenarios/paper-low-latency-mixed.yaml");
+  const nlohmann::ordered_json written = scenario_to_json(s);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : written.items()) keys.push_back(key);
   std::vector<std::string> table = strings(scenario_key_names(true));
   std::sort(keys.begin(), keys.end());
   std::sort(table.begin(), table.end());

@@ -72,3 +72,7 @@ case("hop-latency-huge.json", lambda t: setitem(chip(t), "ici_hop_latency_s", 1e
 # A key given twice: nlohmann::json kept the last one silently, where YAML refuses it (issue 14).
 write("duplicate-key.json", text.replace('"version": 1,', '"version": 1,\n "version": 2,', 1))
 write("duplicate-key-nested.json", text.replace('"flops": 0.0', '"flops": 0.0,\n "flops": 1.0', 1))
+# Mixed runs (phase mixed): a mixed step without its chunk, and a prompt in a scenario that is
+# not mixed.
+case("step-mixed-chunk-missing.json", lambda t: setitem(t["steps"][0], "phase", "mixed"))
+case("scenario-prompt-not-mixed.json", lambda t: setitem(t["scenario"], "prompt_tokens", 64))
