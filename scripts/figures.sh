@@ -35,10 +35,11 @@ jobs=${PODSIM_FIGURES_JOBS:-2}
 mode=${PODSIM_FIGURES:-quick}
 only=${PODSIM_FIGURES_ONLY:-1 6 7 8}
 
-# A clean clone has no binary yet: build it (scripts/build.sh, Release) unless PODSIM names one.
+# A clean clone has no binary yet: build it (scripts/build.sh, Release, without the tests) unless
+# PODSIM names one.
 if [ ! -x "$podsim" ] && [ -z "${PODSIM:-}" ]; then
   echo "figures.sh: building podsim first (scripts/build.sh)" >&2
-  "$root/scripts/build.sh" >&2
+  "$root/scripts/build.sh" -DPODSIM_BUILD_TESTS=OFF >&2
 fi
 if [ ! -x "$podsim" ]; then
   echo "figures.sh: $podsim not found: build podsim first (scripts/build.sh)" >&2
