@@ -30,13 +30,6 @@ struct CollectiveArgs {
   TimelineArgs timeline;  // --perfetto, --html and what to keep
 };
 
-std::string wraps_name(const TorusShape& shape) {
-  std::string out;
-  for (Axis a : kAxes)
-    if (shape.wrapped(a)) out += axis_name(a);
-  return out.empty() ? "none" : out;
-}
-
 const OutputFormats kCollectiveFormats{{"text", "json"}, "json", false, false, "the result"};
 
 int run_collective(const CollectiveArgs& args) {

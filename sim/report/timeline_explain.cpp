@@ -826,4 +826,61 @@ Explanation explain_looped_einsum(const Timeline& timeline, LoopedKind kind,
   return ex;
 }
 
+nlohmann::json explanation_json(const Explanation& ex, const Torus& torus) {
+  nlohmann::json doc;
+  doc["simulated_s"] = ex.simulated_s;
+  doc["closed_form_s"] = ex.closed_form.time_s;
+  if (ex.closed_form.latency_s > 0 || ex.closed_form.bandwidth_s > 0) {  // not the looped ops'
+    doc["closed_form_latency_s"] = ex.closed_form.latency_s;
+    doc["closed_form_bandwidth_s"] = ex.closed_form.bandwidth_s;
+  }
+  doc["closed_form_is_bound"] = ex.closed_form_is_bound;
+  doc["ratio"] = ex.closed_form.time_s > 0 ? ex.simulated_s / ex.closed_form.time_s : 0.0;
+  doc["rates"] = ex.rates;
+  doc["transfers"] = ex.transfers;
+  doc["contended_transfers"] = ex.contended;
+  doc["max_flows_on_link"] = ex.max_flows_on_link;
+  nlohmann::json group = nlohmann::json::array();
+  for (ChipId c : ex.group) group.push_back(chip_text(torus, c));
+  doc["group"] = std::move(group);
+  nlohmann::json streams = nlohmann::json::array();
+  for (const ExplainStream& s : ex.streams)
+    streams.push_back({{"label", s.label},
+                       {"title", s.title},
+                       {"phase", s.phase},
+                       {"part", s.part},
+                       {"direction", s.sign},
+                       {"ring", s.ring},
+                       {"steps", s.steps}});
+  doc["streams"] = std::move(streams);
+  nlohmann::json steps = nlohmann::json::array();
+  for (const ExplainStep& st : ex.steps) {
+    if (!st.listed) continue;
+    nlohmann::json transfers = nlohmann::json::array();
+    for (const ExplainTransfer& t : st.transfers)
+      transfers.push_back({{"from", chip_text(torus, t.from)},
+                           {"to", chip_text(torus, t.to)},
+                           {"bytes", t.bytes},
+                           {"hops", t.hops},
+                           {"start_s", t.start_s},
+                           {"end_s", t.end_s},
+                           {"chunk", t.chunk}});
+    nlohmann::json step = {{"stream", ex.streams.at(st.stream).label},
+                           {"step", st.step},
+                           {"steps", st.steps},
+                           {"start_s", st.start_s},
+                           {"end_s", st.end_s},
+                           {"closed_form_s", st.closed_form_s},
+                           {"slice_transfers", st.slice_transfers},
+                           {"links_used", st.links_used},
+                           {"max_link_bytes", st.max_link_bytes},
+                           {"transfers", std::move(transfers)}};
+    if (!st.compute.empty()) step["compute"] = st.compute;
+    steps.push_back(std::move(step));
+  }
+  doc["steps"] = std::move(steps);
+  doc["reasons"] = ex.reasons;
+  return doc;
+}
+
 }  // namespace podsim
