@@ -143,6 +143,27 @@ TEST_CASE("explain of a looped einsum writes its MXU chunks and pipeline closed 
   CHECK(doc.at("closed_form_s").get<double>() >= 8 * doc.at("chunk_s").get<double>() * (1 - 1e-9));
 }
 
+TEST_CASE("the looped einsum's closed form counts the fixed costs the replay pays") {
+  // platforms/tpu-v4.yaml has a collective launch cost and a fixed cost per op (op_overhead_s,
+  // paid before every chunk's matmul): the pipeline recurrence must count them to meet the
+  // per-chip replay, which simulates every chunk and transfer.
+  const podsim::Platform platform = tpu_v4();
+  REQUIRE(platform.chip.op_overhead_s > 0);
+  for (const char* op : {"looped-all-gather", "looped-reduce-scatter"}) {
+    INFO(op);
+    const Run run = run_podsim(std::string("explain --op ") + op +
+                                   " --axes x --shape 4x4x1 --wrap x --bytes 1MiB --format json",
+                               120);
+    REQUIRE(run.exit_code == 0);
+    const nlohmann::json doc = nlohmann::json::parse(run.out);
+    CHECK(doc.at("ratio").get<double>() == Approx(1.0).epsilon(1e-6));
+    // At least the launch and 2K-1 = 7 chunks, each with its fixed cost.
+    CHECK(doc.at("closed_form_s").get<double>() >=
+          platform.chip.collective_overhead_s +
+              7 * platform.chip.op_overhead_s + 8 * doc.at("chunk_s").get<double>() * (1 - 1e-9));
+  }
+}
+
 TEST_CASE("explain refuses a format it does not write with exit 2") {
   const Run xml = run_podsim(kRing + " --format xml", 60);
   CHECK(xml.exit_code == 2);
