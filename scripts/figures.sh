@@ -155,7 +155,7 @@ else
   fig6=$out/data/fig6.yaml fig7=$out/data/fig7.yaml fig8=$out/data/fig8.yaml
 fi
 
-if [ "$mode" = full ]; then note=""; else note=" [collective einsum off]"; fi
+if [ "$mode" = full ]; then note=""; else note=" [quick mode: collective einsum off; PODSIM_FIGURES=full for the shipped sweeps]"; fi
 
 figure1() {
   local csvs=() i=0
