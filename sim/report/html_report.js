@@ -162,8 +162,9 @@ window.addEventListener('error', function (e) {
   // Torus view: one SVG, an XY plane per z laid out left to right then down; chips labelled.
   var X = D.shape[0], Y = D.shape[1], Z = D.shape[2], W = D.wraps || [false, false, false];
   var big = X * Y * Z > 512;
-  // One plane: up to 640 px; several: two planes side by side in 900 px.
-  var sp = Math.max(big ? 16 : 34, Math.min(Z > 1 ? 90 : 140, Math.floor((Z > 1 ? 380 : 640) / Math.max(X, Y))));
+  // One plane: up to 640 px; two (2x2x2, 4x4x2): side by side, up to 420 px each; more: two
+  // planes side by side in 900 px.
+  var sp = Math.max(big ? 16 : 34, Math.min(Z > 2 ? 90 : 140, Math.floor((Z > 2 ? 380 : Z > 1 ? 420 : 640) / Math.max(X, Y))));
   var pad = 30, planeW = (X - 1) * sp + 2 * pad, planeH = (Y - 1) * sp + 2 * pad + 18;
   var perRow = Math.max(1, Math.min(Z, Math.floor(900 / planeW)));
   var segs = [];
