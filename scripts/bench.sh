@@ -195,6 +195,9 @@ if [ $quick -eq 0 ]; then "$root/scripts/bench_sweep.sh" "$podsim" >> "$out"; fi
 # Timeline capture cost and output sizes (issue 5): a section of its own, from
 # scripts/bench_timeline.sh.
 if [ $quick -eq 0 ]; then "$root/scripts/bench_timeline.sh" "$podsim" >> "$out"; fi
+# The wall time of each figure of scripts/figures.sh (issue 15): a section of its own, from
+# scripts/bench_figures.sh.
+if [ $quick -eq 0 ]; then "$root/scripts/bench_figures.sh" "$podsim" >> "$out"; fi
 # The folded replay beside the per-chip one (issue 12): a section of its own, from
 # scripts/bench_folded.sh.
 "$root/scripts/bench_folded.sh" "$podsim" >> "$out"

@@ -22,7 +22,8 @@
 # prefill-ws-vs-wg.yaml, decode-context-attention.yaml: the looped CollectiveEinsum, int8 too),
 # which needs the per-chip replay and takes hours today.
 #
-# Usage: scripts/figures.sh [OUT_DIR]        (default: figures/ in the repository)
+# Usage: scripts/figures.sh [OUT_DIR]        (default: figures/ in the repository; builds
+# build/podsim first when it is missing)
 # Environment: PODSIM (the binary, default build/podsim), PODSIM_FIGURES_JOBS (simulation
 # processes, default 2), PODSIM_FIGURES=quick|full, PODSIM_FIGURES_ONLY="1 6 7 8" (a subset).
 # Needs matplotlib for the plots (Debian python3-matplotlib, from scripts/install_deps.sh).
@@ -34,6 +35,12 @@ jobs=${PODSIM_FIGURES_JOBS:-2}
 mode=${PODSIM_FIGURES:-quick}
 only=${PODSIM_FIGURES_ONLY:-1 6 7 8}
 
+# A clean clone has no binary yet: build it (scripts/build.sh, Release, without the tests) unless
+# PODSIM names one.
+if [ ! -x "$podsim" ] && [ -z "${PODSIM:-}" ]; then
+  echo "figures.sh: building podsim first (scripts/build.sh)" >&2
+  "$root/scripts/build.sh" -DPODSIM_BUILD_TESTS=OFF >&2
+fi
 if [ ! -x "$podsim" ]; then
   echo "figures.sh: $podsim not found: build podsim first (scripts/build.sh)" >&2
   exit 2
@@ -148,7 +155,7 @@ else
   fig6=$out/data/fig6.yaml fig7=$out/data/fig7.yaml fig8=$out/data/fig8.yaml
 fi
 
-if [ "$mode" = full ]; then note=""; else note=" [collective einsum off]"; fi
+if [ "$mode" = full ]; then note=""; else note=" [quick mode: collective einsum off; PODSIM_FIGURES=full for the shipped sweeps]"; fi
 
 figure1() {
   local csvs=() i=0

@@ -79,6 +79,8 @@ def main():
             v = r.get(c, "")
             if c == "model":
                 v = plot_style.model_name(v)
+            elif c == "ffn_layout":
+                v = plot_style.layout_name(v)
             elif c == "attention":
                 v = f"attention sharded over {v}"
             elif c in ("batch", "chips", "input_tokens"):
@@ -100,9 +102,13 @@ def main():
     splits = sorted({describe(r, split) for r in rows})
     colour = {g: f"C{i % 10}" for i, g in enumerate(groups)}
     styles = ["-", "--", ":", "-."]
-    style = {v: styles[i % len(styles)] for i, v in enumerate(splits)}
-    markers = ["o", "s", "^", "D"]
-    marker = {v: markers[i % len(markers)] for i, v in enumerate(splits)}
+    markers = ["o", "s", "^", "D", "v"]
+    # Line style and marker by split value; with a single split value, by group instead, so that
+    # groups whose lines coincide (multihead and multiquery over heads in Figure 8) stay visible.
+    by = splits if len(splits) > 1 else groups
+    style = {v: styles[i % len(styles)] for i, v in enumerate(by)}
+    marker = {v: markers[i % len(markers)] for i, v in enumerate(by)}
+    width = {v: 2.6 - 0.6 * (i % 3) for i, v in enumerate(by)}
     key_of = {}
     for r in rows:
         key_of[label_of(r)] = (describe(r, group), describe(r, split))
@@ -115,11 +121,14 @@ def main():
         for label, pts in sorted(series.items()):
             pts = sorted(pts)
             g, v = key_of[label]
-            ax.plot([p[0] for p in pts], [p[1] * factor for p in pts], marker=marker[v],
-                    linestyle=style[v], label=label, color=colour[g])
+            k = v if len(splits) > 1 else g
+            ax.plot([p[0] for p in pts], [p[1] * factor for p in pts], marker=marker[k],
+                    linestyle=style[k], linewidth=width[k], label=label, color=colour[g],
+                    markerfacecolor="white" if style[k] != "-" else colour[g])
             if args.label_points:
                 for x, y in pts:
-                    ax.annotate(f"{y * factor:.3g}", (x, y * factor), textcoords="offset points",
+                    ax.annotate(f"{y * factor:.1f}" if y * factor < 1000 else f"{y * factor:.0f}",
+                                (x, y * factor), textcoords="offset points",
                                 xytext=(4, 5), fontsize=8, color=colour[g])
             print(f"{panel + ': ' if panel else ''}{label}: " +
                   ", ".join(f"{args.x}={p[0]:g} {args.y}={p[1]:.6g}" for p in pts))
@@ -138,8 +147,8 @@ def main():
     models = sorted({plot_style.model_name(r.get("model", "")) for r in rows})
     name = plot_style.COLUMNS.get(args.y, (args.y,))[0]
     default_title = f"{', '.join(models)}: {name} vs {plot_style.column_label(args.x).split(' (')[0]}"
-    fig.suptitle(plot_style.wrap_title(args.title or default_title), fontweight="bold")
-    fig.tight_layout()
+    note = plot_style.set_title(fig, args.title or default_title)
+    plot_style.finish(fig, note)
     plot_style.save(fig, args.output)
 
 

@@ -64,6 +64,36 @@ def point_label(p):
     return text
 
 
+def place_labels(ax, labels):
+    """Labels each point beside it where the label overlaps no label placed before (tried
+    above-right, below-right, above-left, below-left; in display pixels, about 7 px per character
+    at 7.5 pt); points that coincide are labelled once."""
+    boxes, done = [], []
+    for x, y, text, colour in labels:
+        px, py = ax.transData.transform((x, y))
+        if any(abs(px - qx) < 3 and abs(py - qy) < 3 for qx, qy in done):
+            continue
+        done.append((px, py))
+        w, h = 6.2 * len(text) * ax.figure.dpi / 100, 11 * ax.figure.dpi / 100
+        choice = None
+        for dx, dy in ((4, 5), (4, -13), (-4 - w * 72 / ax.figure.dpi, 5),
+                       (-4 - w * 72 / ax.figure.dpi, -13)):
+            # Offsets are in points; boxes in pixels.
+            x0 = px + dx * ax.figure.dpi / 72
+            y0 = py + dy * ax.figure.dpi / 72
+            box = (x0, y0, x0 + w, y0 + h)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in boxes):
+                choice = (dx, dy, box)
+                break
+        if choice is None:
+            x0, y0 = px + 4 * ax.figure.dpi / 72, py + 5 * ax.figure.dpi / 72
+            choice = (4, 5, (x0, y0, x0 + w, y0 + h))
+        boxes.append(choice[2])
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=choice[:2], fontsize=7.5,
+                    color=colour)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -110,6 +140,7 @@ def main():
         lat = 1.0 if in_s else 1e3
         per_group = group_by == "model" or args.frontier_per_group
         fronts = []
+        labels = []  # (x, y, text, colour), placed once the axes' scales are set
         for g in groups:
             mine = [p for p in pts if p["group"] == g]
             if not mine:
@@ -126,9 +157,8 @@ def main():
             ax.plot([p["latency"] * lat for p in front], [p["cost"] * 1e3 for p in front],
                     marker="o", color=c, label=name, linewidth=1.4)
             if not args.no_labels:
-                for p in front:
-                    ax.annotate(point_label(p), (p["latency"] * lat, p["cost"] * 1e3),
-                                textcoords="offset points", xytext=(5, 4), fontsize=7.5, color=c)
+                labels.extend((p["latency"] * lat, p["cost"] * 1e3, point_label(p), c)
+                              for p in front)
             for p in front:
                 r = p["row"]
                 print(f"{ph} frontier{' ' + g if g else ''}: latency {p['latency']:.6g} s, "
@@ -137,17 +167,19 @@ def main():
                       f"{r.get('point', '')}")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.autoscale_view()
+        place_labels(ax, labels)
         plot_style.plain_log_ticks(ax, ticker)
         label = plot_style.column_label(PHASES[ph][0])
         ax.set_xlabel(label.replace("(ms)", "(s)") if in_s else label)
         ax.set_ylabel("cost (chip-milliseconds per token)")
         ax.set_title(TITLES[ph], fontsize=11)
-        ax.legend(loc="best")
+    # One legend under the panels: inside, it covered the frontier's first points and labels.
+    plot_style.legend_below(fig, list(axes[0]), ncol=min(4, max(1, len(groups) * (1 if per_group else 2))))
     names = ", ".join(plot_style.model_name(m) for m in models)
-    fig.suptitle(plot_style.wrap_title(args.title or f"{names}: latency vs cost per token "
-                                                      f"(C = chips, B = batch)", 110),
-                 fontweight="bold")
-    fig.tight_layout()
+    note = plot_style.set_title(fig, args.title or f"{names}: latency vs cost per token "
+                                                   f"(C = chips, B = batch)", 110)
+    plot_style.finish(fig, note, legend=True)
     plot_style.save(fig, args.output)
 
 

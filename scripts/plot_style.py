@@ -150,9 +150,51 @@ def plain_log_ticks(ax, ticker, axis="both"):
         a.set_minor_formatter(ticker.NullFormatter())
 
 
+# FFN layouts as the paper names them (arXiv 2211.05102, section 3.2), with podsim's key.
+LAYOUT_NAMES = {"ws-1d": "1D weight-stationary (ws-1d)", "ws-2d": "2D weight-stationary (ws-2d)",
+                "wg-x": "weight-gathered over X (wg-x)", "wg-xy": "weight-gathered over XY (wg-xy)",
+                "wg-xyz": "weight-gathered over XYZ (wg-xyz)"}
+
+
+def layout_name(layout):
+    return LAYOUT_NAMES.get(str(layout), str(layout))
+
+
 def wrap_title(text, width=80):
     import textwrap
     return "\n".join(textwrap.wrap(text, width)) if len(text) > width else text
+
+
+def set_title(fig, text, width=80):
+    """The figure's title, wrapped at `width`. A trailing "[note]" (figures.sh's mode) is returned
+    instead of wrapped into the title mid-phrase: finish() prints it as a footnote."""
+    note = ""
+    if text.endswith("]") and " [" in text:
+        text, note = text[:text.rindex(" [")], text[text.rindex(" [") + 2:-1]
+    fig.suptitle(wrap_title(text, width), fontweight="bold")
+    return note
+
+
+def legend_below(fig, axes, ncol=3):
+    """One legend for the figure (the entries of every axis in `axes`), under the axes, so that
+    it covers no point or label (call finish(fig, note, legend=True) after)."""
+    seen = {}
+    for ax in axes:
+        handles, labels = ax.get_legend_handles_labels()
+        for h, l in zip(handles, labels):
+            seen.setdefault(l, h)
+    if seen:
+        fig.legend(list(seen.values()), list(seen.keys()), loc="lower center", ncol=ncol,
+                   bbox_to_anchor=(0.5, 0.035), frameon=False)
+
+
+def finish(fig, note="", legend=False):
+    """Lays the figure out, leaving room at the bottom for legend_below's legend and the note,
+    which goes in the bottom right corner in small grey type."""
+    bottom = 0.12 if legend else (0.04 if note else 0.0)
+    fig.tight_layout(rect=(0, bottom, 1, 1))
+    if note:
+        fig.text(0.995, 0.005, note, ha="right", va="bottom", fontsize=8.5, color="#666")
 
 
 def save(fig, outputs):

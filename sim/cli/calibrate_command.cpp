@@ -227,7 +227,11 @@ Command add_calibrate_command(CLI::App& app) {
   set_examples(sub, {"podsim calibrate scenarios/calibration/network-ici.yaml "
                      "scenarios/calibration/paper-table2.yaml scenarios/calibration/paper-table3.yaml "
                      "-o fitted.yaml"});
-  sub->add_option("--parallel", args->parallel, "End-to-end cases simulated at once")
+  // -j N: N simulation processes at once, as on every command that simulates (--parallel, its
+  // older name, stays).
+  sub->add_option("-j,--jobs,--parallel", args->parallel,
+                  "Simulation processes at once: the end-to-end cases simulated side by side")
+      ->type_name("N")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   return [args]() { return run_calibrate(*args); };

@@ -9,6 +9,7 @@
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/collective_options.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/progress.hpp"
 #include "sim/cli/timeline_output.hpp"
 #include "sim/report/html_content.hpp"
 #include "sim/core/quantity_parse.hpp"
@@ -16,6 +17,7 @@
 #include "sim/program/fold.hpp"
 #include "sim/core/env.hpp"
 #include "sim/core/input_error.hpp"
+#include "sim/core/progress_board.hpp"
 #include "sim/program/task_budget.hpp"
 #include "sim/replay/replay.hpp"
 
@@ -29,13 +31,6 @@ struct CollectiveArgs {
   int top_links = 5;
   TimelineArgs timeline;  // --perfetto, --html and what to keep
 };
-
-std::string wraps_name(const TorusShape& shape) {
-  std::string out;
-  for (Axis a : kAxes)
-    if (shape.wrapped(a)) out += axis_name(a);
-  return out.empty() ? "none" : out;
-}
 
 const OutputFormats kCollectiveFormats{{"text", "json"}, "json", false, false, "the result"};
 
@@ -87,10 +82,14 @@ int run_collective(const CollectiveArgs& args) {
     check_capture_size(every_chip, timeline_filter(args.timeline, torus.chip_count()),
                        args.timeline.max_events, false,
                        "this collective");
-  ReplayResult result =
-      plan.folded ? replay_folded(platform.chip, torus, plan.group, program,
-                                  capture_options(args.timeline))
-                  : replay(platform.chip, torus, program, capture_options(args.timeline));
+  ReplayResult result = [&]() {
+    // Progress on stderr while it simulates (a large slice's all-to-all takes minutes).
+    const RunProgress progress;
+    progress_round({std::string(collective_kind_name(spec.kind))}, 1);
+    return plan.folded ? replay_folded(platform.chip, torus, plan.group, program,
+                                       capture_options(args.timeline))
+                       : replay(platform.chip, torus, program, capture_options(args.timeline));
+  }();
   if (timeline_wanted) {
     if (expand) result.tasks = expand_folded_records(result.tasks, torus, plan.group);
     Timeline timeline = collective_timeline(every_chip, torus, platform.chip, spec, result);

@@ -66,4 +66,11 @@ ResolvedCollective resolve_collective(const CollectiveOptions& options) {
   return r;
 }
 
+std::string wraps_name(const TorusShape& shape) {
+  std::string out;
+  for (Axis a : kAxes)
+    if (shape.wrapped(a)) out += axis_name(a);
+  return out.empty() ? "none" : out;
+}
+
 }  // namespace podsim::cli

@@ -35,6 +35,10 @@ struct ResolvedCollective {
   CollectiveSpec spec;
 };
 
+// The axes of `shape` that wrap ("xy"), or "none": the `wraparound` of collective's and
+// explain's outputs.
+std::string wraps_name(const TorusShape& shape);
+
 // Loads the platform, parses the shape, wrap and collective, and validates the collective on
 // the shape (reported against --axes).
 ResolvedCollective resolve_collective(const CollectiveOptions& options);

@@ -1,6 +1,7 @@
 // `podsim explain`: teaching mode. Simulates one collective (or a Looped CollectiveEinsum), then
 // walks through it step by step from the simulated events (sim/report/timeline_explain.hpp);
-// --html writes the same as a page that animates the steps on the torus picture.
+// --html writes the same as a page that animates the steps on the torus picture; -o/--format
+// json writes it as data (docs/outputs.md), as every command does (cli_common.hpp).
 
 #include <fmt/format.h>
 
@@ -29,10 +30,39 @@ namespace {
 struct ExplainArgs {
   CollectiveOptions collective{"4x4x1", "auto", "all-gather", "x", "1MiB"};
   TimelineArgs timeline;
+  OutputArgs out;  // -o, --format
   std::string group = "0";
   std::string steps;
   std::string einsum_flops;
 };
+
+const OutputFormats kExplainFormats{{"text", "json"}, "json", false, false, "the walk-through"};
+
+// The walk-through in every format asked for: the text as printed, or the JSON of what ran (the
+// fields `podsim collective` names it with) and of the explanation.
+void emit_explanation(const ResolvedOutputs& outputs, const ExplainArgs& args,
+                      const ResolvedCollective& what, const Torus& torus, const Explanation& ex,
+                      const nlohmann::json& extra) {
+  emit_outputs(outputs, [&](const std::string& format) {
+    if (format != "json") return ex.text;
+    nlohmann::json doc = explanation_json(ex, torus);
+    doc["format_version"] = kJsonFormatVersion;
+    doc["op"] = args.collective.op;
+    doc["axes"] = what.spec.axes.name();
+    doc["shape"] = what.shape.name();
+    doc["wraparound"] = wraps_name(what.shape);
+    doc["bytes"] = what.spec.bytes;
+    doc["algorithm"] = ring_algorithm_name(what.spec.algorithm);
+    doc["multi_axis"] = multi_axis_name(what.spec.multi_axis);
+    doc["platform"] = what.platform.name;
+    doc["replay"] = "per-chip";
+    doc["link_bytes_per_s"] = what.platform.chip.effective_ici_link_bytes_per_s();
+    doc["hop_latency_s"] = what.platform.chip.ici_hop_latency_s;
+    doc["closed_form_kind"] = ex.closed_form_is_bound ? "lower bound" : "closed form";
+    doc.update(extra);
+    return doc.dump(2) + "\n";
+  });
+}
 
 // Explanations are for looking at: a slice this large would list more than anyone reads.
 constexpr long long kMaxExplainTransfers = 200'000;
@@ -82,7 +112,9 @@ void write_html(const ExplainArgs& args, Timeline& timeline, HtmlReport report,
 int run_looped(const ExplainArgs& args, LoopedKind kind) {
   CollectiveOptions plain = args.collective;
   plain.op = kind == LoopedKind::all_gather_then_einsum ? "all-gather" : "reduce-scatter";
-  const auto [platform, shape, spec] = resolve_collective(plain);
+  const ResolvedOutputs outputs = resolve_outputs(args.out, kExplainFormats);
+  const ResolvedCollective resolved = resolve_collective(plain);
+  const auto& [platform, shape, spec] = resolved;
   const Torus torus(shape);
   const ExplainOptions options = explain_options(args);
   const std::vector<ChipId> ring = ring_groups(torus, spec.axes).front();
@@ -124,7 +156,8 @@ int run_looped(const ExplainArgs& args, LoopedKind kind) {
                   "and chunk)",
                   spec.axes.name(), shape.name()));
   const Explanation ex = explain_looped_einsum(timeline, kind, spec, torus, chip, chunk_s, options);
-  std::cout << ex.text;
+  emit_explanation(outputs, args, resolved, torus, ex,
+                   {{"closed_form_kind", "pipeline"}, {"einsum_flops", flops}, {"chunk_s", chunk_s}});
   if (!args.timeline.html.empty()) {
     HtmlReport report = collective_html_report(timeline, spec, platform, result);
     report.title = fmt::format("podsim explain: Looped CollectiveEinsum, {} over {} on {}, {} per "
@@ -147,8 +180,14 @@ int run_looped(const ExplainArgs& args, LoopedKind kind) {
     double compute = 0;
     for (const TimelineTask& t : timeline.tasks)
       if (t.chip == ex.group.front() && t.track == Track::mxu) compute += t.end_s - t.start_s;
+    // The time beside the matmuls: the loop's launch and each of its 2K-1 chunks' fixed cost
+    // (as the explanation's overlap line counts them), the rest communication.
+    const double rest = std::max(0.0, ex.simulated_s - compute);
+    const double fixed =
+        std::min(rest, chip.collective_overhead_s + (2 * k - 1) * chip.op_overhead_s);
     report.breakdown = {{"MXU busy", compute},
-                        {"communication not hidden", std::max(0.0, ex.simulated_s - compute)}};
+                        {"fixed costs (launch, per chunk)", fixed},
+                        {"communication not hidden", rest - fixed}};
     write_html(args, timeline, std::move(report), ex);
   }
   return 0;
@@ -162,7 +201,9 @@ int run_explain(const ExplainArgs& args) {
     return run_looped(args, LoopedKind::all_gather_then_einsum);
   if (args.collective.op == "looped-reduce-scatter")
     return run_looped(args, LoopedKind::einsum_then_reduce_scatter);
-  const auto [platform, shape, spec] = resolve_collective(args.collective);
+  const ResolvedOutputs outputs = resolve_outputs(args.out, kExplainFormats);
+  const ResolvedCollective resolved = resolve_collective(args.collective);
+  const auto& [platform, shape, spec] = resolved;
   const ExplainOptions options = explain_options(args);
   const Torus torus(shape);
   Program program(torus.chip_count());
@@ -173,7 +214,7 @@ int run_explain(const ExplainArgs& args) {
   const ReplayResult result = replay(platform.chip, torus, program, ReplayOptions{true, true});
   Timeline timeline = collective_timeline(program, torus, platform.chip, spec, result);
   const Explanation ex = explain_collective(timeline, spec, torus, platform.chip, options);
-  std::cout << ex.text;
+  emit_explanation(outputs, args, resolved, torus, ex, nlohmann::json::object());
 
   if (!args.timeline.html.empty()) {
     HtmlReport report = collective_html_report(timeline, spec, platform, result);
@@ -205,9 +246,11 @@ Command add_explain_command(CLI::App& app) {
   sub->add_option("--einsum-flops", args->einsum_flops,
                   "Looped ops: the einsum's MXU FLOPs per chip (default: balanced, a step's two "
                   "half-chunks as long as the step's transfer)");
+  add_output_options(sub, args->out, kExplainFormats);
   sub->add_option("--html", args->timeline.html,
                   "Also write the walk-through as a self-contained HTML page that steps through "
-                  "the collective on the torus picture");
+                  "the collective on the torus picture")
+      ->type_name("FILE");
   return [args]() { return run_explain(*args); };
 }
 

@@ -1,15 +1,21 @@
 #pragma once
-// Progress of the commands that run many simulations (compare, sweep): a line on stderr with
-// what is done and an estimate of the time left, redrawn in place on a terminal. Shown only when
+// Progress of the commands that run many simulations (compare, sweep), and of the simulations of
+// one run (run, replay): a line on stderr with what is done and an estimate of the time left,
+// redrawn in place on a terminal. Shown only when
 // stderr is a terminal or --progress asks for it; never written into an output (stdout, -o).
 // The estimate of the time left is explore/progress_estimate's.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "sim/core/progress_board.hpp"
 #include "sim/explore/point_runner.hpp"
 #include "sim/explore/progress_estimate.hpp"
 
@@ -47,5 +53,34 @@ class PointsProgress {
   bool shown_, in_place_, warn_;
   std::chrono::steady_clock::time_point start_;
 };
+
+// The progress of one `podsim run` or `podsim replay`: the tasks its simulations have finished
+// (counted by the replay on core/progress_board, in this process and in the forked children of
+// the fast path) against their task counts, and the time left in the current round of
+// simulations (progress_remaining_s: the observed seconds per task). On a terminal a line redrawn
+// every half second once the run has taken a second; with --progress in a log, a line per
+// finished simulation. Does nothing when progress is not wanted.
+class RunProgress {
+ public:
+  RunProgress();
+  ~RunProgress();
+  RunProgress(const RunProgress&) = delete;
+  RunProgress& operator=(const RunProgress&) = delete;
+
+ private:
+  void loop();
+  std::unique_ptr<ProgressBoard> board_;
+  bool in_place_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// The line of a run's progress at `snapshot`, `elapsed_s` into the run: "round 1 (3 simulations,
+// 2 at a time): [######....] 61% of 1.2M tasks, 1 of 3 done, 0:07 elapsed, ~0:04 left in the
+// round".
+std::string run_progress_line(const ProgressSnapshot& snapshot, double elapsed_s);
 
 }  // namespace podsim::cli

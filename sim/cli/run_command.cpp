@@ -7,6 +7,7 @@
 
 #include "sim/cli/cli_common.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/progress.hpp"
 #include "sim/cli/timeline_output.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/core/logging.hpp"
@@ -47,7 +48,10 @@ const OutputFormats kTraceFormats{{"json"}, "json", false, false, "the trace"};
 // Decides the layout (explore/layout_search; a given layout passes through) and prints the
 // ranking of `ffn_layout: auto` (on stderr when stdout carries data).
 LayoutChoice decide_layout(const Scenario& scenario, bool stdout_is_data) {
-  LayoutChoice choice = choose_layout(scenario);
+  LayoutChoice choice = [&]() {
+    const RunProgress progress;  // on stderr while the candidates simulate
+    return choose_layout(scenario);
+  }();
   (stdout_is_data ? std::cerr : std::cout) << choice_ranking_text(choice);
   return choice;
 }
@@ -64,12 +68,19 @@ int simulate(const Trace& trace, const ResolvedOutputs& outputs,
   const bool reuse = ranking && ranking->chosen_timing && !trace.scenario.exact &&
                      !timeline_args.wanted();
   std::optional<CapturedRun> captured;
-  if (timeline_args.wanted())
-    captured = simulate_with_timeline(
-        trace, timeline_capture(timeline_args, trace.scenario.shape.chip_count()));
+  std::optional<TraceTiming> simulated;
+  {
+    // Progress on stderr while it simulates (cli/progress), gone before anything is printed.
+    const RunProgress progress;
+    if (timeline_args.wanted())
+      captured = simulate_with_timeline(
+          trace, timeline_capture(timeline_args, trace.scenario.shape.chip_count()));
+    else if (!reuse)
+      simulated = simulate_trace(trace, trace.scenario.exact);
+  }
   const TraceTiming timing = captured ? captured->timing
                              : reuse  ? *ranking->chosen_timing
-                                      : simulate_trace(trace, trace.scenario.exact);
+                                      : *simulated;
   const RunMetrics metrics = compute_metrics(trace, timing.step_s, timing.path);
   if (captured)
     write_timeline_outputs(captured->timeline,

@@ -311,10 +311,16 @@ CalibrationResult calibrate(const std::vector<CalibrationCase>& cases, const Chi
                       for (std::size_t i : which) out.push_back(simulate(i, trial));
                       return out;
                     }
-                    // The cases are independent simulations: side by side in child processes.
+                    // The cases are independent simulations: side by side in child processes,
+                    // each case's fast path with its share of the processes (-j N = N
+                    // simulation processes in all, as in a sweep: trace_replay.hpp).
+                    const int at_once = std::max<int>(
+                        1, std::min<int>(parallel, static_cast<int>(which.size())));
+                    const int share = std::max(1, parallel / at_once);
                     std::vector<std::function<std::vector<double>()>> works;
                     for (std::size_t i : which)
-                      works.push_back([&cases, i, trial]() {
+                      works.push_back([&cases, i, trial, share]() {
+                        set_parallel_simulations(share);
                         return std::vector<double>{simulate_case(cases[i], trial)};
                       });
                     for (const auto& r : run_in_children(works, parallel)) out.push_back(r.at(0));

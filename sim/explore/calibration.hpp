@@ -74,7 +74,8 @@ struct CalibrationOptions {
   // simulates every remaining case once per parameter again (about 100 s for 10 cases and 4
   // parameters on 2 cores).
   int loo_max_iterations = 4;
-  int parallel = 2;            // cases simulated at once (end-to-end)
+  int parallel = 2;            // simulation processes in all (-j): cases at once, each case's
+                               // fast path with parallel / cases of them
   CalibrationProgress progress;
 };
 

@@ -13,6 +13,7 @@
 #include "sim/core/quantity_parse.hpp"
 #include "sim/core/input_error.hpp"
 #include "sim/core/env.hpp"
+#include "sim/core/progress_board.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/program/fold.hpp"
 #include "sim/program/trace_program.hpp"
@@ -79,6 +80,7 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
   if (exact) {
     std::vector<std::size_t> all(trace.steps.size());
     for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+    progress_round({"exact"}, 1);
     const std::vector<double> out = simulate_steps(trace, torus, all, true);
     for (std::size_t i = 0; i < all.size(); ++i) timing.step_s[i] = out[i];
     timing.transfers = static_cast<std::uint64_t>(out[all.size()]);
@@ -130,9 +132,19 @@ TraceTiming simulate_trace(const Trace& trace, bool exact) {
   while (!round.empty()) {
     // The steps of a round are independent simulations: each in its own child process, two at a
     // time (decode steps start from an idle slice; a step's start-up is a few microseconds).
+    // Each reports its tasks to its slot of the progress board (core/progress_board), shown by
+    // the CLI when progress is; steps of one phase lower the same layers, hence the same tasks.
     std::vector<std::function<std::vector<double>()>> works;
-    for (std::size_t i : round)
-      works.push_back([&trace, &torus, i]() { return simulate_steps(trace, torus, {i}, false); });
+    std::vector<std::string> kinds;
+    for (std::size_t k = 0; k < round.size(); ++k) {
+      const std::size_t i = round[k];
+      kinds.emplace_back(trace.steps.phase_label(i));
+      works.push_back([&trace, &torus, i, k]() {
+        progress_slot(static_cast<int>(k));
+        return simulate_steps(trace, torus, {i}, false);
+      });
+    }
+    progress_round(kinds, g_parallel_simulations);
     const std::vector<std::vector<double>> out = run_in_children(works, g_parallel_simulations);
     for (std::size_t k = 0; k < round.size(); ++k) {
       PODSIM_CHECK(out[k].size() == 3, "a simulation returned {} values", out[k].size());
@@ -275,6 +287,7 @@ CapturedRun simulate_with_timeline(const Trace& trace, const TimelineCapture& ca
   ReplayOptions options;
   options.record_tasks = true;
   options.record_link_intervals = true;
+  progress_round({"timeline"}, 1);
   ReplayResult result = run_plan(trace.scenario.platform.chip, torus, plan, options);
   if (plan.folded) result.tasks = expand_folded_records(result.tasks, torus, plan.group);
   if (whole) {

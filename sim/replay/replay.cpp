@@ -15,6 +15,7 @@
 
 #include "sim/core/check.hpp"
 #include "sim/core/logging.hpp"
+#include "sim/core/progress_board.hpp"
 #include "sim/program/fold.hpp"
 #include "sim/replay/torus_platform.hpp"
 #include "sim/replay/xbt_memory.hpp"
@@ -443,6 +444,7 @@ class ChipRunner {
     (*done_)[t] = true;
     running_[t] = false;
     ++finished_;
+    progress_add(1);  // the run's progress (core/progress_board): a no-op unless it is shown
     end_s_ = sg4::Engine::get_clock();
     if (records_ || mark_of_[t] >= 0 || span_begin_of_[t] >= 0 || span_end_of_[t] >= 0) {
       const double end = activity_[t] ? activity_[t]->get_finish_time() : sg4::Engine::get_clock();
@@ -799,7 +801,9 @@ ReplayResult replay_folded(const ChipSpec& chip, const Torus& torus, const FoldG
   logger("replay")->info("replaying {} tasks of {} representative{} ({}), folded for {} chips",
                          tasks, count, count == 1 ? "" : "s", group.describe(),
                          torus.chip_count());
+  progress_begin(tasks);
   engine.run();
+  progress_end();
 
   result.makespan_s = sg4::Engine::get_clock();
   check_completed(program, reps, done, std::vector<char>(count, static_cast<char>(finished)),
@@ -884,7 +888,9 @@ ReplayResult replay(const ChipSpec& chip, const Torus& torus, const Program& pro
   LinkMonitor monitor(platform.links, options.record_link_intervals);
   sg4::Engine::on_time_advance_cb([&monitor](double delta_s) { monitor.on_advance(delta_s); });
   logger("replay")->info("replaying {} tasks on {} chips", program.task_count(), torus.chip_count());
+  progress_begin(program.task_count());
   engine.run();
+  progress_end();
 
   result.makespan_s = sg4::Engine::get_clock();
   std::vector<ChipId> all(torus.chip_count());

@@ -9,6 +9,7 @@
 
 #include "sim/core/input_error.hpp"
 #include "sim/core/output_file.hpp"
+#include "sim/core/quantity_parse.hpp"
 #include "sim/report/html_report_assets.hpp"  // generated from html_report.css and .js
 
 namespace podsim {
@@ -61,7 +62,8 @@ constexpr const char* kBody = R"(<body>
 <div class="note">The slice unfolded into XY planes, one per z; chips are labelled x,y. Each directed link is a
 segment beside the chip it leaves (to the left of its direction of travel; short stubs at an edge are wraparound
 links; +z ticks up-right, -z down-left), coloured by its mean load in the window. In a step, the moving dots are
-the listed chips' transfers, from sender to receiver along their routes.</div>
+the listed chips' transfers, from sender to receiver along their routes, and a chip is blue when it only sends,
+orange when it only receives, green when it does both.</div>
 </div></div>
 <pre id="text"></pre>
 <h2 id="breakdowntitle"></h2><svg id="breakdown" width="100%" height="70"></svg>
@@ -132,9 +134,9 @@ std::size_t write_html_report(const Timeline& timeline, const HtmlReport& report
         peak = std::max(peak, v.bytes_per_s);
       }
     most_name = fmt::format(
-        "{} ({:.4g} MB, busy {:.1f}% of the time, mean load {:.1f}% of the effective {:.4g} GB/s, "
+        "{} ({}, busy {:.1f}% of the time, mean load {:.1f}% of the effective {:.4g} GB/s, "
         "peak {:.4g} GB/s)",
-        torus.link_name(most), bytes[most] / 1e6,
+        torus.link_name(most), format_bytes(bytes[most]),
         timeline.makespan_s > 0 ? 100 * busy_s / timeline.makespan_s : 0.0,
         timeline.makespan_s > 0 && timeline.link_bytes_per_s > 0
             ? 100 * bytes[most] / (timeline.link_bytes_per_s * timeline.makespan_s)

@@ -74,15 +74,27 @@ window.addEventListener('error', function (e) {
   // Op instances on a time axis (the first few hundred).
   (function () {
     var svg = document.getElementById('ops');
-    var ops = D.instances, W = 900, rowH = 14, T = D.makespan > 0 ? D.makespan : 1;
+    var ops = D.instances, W = 830, L = 330, rowH = 14, T = D.makespan > 0 ? D.makespan : 1;
     var rows = Math.min(ops.length, 40);
-    svg.setAttribute('viewBox', '0 0 ' + (W + 260) + ' ' + (rows * rowH + 24));
-    el('line', {x1: 260, y1: rows * rowH + 4, x2: 260 + W, y2: rows * rowH + 4, stroke: '#999'}, svg);
-    el('text', {x: 260, y: rows * rowH + 18, 'font-size': 11}, svg).textContent = '0';
-    el('text', {x: 260 + W, y: rows * rowH + 18, 'font-size': 11, 'text-anchor': 'end'}, svg).textContent = fmtS(T);
+    svg.setAttribute('viewBox', '0 0 ' + (W + L) + ' ' + (rows * rowH + 24));
+    el('line', {x1: L, y1: rows * rowH + 4, x2: L + W, y2: rows * rowH + 4, stroke: '#999'}, svg);
+    // Ticks at 0, 1/4, 1/2, 3/4 and the end of the capture.
+    for (var q = 0; q <= 4; ++q) {
+      el('line', {x1: L + W * q / 4, y1: rows * rowH + 1, x2: L + W * q / 4, y2: rows * rowH + 7, stroke: '#999'}, svg);
+      el('text', {x: L + W * q / 4, y: rows * rowH + 18, 'font-size': 11, 'text-anchor': q === 0 ? 'start' : q === 4 ? 'end' : 'middle'}, svg).textContent = q === 0 ? '0' : fmtS(T * q / 4);
+    }
+    // "step 0 (prefill) transformer 1/32: transformer.q_ffn_in" reads "step 0 prefill · transformer
+    // 1/32 · q_ffn_in"; a label still too long keeps its op name and loses the middle.
+    function opLabel(t) {
+      t = t.replace(/^step (\d+) \(([\w-]+)\) /, 'step $1 $2 · ').replace(/([\w-]+)( \d+\/\d+)?: \1\./, '$1$2 · ');
+      if (t.length <= 56) return t;
+      var i = t.lastIndexOf(' · '), tail = i >= 0 ? t.slice(i) : '';
+      if (tail.length >= 40) return "…" + t.slice(t.length - 55);
+      return t.slice(0, 55 - tail.length) + "…" + tail;
+    }
     ops.slice(0, rows).forEach(function (op, i) {
-      el('text', {x: 0, y: i * rowH + 11, 'font-size': 11}, svg).textContent = op[0].length > 42 ? '…' + op[0].slice(op[0].length - 41) : op[0];
-      var r = el('rect', {x: 260 + W * op[1] / T, y: i * rowH + 2, width: Math.max(1, W * (op[2] - op[1]) / T), height: rowH - 4, fill: '#4e79a7'}, svg);
+      el('text', {x: 0, y: i * rowH + 11, 'font-size': 11}, svg).textContent = opLabel(op[0]);
+      var r = el('rect', {x: L + W * op[1] / T, y: i * rowH + 2, width: Math.max(1, W * (op[2] - op[1]) / T), height: rowH - 4, fill: '#4e79a7'}, svg);
       el('title', {}, r).textContent = op[0] + ': ' + fmtS(op[1]) + ' to ' + fmtS(op[2]);
     });
     if (ops.length > rows) h('div', (ops.length - rows) + ' more op instances not drawn', document.getElementById('opsnote'));
@@ -150,8 +162,9 @@ window.addEventListener('error', function (e) {
   // Torus view: one SVG, an XY plane per z laid out left to right then down; chips labelled.
   var X = D.shape[0], Y = D.shape[1], Z = D.shape[2], W = D.wraps || [false, false, false];
   var big = X * Y * Z > 512;
-  // One plane: up to 640 px; several: two planes side by side in 900 px.
-  var sp = Math.max(big ? 16 : 34, Math.min(Z > 1 ? 90 : 140, Math.floor((Z > 1 ? 380 : 640) / Math.max(X, Y))));
+  // One plane: up to 640 px; two (2x2x2, 4x4x2): side by side, up to 420 px each; more: two
+  // planes side by side in 900 px.
+  var sp = Math.max(big ? 16 : 34, Math.min(Z > 2 ? 90 : 140, Math.floor((Z > 2 ? 380 : Z > 1 ? 420 : 640) / Math.max(X, Y))));
   var pad = 30, planeW = (X - 1) * sp + 2 * pad, planeH = (Y - 1) * sp + 2 * pad + 18;
   var perRow = Math.max(1, Math.min(Z, Math.floor(900 / planeW)));
   var segs = [];
@@ -269,9 +282,11 @@ window.addEventListener('error', function (e) {
           ') of the ' + total + ' listed; every other chip sends the same pattern, shifted.';
     }
     for (var id = 0; id < X * Y * Z; ++id) document.getElementById('chip' + id).setAttribute('fill', '#fff');
+    // Blue: sends only; orange: receives only; green: both (a ring step: every chip of the ring).
+    var role = {};
+    moves.forEach(function (mv) { role[mv[0]] = (role[mv[0]] || 0) | 1; role[mv[1]] = (role[mv[1]] || 0) | 2; });
+    for (var c in role) document.getElementById('chip' + c).setAttribute('fill', ['#fff', '#cfe3f7', '#fde2b8', '#cfeccb'][role[c]]);
     moves.forEach(function (mv) {
-      document.getElementById('chip' + mv[0]).setAttribute('fill', '#cfe3f7');
-      document.getElementById('chip' + mv[1]).setAttribute('fill', '#fde2b8');
       var paths = routePaths(mv[0], mv[1]).map(besideLinks), pts = [];
       paths.forEach(function (path, i) {
         el('polyline', {points: path.map(function (p) { return p.join(','); }).join(' '), fill: 'none', stroke: '#1f5fa8', 'stroke-width': 1.6, 'stroke-dasharray': '4 3', opacity: 0.8, 'marker-end': i === paths.length - 1 ? 'url(#arrow)' : ''}, moveLayer);

@@ -571,28 +571,33 @@ Seconds looped_einsum_closed_form(LoopedKind kind, const CollectiveSpec& spec, c
     int hops = torus.route_hops(ring[0], ring[d == 0 ? 1 % k : (k - 1) % k]);
     tau[d] = hops * l + static_cast<double>(half[d]) / b;
   }
+  // What the lowering adds (looped_einsum.cpp): the loop's launch (collective_overhead_s) before
+  // anything, each message's fixed cost before its send, each chunk's fixed cost (op_overhead_s)
+  // before its matmul; the own shard is one chunk of two halves' work.
+  const double start = chip.collective_overhead_s, op = chip.op_overhead_s,
+               m = chip.ici_message_overhead_s;
   if (kind == LoopedKind::all_gather_then_einsum) {
-    double mxu = 2 * chunk_s;  // the own shard: two half-chunks
-    double arrived[2] = {0, 0};
+    double mxu = start + op + 2 * chunk_s;  // the own shard: two half-chunks' work
+    double arrived[2] = {start, start};
     for (int step = 1; step < k; ++step)
       for (int d = 0; d < 2; ++d) {
-        arrived[d] += tau[d];  // forwarded as soon as it is in
-        mxu = std::max(mxu, arrived[d]) + chunk_s;
+        arrived[d] += m + tau[d];  // forwarded as soon as it is in
+        mxu = std::max(mxu, arrived[d]) + op + chunk_s;
       }
     return std::max({mxu, arrived[0], arrived[1]});
   }
   // Einsum then reduce-scatter: compute a half-chunk, send it (with the partial sum received
   // and added the step before), add what arrives.
   const double h = chip.effective_hbm_bytes_per_s();
-  double mxu = 0, sum_ready[2] = {0, 0}, last_in[2] = {0, 0};
+  double mxu = start, sum_ready[2] = {start, start}, last_in[2] = {0, 0};
   for (int step = 1; step < k; ++step)
     for (int d = 0; d < 2; ++d) {
-      mxu += chunk_s;
+      mxu += op + chunk_s;
       const double leaves = std::max(mxu, sum_ready[d]);
-      last_in[d] = leaves + tau[d];
+      last_in[d] = leaves + m + tau[d];
       sum_ready[d] = last_in[d] + kReduceHbmBytesPerByte * static_cast<double>(half[d]) / h;
     }
-  mxu += 2 * chunk_s;
+  mxu += op + 2 * chunk_s;
   return std::max({mxu, sum_ready[0], sum_ready[1]});
 }
 
@@ -708,7 +713,7 @@ Explanation explain_looped_einsum(const Timeline& timeline, LoopedKind kind,
                                        chunk_name(shown, n), format_seconds(mxu[shown][n]->start_s),
                                        format_seconds(mxu[shown][n]->end_s)));
   if (gather && !mxu[shown].empty())
-    text += fmt::format("\nbefore any transfer lands: {}\n", shown_chunks.front());
+    text += fmt::format("\nfirst, before the received halves: {}\n", shown_chunks.front());
 
   ExplainStream stream;
   stream.title = fmt::format("the loop: K-1 = {} steps, both directions at once", k - 1);
@@ -800,14 +805,38 @@ Explanation explain_looped_einsum(const Timeline& timeline, LoopedKind kind,
   for (const TimelineTask* t : mxu[shown]) compute += t->end_s - t->start_s;
   const double exposed = std::max(0.0, ex.simulated_s - compute);
   const double ratio = ex.closed_form.time_s > 0 ? ex.simulated_s / ex.closed_form.time_s : 0;
-  ex.reasons.push_back(fmt::format(
-      "Overlap: the MXU of {} worked {} of the {} ({:.1f}%); the rest, {}, is communication the "
-      "loop could not hide{}.",
-      chip_text(torus, shown), format_seconds(compute), format_seconds(ex.simulated_s),
-      ex.simulated_s > 0 ? 100 * compute / ex.simulated_s : 0.0, format_seconds(exposed),
-      exposed <= 1e-9 * ex.simulated_s ? " (none: every transfer hides behind a matmul)"
-      : gather ? " (the MXU waited for halves still on their way)"
-               : " (the last partial sums must arrive and be added)"));
+  // The fixed costs the MXU cannot hide: the loop's launch and one per chunk (2K-1 chunks: the
+  // own shard is one); the rest of the time beside the matmuls is communication.
+  const double launch = chip.collective_overhead_s, per_chunk = chip.op_overhead_s;
+  const double fixed = std::min(exposed, launch + (2 * k - 1) * per_chunk);
+  const double waiting = std::max(0.0, exposed - fixed);
+  const bool hidden = waiting <= 1e-9 * ex.simulated_s;
+  const std::string fixed_text =
+      fmt::format("the loop's launch (collective_overhead_s = {}) and {} chunks x op_overhead_s = {}, "
+                  "from the platform file",
+                  format_seconds(launch), 2 * k - 1, format_seconds(per_chunk));
+  const std::string why = gather ? "the MXU waited for halves still on their way"
+                                 : "the last partial sums must arrive and be added";
+  std::string rest_text;
+  if (exposed <= 1e-9 * ex.simulated_s)
+    rest_text = "nothing is left beside the matmuls: every transfer hides behind one";
+  else if (fixed <= 0)
+    rest_text = fmt::format("the rest, {}, is communication the loop could not hide ({})",
+                            format_seconds(exposed), why);
+  else if (hidden)
+    rest_text = fmt::format("the rest, {}, is fixed costs ({}); no communication is left exposed, "
+                            "every transfer hides behind a matmul",
+                            format_seconds(exposed), fixed_text);
+  else
+    rest_text = fmt::format("the rest, {}, is {} of fixed costs ({}) and {} of communication the "
+                            "loop could not hide ({})",
+                            format_seconds(exposed), format_seconds(fixed), fixed_text,
+                            format_seconds(waiting), why);
+  ex.reasons.push_back(fmt::format("Overlap: the MXU of {} worked {} of the {} ({:.1f}%); {}.",
+                                   chip_text(torus, shown), format_seconds(compute),
+                                   format_seconds(ex.simulated_s),
+                                   ex.simulated_s > 0 ? 100 * compute / ex.simulated_s : 0.0,
+                                   rest_text));
   if (ex.contended > 0)
     ex.reasons.push_back(fmt::format(
         "Contention: {} of {} transfers moved on a link together with another flow (at most {} at "
@@ -816,14 +845,72 @@ Explanation explain_looped_einsum(const Timeline& timeline, LoopedKind kind,
   else
     ex.reasons.push_back("No contention: every link carries one flow at a time (the ring's "
                          "neighbours are one hop apart).");
-  text += fmt::format("\nsimulated    {}\nclosed form  {} (the loop's pipeline: K-1 steps of {} "
-                      "per direction beside 2K half-chunks of {}); simulated / closed form = "
-                      "{:.4f}\n",
+  text += fmt::format("\nsimulated    {}\nclosed form  {} (the loop's pipeline: its launch {}, then "
+                      "K-1 steps of {} per direction beside 2K half-chunks of {}, each chunk after "
+                      "its fixed cost {}); simulated / closed form = {:.4f}\n",
                       format_seconds(ex.simulated_s), format_seconds(ex.closed_form.time_s),
-                      format_seconds(step_closed), format_seconds(chunk_s), ratio);
+                      format_seconds(chip.collective_overhead_s), format_seconds(step_closed),
+                      format_seconds(chunk_s), format_seconds(chip.op_overhead_s), ratio);
   for (const std::string& r : ex.reasons) text += fmt::format("  - {}\n", r);
   ex.text = std::move(text);
   return ex;
+}
+
+nlohmann::json explanation_json(const Explanation& ex, const Torus& torus) {
+  nlohmann::json doc;
+  doc["simulated_s"] = ex.simulated_s;
+  doc["closed_form_s"] = ex.closed_form.time_s;
+  if (ex.closed_form.latency_s > 0 || ex.closed_form.bandwidth_s > 0) {  // not the looped ops'
+    doc["closed_form_latency_s"] = ex.closed_form.latency_s;
+    doc["closed_form_bandwidth_s"] = ex.closed_form.bandwidth_s;
+  }
+  doc["closed_form_is_bound"] = ex.closed_form_is_bound;
+  doc["ratio"] = ex.closed_form.time_s > 0 ? ex.simulated_s / ex.closed_form.time_s : 0.0;
+  doc["rates"] = ex.rates;
+  doc["transfers"] = ex.transfers;
+  doc["contended_transfers"] = ex.contended;
+  doc["max_flows_on_link"] = ex.max_flows_on_link;
+  nlohmann::json group = nlohmann::json::array();
+  for (ChipId c : ex.group) group.push_back(chip_text(torus, c));
+  doc["group"] = std::move(group);
+  nlohmann::json streams = nlohmann::json::array();
+  for (const ExplainStream& s : ex.streams)
+    streams.push_back({{"label", s.label},
+                       {"title", s.title},
+                       {"phase", s.phase},
+                       {"part", s.part},
+                       {"direction", s.sign},
+                       {"ring", s.ring},
+                       {"steps", s.steps}});
+  doc["streams"] = std::move(streams);
+  nlohmann::json steps = nlohmann::json::array();
+  for (const ExplainStep& st : ex.steps) {
+    if (!st.listed) continue;
+    nlohmann::json transfers = nlohmann::json::array();
+    for (const ExplainTransfer& t : st.transfers)
+      transfers.push_back({{"from", chip_text(torus, t.from)},
+                           {"to", chip_text(torus, t.to)},
+                           {"bytes", t.bytes},
+                           {"hops", t.hops},
+                           {"start_s", t.start_s},
+                           {"end_s", t.end_s},
+                           {"chunk", t.chunk}});
+    nlohmann::json step = {{"stream", ex.streams.at(st.stream).label},
+                           {"step", st.step},
+                           {"steps", st.steps},
+                           {"start_s", st.start_s},
+                           {"end_s", st.end_s},
+                           {"closed_form_s", st.closed_form_s},
+                           {"slice_transfers", st.slice_transfers},
+                           {"links_used", st.links_used},
+                           {"max_link_bytes", st.max_link_bytes},
+                           {"transfers", std::move(transfers)}};
+    if (!st.compute.empty()) step["compute"] = st.compute;
+    steps.push_back(std::move(step));
+  }
+  doc["steps"] = std::move(steps);
+  doc["reasons"] = ex.reasons;
+  return doc;
 }
 
 }  // namespace podsim

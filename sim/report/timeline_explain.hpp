@@ -21,6 +21,7 @@
 // Looped CollectiveEinsum (sim/program/looped_einsum.hpp) is explained by explain_looped_einsum:
 // chunk by chunk, which matmul chunk the MXU works on while which halves travel.
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -109,5 +110,10 @@ Explanation explain_looped_einsum(const Timeline& timeline, LoopedKind kind,
                                   const CollectiveSpec& spec, const Torus& torus,
                                   const ChipSpec& chip, Seconds chunk_s,
                                   const ExplainOptions& options = {});
+
+// The walk-through as data (`podsim explain --format json`, docs/outputs.md): the totals, the
+// rates, the listed group, the streams and the listed steps with their transfers, and the
+// reasons; times in seconds, sizes in bytes, chips and links by name ("c(1,0,0)").
+nlohmann::json explanation_json(const Explanation& ex, const Torus& torus);
 
 }  // namespace podsim

@@ -80,6 +80,7 @@ TEST_CASE("options that take a file say FILE in the help") {
       {"replay", {"-o,--output", "--json", "--perfetto", "--html"}},
       {"trace", {"-o,--output"}},
       {"collective", {"-o,--output", "--json", "--perfetto", "--html"}},
+      {"explain", {"-o,--output", "--html"}},
       {"compare", {"-o,--output", "--json", "--csv"}},
       {"sweep", {"-o,--output", "--emit-jobs", "--merge"}},
       {"pareto", {"-o,--output", "--json"}},
@@ -266,12 +267,13 @@ TEST_CASE("a sweep's jobs option means that many simulation processes in all") {
 
 TEST_CASE("every JSON result carries format_version 1") {
   TempDir dir;
-  // docs/outputs.md: format_version 1 on run, collective, compare and pareto results.
+  // docs/outputs.md: format_version 1 on run, collective, explain, compare and pareto results.
   const std::vector<std::string> commands = {
       "run " + shell_quote(kToy) + " --format json",
       "collective --shape 2x2x2 --op all-gather --axes x --bytes 1MiB --format json",
       // --json without FILE: JSON on stdout, as it always was.
       "collective --shape 2x2x2 --op all-gather --axes x --bytes 1MiB --json",
+      "explain --shape 4x4x1 --op all-gather --axes x --bytes 1MiB --format json",
       "compare " + shell_quote(kToy) + " --vary batch=8,16 -j 2 --format json"};
   for (const std::string& command : commands) {
     const Run run = run_podsim(command, 300);

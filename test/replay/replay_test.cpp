@@ -14,6 +14,7 @@
 #include "sim/program/algorithms.hpp"
 #include "sim/config/scenario_loader.hpp"
 #include "sim/program/trace_program.hpp"
+#include "sim/core/progress_board.hpp"
 #include "sim/replay/replay.hpp"
 #include "sim/workload/trace_generator.hpp"
 #include "test/support/specs.hpp"
@@ -281,4 +282,29 @@ TEST_CASE("the all-to-all bound is never above the per-chip replay's time") {
 }
 
 }  // namespace
+}  // namespace podsim
+
+namespace podsim {
+
+// The progress of a run (core/progress_board) counts every task the per-chip replay runs: every
+// chip's tasks, counted here from the program.
+TEST_CASE("the replay reports each of its tasks to the progress board", "[replay]") {
+  const podsim::ProgressBoard board;
+  const Torus torus(test::shape_of("4x4x1"));
+  const CollectiveSpec spec = test::collective_spec(CollectiveKind::all_gather, "x", 1 << 20);
+  Program program(torus.chip_count());
+  append_collective(program, torus, spec, Frontier(torus.chip_count(), kNoTask),
+                    program.add_label("ag"));
+  std::uint64_t tasks = 0;
+  for (const ChipProgram& c : program.chips) tasks += c.tasks.size();
+  REQUIRE(tasks > 0);
+  podsim::progress_round({"all-gather"}, 1);
+  replay(test::tpu_v4_chip(), torus, program);
+  const podsim::ProgressSnapshot snap = board.snapshot();
+  REQUIRE(snap.simulations.size() == 1);
+  CHECK(snap.simulations[0].total == tasks);
+  CHECK(snap.simulations[0].done == tasks);
+  CHECK(snap.simulations[0].end_s >= snap.simulations[0].start_s);
+}
+
 }  // namespace podsim

@@ -58,4 +58,19 @@ TEST_CASE("two simulated variants are starred and the takeaway names the fastest
                   "the slowest, #1 ffn_layout=ws-1d (30.000 ms)") != std::string::npos);
 }
 
+TEST_CASE("a time column reads in seconds once a variant takes 10 s or more") {
+  // Decode steps of 20 ms and 0.2 s: totals (64 steps) of 1.28 s and 12.8 s. The step column
+  // stays in ms (0.2 s < 10 s); the total column switches to seconds, both rows in it.
+  const std::string text = table_text(
+      "s.yaml", {decode_result(1, "batch=8", 0.020), decode_result(2, "batch=64", 0.200)});
+  INFO(text);
+  CHECK(text.find("step ms") != std::string::npos);
+  CHECK(text.find("total s") != std::string::npos);
+  CHECK(text.find("total ms") == std::string::npos);
+  CHECK(text.find("200.000") != std::string::npos);  // the step, in ms
+  CHECK(text.find("12.800") != std::string::npos);   // 64 x 0.2 s, in s
+  CHECK(text.find("1.280*") != std::string::npos);   // 64 x 0.02 s, in s, the best
+  CHECK(text.find("12800.000") == std::string::npos);
+}
+
 }  // namespace podsim

@@ -64,9 +64,11 @@ TEST_CASE("plot_layouts draws one line per layout", "[timeline]") {
   INFO(run.out << run.err);
   REQUIRE(run.exit_code == 0);
   CHECK(is_png(dir.path / "l.png"));
-  CHECK(run.out.find("ws-1d: chips=8 decode_step_s=0.02, chips=16 decode_step_s=0.012") !=
+  CHECK(run.out.find("1D weight-stationary (ws-1d): chips=8 decode_step_s=0.02, "
+                     "chips=16 decode_step_s=0.012") !=
         std::string::npos);
-  CHECK(run.out.find("ws-2d: chips=8 decode_step_s=0.025, chips=16 decode_step_s=0.03") !=
+  CHECK(run.out.find("2D weight-stationary (ws-2d): chips=8 decode_step_s=0.025, "
+                     "chips=16 decode_step_s=0.03") !=
         std::string::npos);
   CHECK(run.out.find("wg-x") == std::string::npos);  // the invalid point is left out
 }
@@ -84,9 +86,11 @@ TEST_CASE("plot_layouts never joins points of different batch sizes", "[timeline
                               (dir.path / "b.svg").string() + "' --x chips");
   INFO(run.out << run.err);
   REQUIRE(run.exit_code == 0);
-  CHECK(run.out.find("ws-1d, batch 64: chips=8 decode_step_s=0.02, chips=16 decode_step_s=0.012") !=
+  CHECK(run.out.find("1D weight-stationary (ws-1d), batch 64: chips=8 decode_step_s=0.02, "
+                     "chips=16 decode_step_s=0.012") !=
         std::string::npos);
-  CHECK(run.out.find("ws-1d, batch 128: chips=8 decode_step_s=0.03, chips=16 decode_step_s=0.02") !=
+  CHECK(run.out.find("1D weight-stationary (ws-1d), batch 128: chips=8 decode_step_s=0.03, "
+                     "chips=16 decode_step_s=0.02") !=
         std::string::npos);
   CHECK(is_png(dir.path / "b.png"));
   CHECK(read_file(dir.path / "b.svg").find("<svg") != std::string::npos);
