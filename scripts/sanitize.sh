@@ -4,12 +4,13 @@
 # Usage: scripts/sanitize.sh [ctest args...]   e.g. scripts/sanitize.sh -R 'config|robustness'
 # Environment: PODSIM_SANITIZE_JOBS (build and ctest jobs, default 1).
 #
-# What SimGrid needs under ASan (README, "Robustness"): nothing beyond ASan's defaults here. Debian's
-# SimGrid 3.32 is not built with ASan, so ASan cannot follow the actors' context switches (raw
-# contexts): it prints once "ASan is ignoring requested __asan_handle_no_return ... False positive
-# error reports may follow", and none followed in our tests. detect_stack_use_after_return must
-# stay off (its fake stacks do not survive a context switch); if a false positive ever shows,
-# `--cfg=contexts/factory:thread` (one system thread per actor) is the fallback.
+# What SimGrid needs under ASan (README, "Robustness"): Debian's SimGrid 3.32 is not built with
+# ASan, so ASan cannot follow the actors' swapped contexts: it printed "ASan is ignoring requested
+# __asan_handle_no_return ... False positive error reports may follow", then a false
+# stack-use-after-scope when a deadlocked actor was unwound (the whole-suite run of 2026-12-01).
+# A PODSIM_SANITIZE build therefore runs every actor on a system thread of its own
+# (`--cfg=contexts/factory:thread`, sim/replay/replay.cpp make_engine), which ASan follows.
+# detect_stack_use_after_return stays off.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${PODSIM_SANITIZE_JOBS:-1}

@@ -116,7 +116,8 @@ TEST_CASE("on 64 chips the K/V heads split over the largest part of yz that divi
   const KvHeads kv = scenario_kv_heads(s);
   CHECK(kv.split == parse_axes("y", "test"));
   CHECK(kv.projected == 2);
-  const Op* proj = op_named(generate_step(s, Phase::decode, 1, kContext - 1), "kv_proj");
+  const StepTrace step = generate_step(s, Phase::decode, 1, kContext - 1);  // outlives proj
+  const Op* proj = op_named(step, "kv_proj");
   REQUIRE(proj != nullptr);
   CHECK(proj->redundant_flops == Approx(proj->flops * 0.75).epsilon(1e-15));
 }
