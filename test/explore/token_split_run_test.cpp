@@ -37,13 +37,7 @@ bool has_op(const StepTrace& step, const std::string& name) {
 void check_folded_equals_per_chip(const Scenario& s) {
   const Trace trace = generate_trace(s);
   const auto [per_chip, folded] = test::simulate_both_replays(trace);
-  CHECK(per_chip.replay == "per-chip");
-  CHECK(folded.replay == "folded");
-  REQUIRE(folded.step_s.size() == per_chip.step_s.size());
-  for (std::size_t i = 0; i < per_chip.step_s.size(); ++i) {
-    INFO("step " << i);
-    CHECK(folded.step_s[i] == Approx(per_chip.step_s[i]).epsilon(1e-12));
-  }
+  test::check_steps_equal(per_chip, folded);
 }
 
 }  // namespace

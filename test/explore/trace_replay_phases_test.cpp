@@ -24,13 +24,7 @@ TEST_CASE("the folded replay of a per-phase run with a KV all-to-all matches the
   // The fast path: each simulation in a child process (the exact path runs one engine in this
   // process, so only once); the transition step is simulated on its own, never interpolated.
   const auto [per_chip, folded] = test::simulate_both_replays(trace);
-  CHECK(per_chip.replay == "per-chip");
-  CHECK(folded.replay == "folded");
-  REQUIRE(folded.step_s.size() == per_chip.step_s.size());
-  for (std::size_t i = 0; i < per_chip.step_s.size(); ++i) {
-    INFO("step " << i);
-    CHECK(folded.step_s[i] == Approx(per_chip.step_s[i]).epsilon(1e-12));
-  }
+  test::check_steps_equal(per_chip, folded);
   // Lower bound: per layer, each chip sends 63/64 of its 64 KiB cache share over its 6 links.
   const double per_layer = 2.0 * 16 * 64 * 16 * 2;  // 1 sequence x 16 positions x 64 heads x 16 x K,V x 2 B
   const double bound = 2 * per_layer * 63 / 64 / (6 * s.platform.chip.ici_link_bytes_per_s);
