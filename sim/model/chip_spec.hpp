@@ -33,6 +33,10 @@ struct ChipSpec {
   double mxu_efficiency = 1.0;         // achieved fraction of peak on large aligned matmuls
   double hbm_efficiency = 1.0;         // achieved fraction of HBM bandwidth
   double ici_efficiency = 1.0;         // achieved fraction of ICI link bandwidth
+  // Rate of a Looped CollectiveEinsum chunk's core work (MXU and vector) relative to the same work
+  // in the unsplit einsum: below 1 the chunks, small separate matmuls that run while the loop's
+  // DMAs stream through the same HBM and VMEM, overlap imperfectly (platforms/README.md §5).
+  double loop_chunk_efficiency = 1.0;
   FlopsPerSecond vector_flops_per_s = 0;  // vector unit (norms, activations, softmax, dequant);
                                           // 0 = element-wise work is free beyond its HBM traffic
   Seconds op_overhead_s = 0;           // fixed cost of every einsum and element-wise op

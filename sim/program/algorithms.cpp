@@ -49,6 +49,7 @@ void append_ring_phase(Program& program, const Torus& torus, const RingPhase& ph
         int direction;  // +1 or -1 along the ring
         Bytes bytes;    // per message
         TaskId last;    // the latest received (and reduced) data of this stream
+        TaskId sent = kNoTask;  // the stream's latest send (a line's sends leave in order)
       };
       std::vector<Stream> streams;
       switch (algorithm) {
@@ -84,7 +85,14 @@ void append_ring_phase(Program& program, const Torus& torus, const RingPhase& ph
           if (sends) {
             Task send{.kind = TaskKind::send, .peer = ring[to], .channel = lane, .hops = 1,
                       .label = label, .bytes = stream.bytes};
-            all.push_back(add_message(chip, std::move(send), stream.last, overhead_s));
+            // A line's first chip sends k-1 partial sums that wait for no data: its DMA queue sends
+            // them one after another, not all at once sharing the link (which would delay the
+            // first, and with it the whole chain, by the others' bytes).
+            const TaskId after = algorithm == RingAlgorithm::line && stream.sent != kNoTask
+                                     ? chip.join({stream.last, stream.sent})
+                                     : stream.last;
+            stream.sent = add_message(chip, std::move(send), after, overhead_s);
+            all.push_back(stream.sent);
           }
           if (receives) {
             Task recv{.kind = TaskKind::recv, .peer = ring[from], .channel = lane,

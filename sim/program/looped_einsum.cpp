@@ -132,6 +132,12 @@ Seconds einsum_seconds(const EinsumWork& work, const ChipSpec& chip) {
                   static_cast<double>(work.hbm_bytes) / chip.effective_hbm_bytes_per_s());
 }
 
+// The loop's chunks together: their core work at loop_chunk_efficiency of the einsum's rate.
+Seconds chunked_einsum_seconds(const EinsumWork& work, const ChipSpec& chip) {
+  return std::max(core_seconds(work, chip) / chip.loop_chunk_efficiency,
+                  static_cast<double>(work.hbm_bytes) / chip.effective_hbm_bytes_per_s());
+}
+
 void add_delay(ChipProgram& chip, Seconds delay_s, std::int32_t label, TaskId& after) {
   if (delay_s > 0)
     after = chip.add(Task{.kind = TaskKind::delay, .label = label, .delay_s = delay_s}, after);
@@ -143,7 +149,7 @@ TaskId add_chunk(ChipProgram& chip, const EinsumWork& work, int chunks, std::int
                  const std::vector<TaskId>& after, const ChipSpec& spec) {
   TaskId ready = chip.join(after);
   add_delay(chip, spec.op_overhead_s, label, ready);
-  const Flops core = core_flops(work, spec) / chunks;
+  const Flops core = core_flops(work, spec) / spec.loop_chunk_efficiency / chunks;
   const TaskId mxu = chip.add(Task{.kind = TaskKind::compute, .label = label, .flops = core}, ready);
   const TaskId hbm = chip.add(
       Task{.kind = TaskKind::hbm, .label = label, .bytes = work.hbm_bytes / static_cast<Bytes>(chunks)},
@@ -252,6 +258,7 @@ void append_plain(Program& program, const Torus& torus, const CollectiveSpec& sp
 LoopedEstimate looped_estimate(const TorusShape& shape, LoopedKind kind, const CollectiveSpec& spec,
                                const EinsumWork& work, const ChipSpec& chip) {
   const Seconds einsum_s = einsum_seconds(work, chip);
+  const Seconds chunks_s = chunked_einsum_seconds(work, chip);
   LoopedEstimate e;
   e.plain_s = chip.collective_overhead_s + collective_estimate(spec, shape, chip).time_s +
               chip.op_overhead_s + einsum_s;
@@ -268,8 +275,8 @@ LoopedEstimate looped_estimate(const TorusShape& shape, LoopedKind kind, const C
                    (wrapped ? 1 : 2) * half / chip.effective_ici_link_bytes_per_s();
   if (kind == LoopedKind::einsum_then_reduce_scatter)
     step_s += 2 * kReduceHbmBytesPerByte * half / chip.effective_hbm_bytes_per_s();
-  const Seconds pair_s = 2 * (chip.op_overhead_s + einsum_s / (2 * k));  // two half-chunks
-  const Seconds own_s = chip.op_overhead_s + einsum_s / k;                 // the own chunk
+  const Seconds pair_s = 2 * (chip.op_overhead_s + chunks_s / (2 * k));  // two half-chunks
+  const Seconds own_s = chip.op_overhead_s + chunks_s / k;                 // the own chunk
   e.looped_s = rest_s + chip.collective_overhead_s + own_s + (k - 1) * std::max(pair_s, step_s);
   return e;
 }

@@ -116,12 +116,10 @@ void lower_memoised(Program& program, OpMemo* memo, const std::string& signature
 
 }  // namespace
 
-void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
-                 const LayerTrace& layer, const std::vector<std::int32_t>& labels,
-                 Frontier& frontier, OpMemo* memo) {
-  const bool looped = scenario.collective_einsum == CollectiveEinsum::looped;
-  std::map<std::size_t, std::size_t> loops =
-      looped ? looped_pairs(layer) : std::map<std::size_t, std::size_t>{};
+std::map<std::size_t, std::size_t> kept_loops(const TorusShape& shape, const Scenario& scenario,
+                                              const LayerTrace& layer) {
+  if (scenario.collective_einsum != CollectiveEinsum::looped) return {};
+  std::map<std::size_t, std::size_t> loops = looped_pairs(layer);
   // A compiler decomposes a collective into a loop only where its cost model says the loop is
   // faster (XLA's windowed einsum has a size threshold for the same reason): podsim keeps a loop
   // only where its closed-form estimate beats the plain collective and einsum (issue 13), so
@@ -130,10 +128,17 @@ void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
     const auto& [e, c] = pair;
     const LoopedKind kind = c < e ? LoopedKind::all_gather_then_einsum
                                   : LoopedKind::einsum_then_reduce_scatter;
-    return !looped_estimate(torus.shape(), kind, layer.ops[c].collective,
-                            work_of(layer.ops[e], scenario), scenario.platform.chip)
+    return !looped_estimate(shape, kind, layer.ops[c].collective, work_of(layer.ops[e], scenario),
+                            scenario.platform.chip)
                 .loop_wins();
   });
+  return loops;
+}
+
+void lower_layer(Program& program, const Torus& torus, const Scenario& scenario,
+                 const LayerTrace& layer, const std::vector<std::int32_t>& labels,
+                 Frontier& frontier, OpMemo* memo) {
+  const std::map<std::size_t, std::size_t> loops = kept_loops(torus.shape(), scenario, layer);
   std::vector<bool> fused(layer.ops.size(), false);
   for (const auto& [e, c] : loops) fused[c] = true;
   for (std::size_t i = 0; i < layer.ops.size(); ++i) {

@@ -64,6 +64,12 @@ LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact);
 LoweredTrace lower_trace(const Trace& trace, const Torus& torus, bool exact, Program empty,
                          bool memoise = false);
 
+// The Looped CollectiveEinsums the lowering runs in `layer` (einsum index -> collective index):
+// with `collective_einsum: looped`, the pairs of the trace whose loop beats the plain collective
+// and einsum by looped_estimate, as a compiler's cost model would keep them; else none.
+std::map<std::size_t, std::size_t> kept_loops(const TorusShape& shape, const Scenario& scenario,
+                                              const LayerTrace& layer);
+
 // Appends one instance of `layer` on every chip after `frontier` (labels: one per op), applying
 // the chip model of the scenario's platform (MXU shape efficiency, vector work, per-op and
 // per-collective overheads) and Looped CollectiveEinsum where the scenario asks for it.

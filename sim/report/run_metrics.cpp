@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "sim/analytic/collective_cost.hpp"
 #include "sim/core/quantity_parse.hpp"
+#include "sim/program/trace_program.hpp"
 #include "sim/workload/op_cost.hpp"
 #include "sim/workload/step_generator.hpp"
 #include "sim/workload/trace_json.hpp"
@@ -35,8 +37,12 @@ Breakdown step_breakdown(const StepTrace& step, const Scenario& scenario, Second
   const double hbm_bytes_per_s = chip.effective_hbm_bytes_per_s();
   Breakdown b;
   Seconds ops_s = 0;
-  for (const LayerTrace& layer : step.layers)
-    for (const Op& op : layer.ops) {
+  for (const LayerTrace& layer : step.layers) {
+    // A looped einsum's core work runs at loop_chunk_efficiency of its rate: that is compute
+    // time too, not communication left exposed.
+    const std::map<std::size_t, std::size_t> loops = kept_loops(scenario.shape, scenario, layer);
+    for (std::size_t i = 0; i < layer.ops.size(); ++i) {
+      const Op& op = layer.ops[i];
       if (op.kind == OpKind::collective) {
         // Valid: the replay validated every collective before it simulated.
         b.comm_s += layer.repeat * (collective_estimate(op.collective, scenario.shape, chip).time_s +
@@ -44,7 +50,8 @@ Breakdown step_breakdown(const StepTrace& step, const Scenario& scenario, Second
         continue;
       }
       const EinsumWork work = work_of(op, scenario);
-      const Seconds core = core_seconds(work, chip);
+      const Seconds core =
+          core_seconds(work, chip) / (loops.count(i) != 0 ? chip.loop_chunk_efficiency : 1.0);
       const Seconds memory = static_cast<double>(work.hbm_bytes) / hbm_bytes_per_s;
       const double n = layer.repeat;
       b.compute_s += n * core;
@@ -57,6 +64,7 @@ Breakdown step_breakdown(const StepTrace& step, const Scenario& scenario, Second
       b.other_s += n * chip.op_overhead_s;
       ops_s += n * (std::max(core, memory) + chip.op_overhead_s);
     }
+  }
   const Seconds residual_s = std::max(0.0, step_s - ops_s);
   b.exposed_comm_s = std::min(residual_s, b.comm_s);
   b.comm_overhead_s = residual_s - b.exposed_comm_s;

@@ -283,7 +283,12 @@ Platform read_platform(const Reader& r) {
   p.source_file = r.string("source_file");
   const Reader c = r.object("chip");
   c.allow_only(chip_field_keys());
-  for (const ChipField& field : chip_fields()) read_chip_field(c, field, p.chip);
+  for (const ChipField& field : chip_fields()) {
+    // Traces written before the term existed (issue 13) lack it: they were simulated with
+    // perfect overlap, the default, so they read unchanged.
+    if (field.key == "loop_chunk_efficiency" && !c.has(std::string(field.key))) continue;
+    read_chip_field(c, field, p.chip);
+  }
   for (const ChipField& field : chip_fields())
     if (const auto problem = implausible(field, chip_field_value(p.chip, field)))
       c.fail(std::string(field.key), *problem);

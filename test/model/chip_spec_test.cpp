@@ -20,13 +20,13 @@ TEST_CASE("the chip field table lists every ChipSpec field once", "[chip]") {
   const std::vector<std::string_view> expected = {
       "name",           "peak_flops_per_s",   "hbm_bytes",      "hbm_bytes_per_s",
       "ici_link_bytes_per_s", "ici_hop_latency_s", "ici_links", "mxu_tile",
-      "mxu_row_granule", "mxu_efficiency",    "hbm_efficiency", "ici_efficiency",
+      "mxu_row_granule", "mxu_efficiency",    "loop_chunk_efficiency", "hbm_efficiency", "ici_efficiency",
       "vector_flops_per_s", "op_overhead_s",  "collective_overhead_s", "ici_message_overhead_s"};
   REQUIRE(chip_field_keys() == expected);
   for (std::string_view key : expected) REQUIRE(find_chip_field(key) != nullptr);
   REQUIRE(find_chip_field("hbm_bandwidth") == nullptr);
   REQUIRE(fittable_chip_fields() ==
-          std::vector<std::string>{"mxu_efficiency", "hbm_efficiency", "ici_efficiency",
+          std::vector<std::string>{"mxu_efficiency", "loop_chunk_efficiency", "hbm_efficiency", "ici_efficiency",
                                    "vector_flops_per_s", "op_overhead_s", "collective_overhead_s",
                                    "ici_message_overhead_s"});
   REQUIRE(find_chip_field("mxu_efficiency")->fit == ChipFit::bounded);
@@ -72,6 +72,7 @@ TEST_CASE("a platform file setting every chip field reads back each value", "[ch
                          "  mxu_tile: 64\n"
                          "  mxu_row_granule: 16\n"
                          "  mxu_efficiency: 0.5\n"
+                         "  loop_chunk_efficiency: 0.8\n"
                          "  hbm_efficiency: 0.25\n"
                          "  ici_efficiency: 0.75\n"
                          "  vector_flops_per_s: 3e12\n"
@@ -91,6 +92,7 @@ TEST_CASE("a platform file setting every chip field reads back each value", "[ch
   REQUIRE(c.mxu_tile == 64);
   REQUIRE(c.mxu_row_granule == 16);
   REQUIRE(c.mxu_efficiency == 0.5);
+  REQUIRE(c.loop_chunk_efficiency == 0.8);
   REQUIRE(c.hbm_efficiency == 0.25);
   REQUIRE(c.ici_efficiency == 0.75);
   REQUIRE(c.vector_flops_per_s == 3e12);

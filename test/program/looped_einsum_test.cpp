@@ -141,6 +141,48 @@ TEST_CASE("looped reduce-scatter is never faster than its compute or its communi
   CHECK(t < compute_s + comm_s);
 }
 
+TEST_CASE("loop_chunk_efficiency slows a loop's chunks and nothing else") {
+  // A compute-bound looped all-gather over x of 4x4x4 (compute 4x the bidirectional ring's
+  // closed form): the loop hides the ring and takes the chunks' compute, all of it at
+  // loop_chunk_efficiency e of the einsum's rate: compute / e, plus the first step's message
+  // before the first received half can be computed (l + S/(8 b)), within 2%. The plain
+  // collective does not depend on e.
+  const Torus torus(parse_shape("4x4x4", "shape"));
+  const Bytes bytes = 8 * kMiB;
+  const double step_s = 1e-6 + bytes / 8.0 / 45e9;
+  const double compute_s = 4 * 3 * step_s;
+  const CollectiveSpec spec = test::collective_spec(CollectiveKind::all_gather, "x", bytes);
+  const EinsumWork work{compute_s * 275e12, 0, 0};
+  std::vector<double> plain;
+  for (double e : {1.0, 0.5}) {
+    ChipSpec chip = test::tpu_v4_chip();
+    chip.loop_chunk_efficiency = e;
+    // One simulation per process (SimGrid): each in a child.
+    const double looped_s = test::run_isolated([&] {
+      Program loop(64);
+      Frontier frontier(64, kNoTask);
+      append_looped_einsum(loop, torus, LoopedKind::all_gather_then_einsum, spec, work, chip, 0,
+                           frontier);
+      return std::vector<double>{replay(chip, torus, loop).makespan_s};
+    })[0];
+    const double alone_s = test::run_isolated([&] {
+      Program alone(64);
+      append_collective(alone, torus, spec, Frontier(64, kNoTask), 0);
+      return std::vector<double>{replay(chip, torus, alone).makespan_s};
+    })[0];
+    const double t[2] = {looped_s, alone_s};
+    CAPTURE(e);
+    CHECK(t[0] >= compute_s / e * (1 - 1e-9));
+    CHECK(t[0] <= (compute_s / e + step_s) * 1.02);
+    const LoopedEstimate estimate =
+        looped_estimate(torus.shape(), LoopedKind::all_gather_then_einsum, spec, work, chip);
+    CHECK(estimate.looped_s == Approx(t[0]).epsilon(0.02));
+    CHECK(estimate.plain_s == Approx(t[1] + compute_s).epsilon(1e-6));  // the einsum at full rate
+    plain.push_back(t[1]);
+  }
+  CHECK(plain[0] == plain[1]);
+}
+
 TEST_CASE("every ring step pays the per-message fixed cost beside the hop latency") {
   // Closed form of a bidirectional ring all-gather on one wrapped axis of K = 4 chips with
   // per-message cost o: (K-1) (o + l + S/(2K b)), l = 1 us, b = 45e9 B/s (platforms/README.md §4, §7).

@@ -108,6 +108,24 @@ TEST_CASE("line all-gather on a mesh axis matches its closed form and costs abou
   CHECK(line / ring == Approx(2.0).epsilon(0.02));
 }
 
+TEST_CASE("line reduce-scatter on a mesh axis pipelines its partial sums") {
+  // A line of K = 4 (4x2x2, no wraparound): the partial sum for chip d leaves chip 0 at step
+  // K-d and gains one chip's part per hop. Chip 0's K-1 sends wait for no data: its DMA queue
+  // sends them one after another, so the first arrives after one message, not after all three
+  // shared the link. Closed form, by hand along the chain: the busiest link carries K-1 messages
+  // back to back (l + S/K/b each) and each chip of the chain adds one received shard
+  // (3 HBM bytes per byte) before passing it on: (K-1) (l + S/(K b)) + (K-1) 3 S/(K h).
+  for (Bytes bytes : {Bytes{64 * kMiB}, Bytes{32 * kKiB}}) {
+    const double s = static_cast<double>(bytes);
+    const auto times = test::run_isolated([&] {
+      return std::vector<double>{simulate_time(
+          test::shape_of("4x2x2"), test::collective_spec(CollectiveKind::reduce_scatter, "x", bytes))};
+    });
+    CAPTURE(bytes);
+    CHECK(times.at(0) == Approx(3 * (kHop + s / 4 / kLinkBw) + 3 * 3.0 * (s / 4) / kHbmBw).epsilon(0.02));
+  }
+}
+
 TEST_CASE("multi-axis all-gather over xyz matches both closed forms and concurrent wins") {
   const double s = 64.0 * kMiB;
   const auto sequential = test::run_isolated([&] {

@@ -341,10 +341,11 @@ TEST_CASE("explain walks through a Looped CollectiveEinsum chunk by chunk", "[ti
   // Balanced all-gather then einsum on a ring of 4: the per-chip replay equals the pipeline's
   // closed form, written out here: half-chunk c = one step's transfer t = 1 us + 128 KiB / b;
   // the own shard (2c), then per step two half-chunks as the halves land at s x t.
-  // The loop's fixed costs (launch, per-chunk op and per-message costs) are set to 0, so that the
-  // pipeline's closed form below holds without them.
+  // The loop's fixed costs (launch, per-chunk op and per-message costs) are set to 0 and its
+  // chunks run at the einsum's rate, so that the pipeline's closed form below holds without them.
   const Platform platform = config::load_platform(PODSIM_TEST_DIR "/../platforms/tpu-v4.yaml");
   ChipSpec chip = platform.chip;
+  chip.loop_chunk_efficiency = 1;
   chip.collective_overhead_s = 0;
   chip.op_overhead_s = 0;
   chip.ici_message_overhead_s = 0;
