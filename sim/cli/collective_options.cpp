@@ -34,8 +34,8 @@ void add_collective_options(CLI::App* sub, CollectiveOptions& options) {
       ->capture_default_str();
   sub->add_option("--multi-axis", options.multi_axis,
                   "Several axes: concurrent (data split across the axes, all busy at once) or "
-                  "sequential (one axis after another)")
-      ->capture_default_str();
+                  "sequential (one axis after another); default the platform's (`multi_axis:`, "
+                  "sequential on tpu-v4)");
   sub->add_option("--platform", options.platform, "Platform name in platforms/ or a YAML file")
       ->capture_default_str()
       ->type_name("NAME|FILE");
@@ -57,7 +57,9 @@ ResolvedCollective resolve_collective(const CollectiveOptions& options) {
   r.spec.axes = parse_axes(options.axes, "--axes");
   r.spec.bytes = parse_bytes(options.bytes, "--bytes");
   r.spec.algorithm = parse_ring_algorithm(options.algorithm, "--algorithm");
-  r.spec.multi_axis = parse_multi_axis(options.multi_axis, "--multi-axis");
+  r.spec.multi_axis = options.multi_axis.empty()
+                         ? r.platform.multi_axis
+                         : parse_multi_axis(options.multi_axis, "--multi-axis");
   // Every message pays the chip's per-message cost; the collective's launch cost
   // (collective_overhead_s), which a run charges once per collective, is left out so that the
   // timeline starts with the first transfer (a run's lowering adds it, trace_program.cpp).

@@ -20,7 +20,7 @@ struct CollectiveOptions {
   std::string axes;
   std::string bytes;
   std::string algorithm = "auto";
-  std::string multi_axis = "concurrent";
+  std::string multi_axis;  // empty: the platform's
   std::string platform = "tpu-v4";
   bool twist = false;
 };

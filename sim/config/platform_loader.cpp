@@ -53,7 +53,8 @@ void read_chip_field(const MapReader& chip, const ChipField& field, ChipSpec& sp
 Platform load_platform(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
   const MapReader top(root, path, "");
-  top.allow_only({"name", "calibrated", "wraparound", "chip", "slices", "fit", "fit_network"});
+  top.allow_only(
+      {"name", "calibrated", "wraparound", "multi_axis", "chip", "slices", "fit", "fit_network"});
 
   Platform platform;
   platform.source_file = path;
@@ -83,6 +84,20 @@ Platform load_platform(const std::string& path) {
                        fmt::format("'{}' is not a wraparound rule: use cubes-of-4 (every axis "
                                    "wraps when all dimensions are multiples of 4, TPU v4) or "
                                    "axes-of-16 (an axis wraps when it is 16 long, TPU v5e/v6e)",
+                                   text));
+  }
+
+  if (top.has("multi_axis")) {
+    const YAML::Node node = top.require("multi_axis");
+    const std::string text = node.IsScalar() ? node.Scalar() : "";
+    if (text == "concurrent")
+      platform.multi_axis = MultiAxis::concurrent;
+    else if (text == "sequential")
+      platform.multi_axis = MultiAxis::sequential;
+    else
+      throw InputError(top.where(node), "multi_axis",
+                       fmt::format("'{}' is not concurrent (all axes at once, the data split "
+                                   "across them) or sequential (one axis after another)",
                                    text));
   }
 

@@ -134,6 +134,12 @@ std::optional<std::string> implausible(const ChipField& field, double value);
 // The value of `field` in `chip` as a double (requires a numeric field).
 double chip_field_value(const ChipSpec& chip, const ChipField& field);
 
+// How a collective over several axes uses them: one axis after the other (`sequential`), or all
+// at once with the data split evenly across the axes (`concurrent`, each part visiting the axes in
+// a rotated order so that every axis is busy in every phase). A property of the chip's collective
+// library, so the platform's (`multi_axis:`), and of every collective (CollectiveSpec).
+enum class MultiAxis { concurrent, sequential };
+
 struct Platform {
   std::string name;         // "tpu-v4"
   std::string source_file;  // where it was read from (for messages)
@@ -149,6 +155,9 @@ struct Platform {
   // wraps only when it is the full 16 of the pod).
   enum class WrapRule { cubes_of_4, axes_of_16 };
   WrapRule wrap_rule = WrapRule::cubes_of_4;
+  // `multi_axis:` how the chip's collective library runs a collective over several axes; every
+  // collective of a generated trace gets it (platforms/tpu-v4.yaml says why it is sequential).
+  MultiAxis multi_axis = MultiAxis::concurrent;
   // The axes of a slice of `dims` that wrap under wrap_rule.
   std::array<bool, 3> wraparound(const std::array<int, 3>& dims) const;
 };

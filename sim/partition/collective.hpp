@@ -9,6 +9,7 @@
 
 #include "sim/core/input_error.hpp"
 #include "sim/core/units.hpp"
+#include "sim/model/chip_spec.hpp"
 #include "sim/topology/torus.hpp"
 
 namespace podsim {
@@ -18,10 +19,7 @@ enum class CollectiveKind { all_gather, reduce_scatter, all_reduce, all_to_all, 
 // Per-axis algorithm. `automatic` = bidir_ring on a wrapped axis, line on a mesh axis.
 enum class RingAlgorithm { automatic, bidir_ring, ring, line };
 
-// How a collective over several axes uses them: one axis after the other (`sequential`), or all
-// at once with the data split evenly across the axes (`concurrent`, each part visiting the axes in
-// a rotated order so that every axis is busy in every phase).
-enum class MultiAxis { concurrent, sequential };
+// MultiAxis (concurrent or sequential use of several axes) is the platform's: sim/model/chip_spec.hpp.
 
 // The order of the chips of a ring over several axes (Looped CollectiveEinsum, the logits loop):
 // `hamiltonian` is a cycle whose every step, the closing one included, is one hop on a slice whose

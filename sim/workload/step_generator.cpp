@@ -253,6 +253,7 @@ class LayerBuilder {
     op.collective.kind = kind;
     op.collective.axes = used;
     op.collective.bytes = bytes;
+    op.collective.multi_axis = s_.platform.multi_axis;
     op.looped_with = looped_ ? looped_with : "";
     // HBM traffic of the collective: the smaller side is read or written once, the larger once.
     const Bytes smaller =
@@ -732,6 +733,7 @@ std::optional<StepTrace> transition_step(const Scenario& s) {
   op.collective.kind = a2a ? CollectiveKind::all_to_all : CollectiveKind::all_gather;
   op.collective.axes = t.axes;
   op.collective.bytes = t.bytes_per_layer;
+  op.collective.multi_axis = s.platform.multi_axis;
   // The cache is read from HBM where it lies and written where the decode reads it.
   op.kv_bytes = a2a ? 2 * t.bytes_per_layer
                     : t.bytes_per_layer + t.bytes_per_layer / Bytes(axes_size(t.axes, s.shape));

@@ -102,6 +102,9 @@ Json scenario_to_json(const Scenario& s) {
   if (!s.platform.calibrated) out["platform"]["calibrated"] = false;
   if (s.platform.wrap_rule == Platform::WrapRule::axes_of_16)
     out["platform"]["wraparound"] = "axes-of-16";
+  // Only where not the default, so that traces written before the key read unchanged.
+  if (s.platform.multi_axis != MultiAxis::concurrent)
+    out["platform"]["multi_axis"] = multi_axis_name(s.platform.multi_axis);
   return out;
 }
 
@@ -268,7 +271,7 @@ void read_chip_field(const Reader& c, const ChipField& field, ChipSpec& chip) {
 }
 
 Platform read_platform(const Reader& r) {
-  r.allow_only({"name", "source_file", "chip", "slices", "calibrated", "wraparound"});
+  r.allow_only({"name", "source_file", "chip", "slices", "calibrated", "wraparound", "multi_axis"});
   Platform p;
   // Written only when not the default (calibrated, cubes-of-4), so older traces read unchanged.
   if (r.has("calibrated")) p.calibrated = r.boolean("calibrated");
@@ -279,6 +282,8 @@ Platform read_platform(const Reader& r) {
     else if (rule != "cubes-of-4")
       r.fail("wraparound", fmt::format("'{}' is not cubes-of-4 or axes-of-16", rule));
   }
+  if (r.has("multi_axis"))
+    p.multi_axis = parse_multi_axis(r.string("multi_axis"), r.path("multi_axis"), r.where());
   p.name = r.string("name", false);
   p.source_file = r.string("source_file");
   const Reader c = r.object("chip");

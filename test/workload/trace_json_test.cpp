@@ -98,3 +98,29 @@ TEST_CASE("a hand-edited trace that stays valid is read") {
   CHECK(t.steps[0].layers[1].repeat == 3);
   CHECK(t.steps[0].layers[1].ops[0].flops == 1.5e9);
 }
+
+// The platform's `multi_axis:` (platforms/tpu-v4.yaml: sequential) reaches every collective of a
+// generated trace, and a trace keeps it: the trace's platform and each op say it, and it reads
+// back; a trace without the key (written before it existed) is concurrent.
+TEST_CASE("every collective of a trace runs over several axes as its platform says") {
+  const Trace t = generate_trace(scenario("t2-low-latency-decode.yaml", {"generate_tokens=1"}));
+  REQUIRE(t.scenario.platform.multi_axis == MultiAxis::sequential);
+  int multi = 0;
+  const std::vector<StepTrace> steps = t.steps.to_vector();
+  for (const StepTrace& step : steps)
+    for (const LayerTrace& layer : step.layers)
+      for (const Op& op : layer.ops)
+        if (op.kind == OpKind::collective) {
+          CHECK(op.collective.multi_axis == MultiAxis::sequential);
+          multi += op.collective.axes.size() > 1;
+        }
+  CHECK(multi > 0);  // ws-2d's yz collectives at least
+  const std::string text = trace_to_json(t);
+  const nlohmann::json j = nlohmann::json::parse(text);
+  CHECK(j.at("scenario").at("platform").at("multi_axis") == "sequential");
+  CHECK(trace_from_json(text, "t.json").scenario.platform.multi_axis == MultiAxis::sequential);
+  nlohmann::json old = j;
+  old["scenario"]["platform"].erase("multi_axis");
+  CHECK(trace_from_json(old.dump(), "old.json").scenario.platform.multi_axis ==
+        MultiAxis::concurrent);
+}
