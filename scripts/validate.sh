@@ -321,6 +321,13 @@ suspect = {
         "batch-512 decode runs matmuls of [512, 4608, 10240] per chip, about twice the HBM roofline's ridge: "
         "podsim takes max(compute, HBM) per op, a perfect overlap of the two inside an op, which is optimistic "
         "this close to the ridge; and its Looped CollectiveEinsums save little at loop_chunk_efficiency 0.75",
+    "t2-high-throughput-prefill":
+        "wg-xyz prefill at batch 512: its weight all-gathers stay exposed (the hidden-communication table "
+        "above), because at loop_chunk_efficiency 0.75 a loop's slower chunks cost more than the collective "
+        "they would hide, while the paper's 76% MFU says the weights' gathering was hidden. A chunk of this "
+        "prefill is itself a large matmul (16384 rows per chip): one constant rate for every chunk is too "
+        "crude, the rate probably depends on the chunk's size (the low-latency prefill's chunks are 8 to 32 "
+        "times smaller)",
     "t3": "a slice below 64 chips is a mesh on every axis (no wraparound): plain collectives run as lines, "
           "loops as rings whose closing message crosses the line; XLA's actual mesh collectives and their fixed "
           "costs are not published for v4",

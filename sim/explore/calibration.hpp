@@ -73,7 +73,7 @@ struct CalibrationOptions {
   // Jacobian cached, so the first iteration costs only its trial simulations; each further one
   // simulates every remaining case once per parameter again (about 100 s for 10 cases and 4
   // parameters on 2 cores).
-  int loo_max_iterations = 4;
+  int loo_max_iterations = 8;
   int parallel = 2;            // simulation processes in all (-j): cases at once, each case's
                                // fast path with parallel / cases of them
   CalibrationProgress progress;
