@@ -140,7 +140,7 @@ int run_looped(const ExplainArgs& args, LoopedKind kind) {
     }
   }
   const EinsumWork work{flops, 0, 0};
-  const Seconds chunk_s = core_seconds(work, chip) / chip.loop_chunk_efficiency / (2.0 * k);
+  const Seconds chunk_s = loop_core_seconds(work, chip) / (2.0 * k);
 
   Program program(torus.chip_count());
   const std::int32_t label = program.add_label(

@@ -7,6 +7,7 @@
 
 #include "sim/config/yaml_source.hpp"
 #include "sim/core/quantity_parse.hpp"
+#include "sim/partition/collective.hpp"
 
 namespace podsim::config {
 
@@ -89,16 +90,8 @@ Platform load_platform(const std::string& path) {
 
   if (top.has("multi_axis")) {
     const YAML::Node node = top.require("multi_axis");
-    const std::string text = node.IsScalar() ? node.Scalar() : "";
-    if (text == "concurrent")
-      platform.multi_axis = MultiAxis::concurrent;
-    else if (text == "sequential")
-      platform.multi_axis = MultiAxis::sequential;
-    else
-      throw InputError(top.where(node), "multi_axis",
-                       fmt::format("'{}' is not concurrent (all axes at once, the data split "
-                                   "across them) or sequential (one axis after another)",
-                                   text));
+    platform.multi_axis =
+        parse_multi_axis(node.IsScalar() ? node.Scalar() : "", "multi_axis", top.where(node));
   }
 
   const MapReader chip = top.map("chip");

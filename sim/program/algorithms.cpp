@@ -23,10 +23,18 @@ std::vector<std::vector<ChipId>> groups_of(const Torus& torus, const AxisSet& ax
   return groups;
 }
 
-TaskId add_message(ChipProgram& chip, Task send, TaskId after, Seconds overhead_s) {
+TaskId add_message(ChipProgram& chip, Task send, TaskId after, Seconds overhead_s,
+                   TaskId also_after) {
+  // The message's first task (its fixed cost, else the send) waits for both predecessors.
+  const auto first = [&](Task task) {
+    const TaskId id = chip.add(std::move(task), after);
+    if (also_after != kNoTask) chip.depend(also_after, id);
+    return id;
+  };
   if (overhead_s > 0)
-    after = chip.add(Task{.kind = TaskKind::delay, .label = send.label, .delay_s = overhead_s}, after);
-  return chip.add(std::move(send), after);
+    return chip.add(std::move(send),
+                    first(Task{.kind = TaskKind::delay, .label = send.label, .delay_s = overhead_s}));
+  return first(std::move(send));
 }
 
 namespace {
@@ -88,10 +96,8 @@ void append_ring_phase(Program& program, const Torus& torus, const RingPhase& ph
             // A line's first chip sends k-1 partial sums that wait for no data: its DMA queue sends
             // them one after another, not all at once sharing the link (which would delay the
             // first, and with it the whole chain, by the others' bytes).
-            const TaskId after = algorithm == RingAlgorithm::line && stream.sent != kNoTask
-                                     ? chip.join({stream.last, stream.sent})
-                                     : stream.last;
-            stream.sent = add_message(chip, std::move(send), after, overhead_s);
+            stream.sent = add_message(chip, std::move(send), stream.last, overhead_s,
+                                      algorithm == RingAlgorithm::line ? stream.sent : kNoTask);
             all.push_back(stream.sent);
           }
           if (receives) {

@@ -32,7 +32,8 @@ Frontier append_collective(Program& program, const Torus& torus, const Collectiv
 // Appends `send` after `after`, preceded by a delay of `overhead_s` when it is positive: the
 // fixed cost of one ICI message (DMA set-up, synchronisation; ChipSpec::ici_message_overhead_s),
 // paid before the payload leaves, on top of the route's hop latency. Returns the send.
-TaskId add_message(ChipProgram& chip, Task send, TaskId after, Seconds overhead_s);
+TaskId add_message(ChipProgram& chip, Task send, TaskId after, Seconds overhead_s,
+                   TaskId also_after = kNoTask);
 
 // The chips of each group of `axes` (chips sharing every coordinate outside `axes`), each group
 // in increasing id order (x fastest), groups ordered by their first chip.

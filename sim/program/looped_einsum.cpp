@@ -134,7 +134,7 @@ Seconds einsum_seconds(const EinsumWork& work, const ChipSpec& chip) {
 
 // The loop's chunks together: their core work at loop_chunk_efficiency of the einsum's rate.
 Seconds chunked_einsum_seconds(const EinsumWork& work, const ChipSpec& chip) {
-  return std::max(core_seconds(work, chip) / chip.loop_chunk_efficiency,
+  return std::max(loop_core_seconds(work, chip),
                   static_cast<double>(work.hbm_bytes) / chip.effective_hbm_bytes_per_s());
 }
 
@@ -149,7 +149,7 @@ TaskId add_chunk(ChipProgram& chip, const EinsumWork& work, int chunks, std::int
                  const std::vector<TaskId>& after, const ChipSpec& spec) {
   TaskId ready = chip.join(after);
   add_delay(chip, spec.op_overhead_s, label, ready);
-  const Flops core = core_flops(work, spec) / spec.loop_chunk_efficiency / chunks;
+  const Flops core = loop_core_flops(work, spec) / chunks;
   const TaskId mxu = chip.add(Task{.kind = TaskKind::compute, .label = label, .flops = core}, ready);
   const TaskId hbm = chip.add(
       Task{.kind = TaskKind::hbm, .label = label, .bytes = work.hbm_bytes / static_cast<Bytes>(chunks)},

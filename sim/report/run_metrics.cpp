@@ -51,7 +51,7 @@ Breakdown step_breakdown(const StepTrace& step, const Scenario& scenario, Second
       }
       const EinsumWork work = work_of(op, scenario);
       const Seconds core =
-          core_seconds(work, chip) / (loops.count(i) != 0 ? chip.loop_chunk_efficiency : 1.0);
+          loops.count(i) != 0 ? loop_core_seconds(work, chip) : core_seconds(work, chip);
       const Seconds memory = static_cast<double>(work.hbm_bytes) / hbm_bytes_per_s;
       const double n = layer.repeat;
       b.compute_s += n * core;

@@ -23,8 +23,16 @@ Flops core_flops(const EinsumWork& work, const ChipSpec& chip) {
                                : 0.0);
 }
 
+Flops loop_core_flops(const EinsumWork& work, const ChipSpec& chip) {
+  return core_flops(work, chip) / chip.loop_chunk_efficiency;
+}
+
 Seconds core_seconds(const EinsumWork& work, const ChipSpec& chip) {
   return core_flops(work, chip) / chip.peak_flops_per_s;
+}
+
+Seconds loop_core_seconds(const EinsumWork& work, const ChipSpec& chip) {
+  return core_seconds(work, chip) / chip.loop_chunk_efficiency;
 }
 
 }  // namespace podsim

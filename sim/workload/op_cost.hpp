@@ -22,6 +22,10 @@ EinsumWork work_of(const Op& op, const Scenario& scenario);
 
 // Seconds of core work (MXU at peak, vector work at the vector rate; 0 without a vector rate).
 Seconds core_seconds(const EinsumWork& work, const ChipSpec& chip);
+// Core work of a Looped CollectiveEinsum's chunks together: core_flops at loop_chunk_efficiency
+// of the einsum's rate (imperfect overlap, platforms/README.md §5).
+Flops loop_core_flops(const EinsumWork& work, const ChipSpec& chip);
+Seconds loop_core_seconds(const EinsumWork& work, const ChipSpec& chip);  // the same, in seconds
 // Core work expressed as MXU FLOPs (the replay runs vector work on the same core).
 Flops core_flops(const EinsumWork& work, const ChipSpec& chip);
 
